@@ -1,0 +1,7 @@
+namespace SlmCluster.Grpc;
+
+public enum GrpcMethodType
+{
+    Unary,
+    ServerStreaming,
+}

@@ -1,0 +1,52 @@
+using System.IO.Pipelines;
+using Google.Protobuf;
+using SlmCluster.Grpc.Protocol;
+
+namespace SlmCluster.Grpc.Server;
+
+/// <summary>Writes each message into the response pipe and flushes it at once: tokens must not wait in a buffer.</summary>
+internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
+    where T : IMessage<T>
+{
+    private readonly PipeWriter _output;
+    private readonly ServerCallContext _context;
+    private readonly int _maxMessageSize;
+
+    public HttpResponseStreamWriter(PipeWriter output, ServerCallContext context, int maxMessageSize)
+    {
+        _output = output;
+        _context = context;
+        _maxMessageSize = maxMessageSize;
+    }
+
+    public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+
+        var callToken = _context.CancellationToken;
+        callToken.ThrowIfCancellationRequested();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        GrpcMessageWriter.Write(_output, message, _maxMessageSize);
+        _context.ResponseStarted = true;
+
+        FlushResult result;
+        if (!cancellationToken.CanBeCanceled || cancellationToken == callToken)
+        {
+            result = await _output.FlushAsync(callToken);
+        }
+        else
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(callToken, cancellationToken);
+            result = await _output.FlushAsync(linked.Token);
+        }
+
+        if (result.IsCanceled)
+        {
+            throw new OperationCanceledException("Writing the response message was canceled.");
+        }
+
+        // A flush into a stream the client has reset completes quietly; the call token tells.
+        callToken.ThrowIfCancellationRequested();
+    }
+}
