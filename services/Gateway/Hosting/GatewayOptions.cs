@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SlmCluster.Gateway.Hosting;
+
+/// <summary>The "Gateway" configuration section.</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; } = 5000;
+
+    [Range(0, 65535)]
+    public int HttpPort { get; set; } = 8080;
+
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Worker gRPC endpoints besides those handed over as <c>services:worker:grpc:N</c>.</summary>
+    public List<string> Workers { get; set; } = [];
+
+    /// <summary>Model used when a request names none; defaults to the first model a worker reports.</summary>
+    public string? DefaultModel { get; set; }
+
+    [Range(1, 1 << 20)]
+    public int MaxTokensLimit { get; set; } = 4096;
+
+    [Range(1, 1 << 24)]
+    public int MaxPromptCharacters { get; set; } = 32_768;
+
+    [Range(1, 10_000)]
+    public int MaxMessages { get; set; } = 256;
+
+    [Range(0, 64)]
+    public int MaxStopStrings { get; set; } = 8;
+
+    [Range(1, 1024)]
+    public int MaxStopStringLength { get; set; } = 64;
+
+    /// <summary>How often each worker's health and models are checked.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Attempts on different workers for a call that failed before its first token.</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 3;
+}
