@@ -20,24 +20,38 @@ public sealed partial class GatewayInferenceService(
 {
     public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context)
     {
-        var forwarded = Prepare(request);
-        var tried = new List<WorkerEndpoint>();
-        while (true)
+        var response = new GenerateResponse();
+        var text = new System.Text.StringBuilder();
+        await foreach (var chunk in StreamAsync(request, context.Deadline, context.CancellationToken))
         {
-            var worker = PickOrThrow(forwarded.Model, tried);
-            using var lease = worker.Begin();
-            try
+            text.Append(chunk.Text);
+            if (chunk.Usage is not null)
             {
-                return await worker.Inference.GenerateAsync(forwarded, ForwardOptions(context));
-            }
-            catch (RpcException e) when (ShouldRetry(e, tried, context))
-            {
-                OnWorkerFailed(worker, e);
+                response.FinishReason = chunk.FinishReason;
+                response.Usage = chunk.Usage;
+                response.Served = chunk.Served;
             }
         }
+
+        response.Text = text.ToString();
+        return response;
     }
 
     public async Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context)
+    {
+        await foreach (var chunk in StreamAsync(request, context.Deadline, context.CancellationToken))
+        {
+            await writer.WriteAsync(chunk, context.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The one path every API takes: validate, resolve the model, pick a worker, stream its chunks.
+    /// A worker that fails before its first chunk is replaced by another; after that the failure is the caller's.
+    /// </summary>
+    /// <exception cref="RpcException">The request is invalid, or no worker could serve it.</exception>
+    public async IAsyncEnumerable<GenerateChunk> StreamAsync(GenerateRequest request, DateTime? deadline,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var forwarded = Prepare(request);
         var tried = new List<WorkerEndpoint>();
@@ -45,27 +59,35 @@ public sealed partial class GatewayInferenceService(
         {
             var worker = PickOrThrow(forwarded.Model, tried);
             using var lease = worker.Begin();
+            await using var call = worker.Inference.GenerateStream(forwarded, new CallOptions(Deadline: deadline, CancellationToken: cancellationToken));
+            await using var chunks = call.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             var sent = 0;
-            try
+            while (true)
             {
-                await using var call = worker.Inference.GenerateStream(forwarded, ForwardOptions(context));
-                await foreach (var chunk in call.ReadAllAsync(context.CancellationToken))
+                bool more;
+                try
                 {
-                    await writer.WriteAsync(chunk, context.CancellationToken);
-                    sent++;
+                    more = await chunks.MoveNextAsync();
+                }
+                catch (RpcException e) when (sent == 0 && ShouldRetry(e, tried, cancellationToken))
+                {
+                    OnWorkerFailed(worker, e);
+                    break;
+                }
+                catch (RpcException e) when (sent > 0 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+                {
+                    OnWorkerFailed(worker, e);
+                    throw new RpcException(StatusCode.Unavailable,
+                        $"Worker {worker.Address} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Detail})");
                 }
 
-                return;
-            }
-            catch (RpcException e) when (sent == 0 && ShouldRetry(e, tried, context))
-            {
-                OnWorkerFailed(worker, e);
-            }
-            catch (RpcException e) when (sent > 0 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-            {
-                OnWorkerFailed(worker, e);
-                throw new RpcException(StatusCode.Unavailable,
-                    $"Worker {worker.Address} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Detail})");
+                if (!more)
+                {
+                    yield break;
+                }
+
+                sent++;
+                yield return chunks.Current;
             }
         }
     }
@@ -136,10 +158,10 @@ public sealed partial class GatewayInferenceService(
             $"No worker can serve {what} right now ({pool.Workers.Count} configured, {healthy} healthy). Retry shortly, or start a worker.");
     }
 
-    private bool ShouldRetry(RpcException e, List<WorkerEndpoint> tried, ServerCallContext context) =>
+    private bool ShouldRetry(RpcException e, List<WorkerEndpoint> tried, CancellationToken cancellationToken) =>
         e.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted
         && tried.Count < options.Value.MaxAttempts
-        && !context.CancellationToken.IsCancellationRequested;
+        && !cancellationToken.IsCancellationRequested;
 
     private void OnWorkerFailed(WorkerEndpoint worker, RpcException e)
     {
@@ -149,9 +171,6 @@ public sealed partial class GatewayInferenceService(
             _ = monitor.ProbeAsync(worker, CancellationToken.None);
         }
     }
-
-    private static CallOptions ForwardOptions(ServerCallContext context) =>
-        new(Deadline: context.Deadline, CancellationToken: context.CancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Address} failed a call: {Status} {Detail}")]
     private static partial void LogWorkerFailed(ILogger logger, Uri address, StatusCode status, string detail);

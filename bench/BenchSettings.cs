@@ -1,0 +1,86 @@
+namespace SlmCluster.Bench;
+
+/// <summary>What to measure, from the command line.</summary>
+internal sealed record BenchSettings
+{
+    public string ModelPath { get; init; } = DefaultModel();
+
+    public IReadOnlyList<string> Targets { get; init; } = ["engine", "worker", "gateway"];
+
+    public IReadOnlyList<int> Concurrency { get; init; } = [1, 8];
+
+    public int MaxTokens { get; init; } = 128;
+
+    public int RequestsPerClient { get; init; } = 4;
+
+    public int Threads { get; init; } = 2;
+
+    public int Slots { get; init; } = 8;
+
+    public Uri? OpenAiUrl { get; init; }
+
+    public string? OpenAiModel { get; init; }
+
+    public string ResultsDirectory { get; init; } = "bench/results";
+
+    public const string Usage = """
+        usage: ./build.sh bench [options]
+          --model <path>          GGUF model (default: bench-llama-125m-random-q4_0.gguf in $SLM_MODELS_DIR or ../shared/models)
+          --targets <list>        engine,worker,gateway,openai (default engine,worker,gateway; openai needs --openai-url)
+          --concurrency <list>    concurrent streams, e.g. 1,8 (default 1,8)
+          --tokens <n>            tokens per request, end-of-sequence ignored (default 128)
+          --requests <n>          requests per client after one warm-up (default 4)
+          --threads <n>           engine threads (default 2)
+          --slots <n>             engine sequence slots (default 8)
+          --openai-url <url>      an OpenAI-compatible server, e.g. llama-server at http://127.0.0.1:8090/
+          --openai-model <id>     model field sent to it
+          --results <dir>         where JSON and Markdown go (default bench/results)
+        """;
+
+    public static BenchSettings? Parse(string[] args, out string? error)
+    {
+        var settings = new BenchSettings();
+        error = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-h" or "--help" || i + 1 >= args.Length)
+            {
+                error = Usage;
+                return null;
+            }
+
+            var value = args[++i];
+            try
+            {
+                settings = args[i - 1] switch
+                {
+                    "--model" => settings with { ModelPath = Path.GetFullPath(value) },
+                    "--targets" => settings with { Targets = value.Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                    "--concurrency" => settings with { Concurrency = value.Split(',').Select(int.Parse).ToArray() },
+                    "--tokens" => settings with { MaxTokens = int.Parse(value) },
+                    "--requests" => settings with { RequestsPerClient = int.Parse(value) },
+                    "--threads" => settings with { Threads = int.Parse(value) },
+                    "--slots" => settings with { Slots = int.Parse(value) },
+                    "--openai-url" => settings with { OpenAiUrl = new Uri(value.EndsWith('/') ? value : value + "/") },
+                    "--openai-model" => settings with { OpenAiModel = value },
+                    "--results" => settings with { ResultsDirectory = value },
+                    _ => throw new FormatException($"unknown option {args[i - 1]}"),
+                };
+            }
+            catch (FormatException e)
+            {
+                error = $"{e.Message}\n{Usage}";
+                return null;
+            }
+        }
+
+        return settings;
+    }
+
+    private static string DefaultModel()
+    {
+        const string file = "bench-llama-125m-random-q4_0.gguf";
+        var dir = Environment.GetEnvironmentVariable("SLM_MODELS_DIR") is { Length: > 0 } d ? d : Path.Combine("..", "shared", "models");
+        return Path.GetFullPath(Path.Combine(dir, file));
+    }
+}

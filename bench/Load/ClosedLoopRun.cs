@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using SlmCluster.Bench.Reports;
+using SlmCluster.Bench.Targets;
+
+namespace SlmCluster.Bench.Load;
+
+/// <summary>
+/// N clients, each sending its next request as soon as the previous one finished, for a fixed
+/// number of requests per client; a warm-up request per client is not counted.
+/// </summary>
+internal sealed class ClosedLoopRun(IBenchTarget target, int concurrency, int requestsPerClient, int maxTokens, IReadOnlyList<string> prompts)
+{
+    public async Task<RunResult> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        // Warm-up: every client once, so connections, threads and caches are in place.
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => target.RunAsync(prompts[c % prompts.Count], Math.Min(maxTokens, 8), cancellationToken)));
+
+        var samples = new ConcurrentBag<RequestSample>();
+        var total = concurrency * requestsPerClient;
+        var done = 0;
+        var tokens = 0L;
+        var started = Stopwatch.GetTimestamp();
+        using var progress = new Timer(_ =>
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Console.Error.Write($"\r  {target.Name,-10} c={concurrency,-3} {Volatile.Read(ref done),4}/{total} requests  {Interlocked.Read(ref tokens) / Math.Max(elapsed, 1e-9),8:F1} tok/s  ");
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async client =>
+        {
+            for (var i = 0; i < requestsPerClient; i++)
+            {
+                var sample = await target.RunAsync(prompts[(client + i * concurrency) % prompts.Count], maxTokens, cancellationToken);
+                samples.Add(sample);
+                Interlocked.Add(ref tokens, sample.CompletionTokens);
+                Interlocked.Increment(ref done);
+            }
+        }));
+
+        var wall = Stopwatch.GetElapsedTime(started);
+        Console.Error.Write("\r" + new string(' ', 80) + "\r");
+        return RunResult.From(target.Name, concurrency, maxTokens, samples.ToArray(), wall, PeakRss.OfProcess(target.ServingProcessId));
+    }
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using SlmCluster.Inference;
+
+namespace SlmCluster.Bench.Targets;
+
+/// <summary>The engine driven directly through the binding, in this process: the baseline.</summary>
+internal sealed class EngineTarget(LlamaEngine engine) : IBenchTarget
+{
+    public string Name => "engine";
+
+    public int? ServingProcessId => Environment.ProcessId;
+
+    public async Task<RequestSample> RunAsync(string prompt, int maxTokens, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        TimeSpan? first = null;
+        var tokens = 0;
+        await foreach (var update in engine.GenerateAsync(new GenerationRequest
+        {
+            Prompt = prompt,
+            MaxTokens = maxTokens,
+            IgnoreEndOfSequence = true,
+        }, cancellationToken))
+        {
+            if (update.Text.Length > 0)
+            {
+                first ??= Stopwatch.GetElapsedTime(started);
+            }
+
+            if (update.Final is { } final)
+            {
+                tokens = final.CompletionTokens;
+            }
+        }
+
+        var total = Stopwatch.GetElapsedTime(started);
+        return new RequestSample(first ?? total, total, tokens);
+    }
+
+    public ValueTask DisposeAsync() => engine.DisposeAsync();
+}

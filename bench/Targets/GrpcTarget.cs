@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using SlmCluster.Grpc;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.Bench.Targets;
+
+/// <summary>A worker or the gateway over gRPC, through the project's own client.</summary>
+internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId) : IBenchTarget
+{
+    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(address);
+
+    public string Name => name;
+
+    public int? ServingProcessId => servingProcessId;
+
+    public async Task<RequestSample> RunAsync(string prompt, int maxTokens, CancellationToken cancellationToken)
+    {
+        var client = new InferenceClient(_channel);
+        var request = new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true, Cache = new CachePolicy { Bypass = true } };
+        var started = Stopwatch.GetTimestamp();
+        TimeSpan? first = null;
+        var tokens = 0;
+        await using var call = client.GenerateStream(request, new CallOptions(CancellationToken: cancellationToken));
+        await foreach (var chunk in call.ReadAllAsync(cancellationToken))
+        {
+            if (chunk.Text.Length > 0)
+            {
+                first ??= Stopwatch.GetElapsedTime(started);
+            }
+
+            if (chunk.Usage is { } usage)
+            {
+                tokens = usage.CompletionTokens;
+            }
+        }
+
+        var total = Stopwatch.GetElapsedTime(started);
+        return new RequestSample(first ?? total, total, tokens);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

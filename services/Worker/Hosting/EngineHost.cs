@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Options;
+using SlmCluster.Inference;
+
+namespace SlmCluster.Worker.Hosting;
+
+/// <summary>
+/// Owns the worker's one model instance: loads it before the listeners open (so a worker that
+/// answers health checks can serve) and disposes it after they close.
+/// </summary>
+public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerFactory loggerFactory, ILogger<EngineHost> logger)
+    : IHostedService, IAsyncDisposable
+{
+    private LlamaEngine? _engine;
+
+    public IInferenceEngine Engine => _engine ?? throw new InvalidOperationException("The model is not loaded yet.");
+
+    public string WorkerId { get; } = options.Value.Id is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    public string ModelId { get; private set; } = "";
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var path = ModelPathResolver.Resolve(o.ModelPath);
+        var started = TimeProvider.System.GetTimestamp();
+        _engine = LlamaEngine.Start(new EngineOptions
+        {
+            ModelPath = path,
+            Threads = o.Threads,
+            Slots = o.Slots,
+            ContextSize = o.ContextSize,
+            BatchSize = o.BatchSize,
+            GpuLayers = o.GpuLayers,
+            MaxQueue = o.MaxQueue,
+            MaxTokensLimit = o.MaxTokensLimit,
+        }, loggerFactory);
+        ModelId = o.ModelId is { Length: > 0 } modelId ? modelId : Path.GetFileNameWithoutExtension(path);
+        var model = _engine.Model;
+        LogLoaded(logger, WorkerId, ModelId, model.Architecture, model.ParameterCount, path, o.Threads, o.Slots,
+            TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_engine is { } engine)
+        {
+            _engine = null;
+            await engine.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Worker {WorkerId} loaded model {ModelId} ({Architecture}, {Parameters} parameters) from {Path} with {Threads} threads, {Slots} slots in {ElapsedMs:F0} ms")]
+    private static partial void LogLoaded(ILogger logger, string workerId, string modelId, string architecture, ulong parameters,
+        string path, int threads, int slots, double elapsedMs);
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SlmCluster.Worker.Hosting;
+
+/// <summary>The "Worker" configuration section: one model instance on one device.</summary>
+public sealed class WorkerOptions
+{
+    public const string SectionName = "Worker";
+
+    /// <summary>Stable id reported in <c>served.worker_id</c>; defaults to host name and process id.</summary>
+    public string? Id { get; set; }
+
+    /// <summary>Path of the GGUF model file; relative paths are looked up in the models folder.</summary>
+    [Required(ErrorMessage = "Worker:ModelPath is required: pass --Worker:ModelPath=<file.gguf> (or set Worker__ModelPath).")]
+    public string ModelPath { get; set; } = "";
+
+    /// <summary>The id clients put in <c>GenerateRequest.model</c>; defaults to the file name without extension.</summary>
+    public string? ModelId { get; set; }
+
+    [Range(1, 256)]
+    public int Threads { get; set; } = Math.Max(1, Environment.ProcessorCount);
+
+    [Range(1, 256)]
+    public int Slots { get; set; } = 1;
+
+    /// <summary>KV cache size in tokens; 0 sizes it from the slots and the model.</summary>
+    [Range(0, 1 << 20)]
+    public int ContextSize { get; set; }
+
+    [Range(1, 1 << 16)]
+    public int BatchSize { get; set; } = 512;
+
+    /// <summary>Layers offloaded to the GPU; -1 offloads all.</summary>
+    [Range(-1, 10_000)]
+    public int GpuLayers { get; set; }
+
+    [Range(1, 100_000)]
+    public int MaxQueue { get; set; } = 64;
+
+    [Range(1, 1 << 20)]
+    public int MaxTokensLimit { get; set; } = 4096;
+
+    /// <summary>Port of the gRPC (h2c) listener.</summary>
+    [Range(0, 65535)]
+    public int GrpcPort { get; set; } = 5100;
+
+    /// <summary>Port of the HTTP/1.1 listener for /health and /alive; 0 disables it.</summary>
+    [Range(0, 65535)]
+    public int HttpPort { get; set; }
+
+    /// <summary>Address the listeners bind to.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+}

@@ -1,0 +1,42 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using SlmCluster.Grpc;
+using SlmCluster.Protocol.V1;
+using SlmCluster.ServiceDefaults;
+using SlmCluster.Worker.Api;
+using SlmCluster.Worker.Hosting;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.AddServiceDefaults();
+
+builder.Services.AddOptions<WorkerOptions>()
+    .BindConfiguration(WorkerOptions.SectionName)
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+
+var workerOptions = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    var address = IPAddress.Parse(workerOptions.BindAddress);
+    kestrel.ListenGrpc(address, workerOptions.GrpcPort);
+    if (workerOptions.HttpPort > 0)
+    {
+        kestrel.Listen(address, workerOptions.HttpPort);
+    }
+});
+
+builder.Services.AddGrpcServer();
+builder.Services.AddSingleton<EngineHost>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
+builder.Services.AddSingleton<InferenceService>();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+
+var inference = app.Services.GetRequiredService<InferenceService>();
+app.MapGrpcUnary(InferenceMethods.Generate, inference.GenerateAsync);
+app.MapGrpcServerStreaming(InferenceMethods.GenerateStream, inference.GenerateStreamAsync);
+app.MapGrpcUnary(InferenceMethods.ListModels, inference.ListModelsAsync);
+app.MapGrpcHealthService();
+
+app.Run();

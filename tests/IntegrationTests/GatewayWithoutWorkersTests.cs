@@ -1,0 +1,46 @@
+using SlmCluster.Grpc;
+using SlmCluster.IntegrationTests.Infrastructure;
+using SlmCluster.Protocol.Health.V1;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.IntegrationTests;
+
+public sealed class GatewayWithoutWorkersTests
+{
+    [Fact]
+    public async Task Gateway_whose_workers_do_not_answer_gives_unavailable_with_a_message_a_person_can_act_on()
+    {
+        var nobody = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
+        await using var gateway = ServiceProcess.StartGateway([nobody]);
+        var health = new HealthClient(gateway.Channel);
+        await WaitUntilAsync(async () =>
+        {
+            try
+            {
+                var h = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                return h.Status == HealthCheckResponse.Types.ServingStatus.NotServing;
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
+        });
+
+        var client = new InferenceClient(gateway.Channel);
+        var e = await Assert.ThrowsAsync<RpcException>(() => client.GenerateAsync(
+            new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 8 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(10))));
+
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Contains("1 configured, 0 healthy", e.Detail);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SlmCluster.Grpc;
+using SlmCluster.Protocol.Health.V1;
+
+namespace SlmCluster.IntegrationTests.Infrastructure;
+
+/// <summary>A real worker or gateway process on free loopback ports, stopped (and killed if need be) on dispose.</summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ServiceProcess(string name, Process process, int grpcPort)
+    {
+        Name = name;
+        _process = process;
+        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+        Channel = GrpcChannel.ForAddress(GrpcAddress);
+    }
+
+    public string Name { get; }
+
+    public Uri GrpcAddress { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Output => string.Join('\n', _output);
+
+    public static ServiceProcess StartWorker(string name, string modelPath, int threads = 1, params string[] extra)
+    {
+        var port = FreePort();
+        return Start(name, TestPaths.WorkerAssembly, port, [
+            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", $"--Worker:Threads={threads}", $"--Worker:GrpcPort={port}", .. extra]);
+    }
+
+    public static ServiceProcess StartGateway(IEnumerable<Uri> workers, params string[] extra)
+    {
+        var port = FreePort();
+        var args = new List<string> { $"--Gateway:GrpcPort={port}", $"--Gateway:HttpPort={FreePort()}", "--Gateway:HealthCheckInterval=00:00:00.200" };
+        var i = 0;
+        foreach (var worker in workers)
+        {
+            args.Add($"--services:worker:grpc:{i++}={worker.ToString().TrimEnd('/')}");
+        }
+
+        args.AddRange(extra);
+        return Start("gateway", TestPaths.GatewayAssembly, port, args);
+    }
+
+    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(assembly);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        // The service exits by itself if the test run dies without disposing it.
+        info.Environment["SLM_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var process = new Process { StartInfo = info };
+        var service = new ServiceProcess(name, process, grpcPort);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    /// <summary>Waits until the service answers grpc.health.v1 with SERVING.</summary>
+    public async Task WaitHealthyAsync(TimeSpan? timeout = null)
+    {
+        var health = new HealthClient(Channel);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                var response = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (RpcException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"{Name} did not become healthy:\n{Output}");
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
