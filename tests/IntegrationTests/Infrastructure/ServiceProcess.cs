@@ -13,8 +13,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private ServiceProcess(string name, Process process, int grpcPort)
+    private ServiceProcess(string name, Process process, int grpcPort, int? httpPort = null)
     {
+        HttpAddress = httpPort is { } p ? new Uri($"http://127.0.0.1:{p}/") : null;
         Name = name;
         _process = process;
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
@@ -26,6 +27,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public Uri GrpcAddress { get; }
 
     public GrpcChannel Channel { get; }
+
+    /// <summary>The gateway's HTTP listener (health now, the OpenAI API later); null for a worker.</summary>
+    public Uri? HttpAddress { get; }
 
     public int Pid => _process.Id;
 
@@ -43,7 +47,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartGateway(IEnumerable<Uri> workers, params string[] extra)
     {
         var port = FreePort();
-        var args = new List<string> { $"--Gateway:GrpcPort={port}", $"--Gateway:HttpPort={FreePort()}", "--Gateway:HealthCheckInterval=00:00:00.200" };
+        var httpPort = FreePort();
+        var args = new List<string> { $"--Gateway:GrpcPort={port}", $"--Gateway:HttpPort={httpPort}", "--Gateway:HealthCheckInterval=00:00:00.200" };
         var i = 0;
         foreach (var worker in workers)
         {
@@ -51,10 +56,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         args.AddRange(extra);
-        return Start("gateway", TestPaths.GatewayAssembly, port, args);
+        return Start("gateway", TestPaths.GatewayAssembly, port, args, httpPort);
     }
 
-    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments)
+    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments, int? httpPort = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -71,7 +76,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         // The service exits by itself if the test run dies without disposing it.
         info.Environment["SLM_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = new Process { StartInfo = info };
-        var service = new ServiceProcess(name, process, grpcPort);
+        var service = new ServiceProcess(name, process, grpcPort, httpPort);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.Start();
