@@ -25,6 +25,7 @@ void Stop(PosixSignalContext context)
 
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+_ = LauncherWatch.WhenLauncherExitsAsync(stopping.Token).ContinueWith(_ => stopping.Cancel(), TaskScheduler.Default);
 
 var started = Stopwatch.StartNew();
 Console.WriteLine($"Starting {options.Workers} workers serving {modelPath}");

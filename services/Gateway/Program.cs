@@ -5,7 +5,8 @@ using SlmCluster.Gateway.Routing;
 using SlmCluster.Grpc;
 using SlmCluster.ServiceDefaults;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+// Settings ship beside the binary, wherever it is started from.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 
 builder.Services.AddOptions<GatewayOptions>()
@@ -25,7 +26,7 @@ builder.Services.AddGrpcServer();
 builder.Services.AddSingleton<WorkerPool>();
 builder.Services.AddSingleton<WorkerHealthMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHealthMonitor>());
-builder.Services.AddSingleton<IWorkerRouter, RoundRobinRouter>();
+builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
 builder.Services.AddSingleton<GenerateRequestValidator>();
 builder.Services.AddSingleton<GatewayInferenceService>();
 builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [ServiceDefaultsExtensions.ReadyTag]);

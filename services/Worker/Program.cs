@@ -6,7 +6,8 @@ using SlmCluster.ServiceDefaults;
 using SlmCluster.Worker.Api;
 using SlmCluster.Worker.Hosting;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+// Settings ship beside the binary, wherever it is started from.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();
 
 builder.Services.AddOptions<WorkerOptions>()

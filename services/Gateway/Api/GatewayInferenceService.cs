@@ -54,10 +54,11 @@ public sealed partial class GatewayInferenceService(
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var forwarded = Prepare(request);
+        var route = RouteRequest.For(forwarded, options.Value.Routing.AffinityPrefixCharacters);
         var tried = new List<WorkerEndpoint>();
         while (true)
         {
-            var worker = PickOrThrow(forwarded.Model, tried);
+            var worker = PickOrThrow(route, tried);
             using var lease = worker.Begin();
             await using var call = worker.Inference.GenerateStream(forwarded, new CallOptions(Deadline: deadline, CancellationToken: cancellationToken));
             await using var chunks = call.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -144,9 +145,9 @@ public sealed partial class GatewayInferenceService(
         throw new RpcException(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}.");
     }
 
-    private WorkerEndpoint PickOrThrow(string model, List<WorkerEndpoint> tried)
+    private WorkerEndpoint PickOrThrow(in RouteRequest route, List<WorkerEndpoint> tried)
     {
-        var worker = router.Pick(model, tried) ?? throw NoWorker($"model '{model}'");
+        var worker = router.Pick(route, tried) ?? throw NoWorker($"model '{route.Model}'");
         tried.Add(worker);
         return worker;
     }
@@ -168,6 +169,8 @@ public sealed partial class GatewayInferenceService(
         LogWorkerFailed(logger, worker.Address, e.StatusCode, e.Detail);
         if (e.StatusCode == StatusCode.Unavailable)
         {
+            // Out of rotation at once rather than at the next health round; the probe puts it back if it answers.
+            worker.IsHealthy = false;
             _ = monitor.ProbeAsync(worker, CancellationToken.None);
         }
     }

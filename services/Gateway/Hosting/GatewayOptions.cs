@@ -43,4 +43,6 @@ public sealed class GatewayOptions
     /// <summary>Attempts on different workers for a call that failed before its first token.</summary>
     [Range(1, 10)]
     public int MaxAttempts { get; set; } = 3;
+
+    public RoutingOptions Routing { get; set; } = new();
 }

@@ -37,9 +37,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _output);
 
-    public static ServiceProcess StartWorker(string name, string modelPath, int threads = 1, params string[] extra)
+    public static ServiceProcess StartWorker(string name, string modelPath, int threads = 1, params string[] extra) =>
+        StartWorkerOnPort(name, modelPath, FreePort(), threads, extra);
+
+    public static ServiceProcess StartWorkerOnPort(string name, string modelPath, int port, int threads = 1, params string[] extra)
     {
-        var port = FreePort();
         return Start(name, TestPaths.WorkerAssembly, port, [
             $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", $"--Worker:Threads={threads}", $"--Worker:GrpcPort={port}", .. extra]);
     }

@@ -2,13 +2,12 @@
 // JSON object with what it saw, so the C# test asserts on a client's view, not on ours.
 //   node peer.js <host:port> <protos-dir> <scenario> [prompt] [maxTokens]
 'use strict';
-const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
 const [address, protosDir, scenario, prompt = 'Once upon a time', maxTokensArg = '32'] = process.argv.slice(2);
 const maxTokens = Number(maxTokensArg);
-const load = (file) => grpc.loadPackageDefinition(protoLoader.loadSync(path.join(protosDir, file), {
+const load = (file) => grpc.loadPackageDefinition(protoLoader.loadSync(file, {
   includeDirs: [protosDir], keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true,
 }));
 const slm = load('slm/v1/inference.proto').slm.v1;

@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Hosting;
+
+namespace SlmCluster.Gateway.Routing;
+
+/// <summary>
+/// Least outstanding requests by the power of two choices: two random candidates, the less busy wins,
+/// which spreads load evenly without every request reading every worker. A session or a shared prompt
+/// prefix goes back to the worker that served it last (its KV cache holds the prefix) unless that
+/// worker is unhealthy or carries more than <see cref="RoutingOptions.AffinityMaxImbalance"/> requests
+/// above the least busy candidate.
+/// </summary>
+public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOptions> options, Random? random = null) : IWorkerRouter
+{
+    private readonly Random _random = random ?? Random.Shared;
+    private readonly AffinityTable<string> _sessions = new(options.Value.Routing.AffinityCapacity);
+    private readonly AffinityTable<ulong> _prefixes = new(options.Value.Routing.AffinityCapacity);
+    private readonly Lock _randomLock = new();
+
+    public WorkerEndpoint? Pick(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude)
+    {
+        var candidates = new List<WorkerEndpoint>(pool.Workers.Count);
+        foreach (var worker in pool.Workers)
+        {
+            if (worker.IsHealthy && worker.Serves(request.Model) && !exclude.Contains(worker))
+            {
+                candidates.Add(worker);
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var least = candidates.Min(w => w.Outstanding);
+        var chosen = Affine(request, candidates, least) ?? PowerOfTwoChoices(candidates);
+        if (request.SessionKey.Length > 0)
+        {
+            _sessions.Set(request.SessionKey, chosen);
+        }
+
+        if (request.PrefixKey != 0)
+        {
+            _prefixes.Set(request.PrefixKey, chosen);
+        }
+
+        return chosen;
+    }
+
+    private WorkerEndpoint? Affine(in RouteRequest request, List<WorkerEndpoint> candidates, int least)
+    {
+        var maxImbalance = options.Value.Routing.AffinityMaxImbalance;
+        WorkerEndpoint? Usable(WorkerEndpoint? worker) =>
+            worker is not null && candidates.Contains(worker) && worker.Outstanding - least <= maxImbalance ? worker : null;
+
+        return (request.SessionKey.Length > 0 ? Usable(_sessions.Get(request.SessionKey)) : null)
+            ?? (request.PrefixKey != 0 ? Usable(_prefixes.Get(request.PrefixKey)) : null);
+    }
+
+    private WorkerEndpoint PowerOfTwoChoices(List<WorkerEndpoint> candidates)
+    {
+        if (candidates.Count == 1)
+        {
+            return candidates[0];
+        }
+
+        int first, second;
+        lock (_randomLock)
+        {
+            first = _random.Next(candidates.Count);
+            second = _random.Next(candidates.Count - 1);
+        }
+
+        if (second >= first)
+        {
+            second++;
+        }
+
+        var a = candidates[first];
+        var b = candidates[second];
+        return b.Outstanding < a.Outstanding ? b : a;
+    }
+}

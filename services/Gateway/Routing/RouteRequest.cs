@@ -1,0 +1,34 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.Gateway.Routing;
+
+/// <summary>What the router needs to know about a request: its model and what ties it to a worker's KV cache.</summary>
+/// <param name="Model">Only workers serving this model are candidates.</param>
+/// <param name="SessionKey">A conversation id (gRPC <c>session_id</c>, OpenAI <c>user</c>); empty when none.</param>
+/// <param name="PrefixKey">A hash of the prompt's opening, so requests sharing it meet the same cached prefix; 0 when none.</param>
+public readonly record struct RouteRequest(string Model, string SessionKey, ulong PrefixKey)
+{
+    /// <summary>
+    /// Keys a request by its session and by the opening of its prompt: the first
+    /// <paramref name="prefixCharacters"/> characters of a prompt, or of a chat's first message
+    /// (its system prompt or first question), which stays the same as the conversation grows.
+    /// </summary>
+    public static RouteRequest For(GenerateRequest request, int prefixCharacters)
+    {
+        var opening = request.Messages.Count > 0 ? request.Messages[0].Content : request.Prompt;
+        var prefix = opening.Length >= Math.Min(prefixCharacters, 32)
+            ? Hash(opening.AsSpan(0, Math.Min(opening.Length, prefixCharacters)))
+            : 0UL;
+        return new RouteRequest(request.Model, request.SessionId, prefix);
+    }
+
+    private static ulong Hash(ReadOnlySpan<char> text)
+    {
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(MemoryMarshal.AsBytes(text), digest);
+        return BinaryPrimitives.ReadUInt64LittleEndian(digest);
+    }
+}

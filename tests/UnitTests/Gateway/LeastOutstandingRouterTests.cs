@@ -1,0 +1,234 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Routing;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.UnitTests.Gateway;
+
+public sealed class LeastOutstandingRouterTests : IDisposable
+{
+    private readonly WorkerPool _pool;
+    private readonly LeastOutstandingRouter _router;
+    private readonly List<WorkerEndpoint.Lease> _leases = [];
+
+    public LeastOutstandingRouterTests()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            Enumerable.Range(0, 5).Select(i => KeyValuePair.Create($"services:worker:grpc:{i}", (string?)$"http://127.0.0.1:{5101 + i}"))).Build();
+        var options = Options.Create(new GatewayOptions { Routing = new RoutingOptions { AffinityMaxImbalance = 2 } });
+        _pool = new WorkerPool(configuration, options);
+        for (var i = 0; i < 4; i++)
+        {
+            Serve(_pool.Workers[i], "stories");
+        }
+
+        Serve(_pool.Workers[4], "other");
+        _router = new LeastOutstandingRouter(_pool, options, new Random(1234));
+    }
+
+    private WorkerEndpoint[] Stories => _pool.Workers.Take(4).ToArray();
+
+    public void Dispose()
+    {
+        ReleaseAll();
+        _pool.Dispose();
+    }
+
+    [Fact]
+    public void Endpoints_handed_over_the_aspire_way_are_read_in_order()
+    {
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"http://127.0.0.1:{5101 + i}/"), _pool.Workers.Select(w => w.Address.ToString()));
+    }
+
+    [Fact]
+    public void A_request_goes_only_to_workers_serving_its_model()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True(Pick("stories")!.Serves("stories"));
+            Assert.Equal(_pool.Workers[4], Pick("other"));
+        }
+
+        Assert.Null(Pick("missing"));
+    }
+
+    [Fact]
+    public void Load_over_1000_picks_is_within_10_percent_across_equal_workers()
+    {
+        var counts = new Dictionary<WorkerEndpoint, int>();
+        var inFlight = new Queue<WorkerEndpoint.Lease>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var worker = Pick("stories")!;
+            counts[worker] = counts.GetValueOrDefault(worker) + 1;
+            inFlight.Enqueue(worker.Begin());
+            if (inFlight.Count > 6)
+            {
+                inFlight.Dequeue().Dispose(); // requests finish in order, six stay outstanding
+            }
+        }
+
+        while (inFlight.Count > 0)
+        {
+            inFlight.Dequeue().Dispose();
+        }
+
+        Assert.Equal(4, counts.Count);
+        Assert.All(counts.Values, c => Assert.InRange(c, 225, 275));
+    }
+
+    [Fact]
+    public void The_less_busy_of_the_two_choices_wins()
+    {
+        // Three busy workers and one idle: the idle one is picked whenever it is among the two drawn.
+        foreach (var worker in Stories.Take(3))
+        {
+            Hold(worker, 5);
+        }
+
+        var idle = Stories[3];
+        var picks = Enumerable.Range(0, 400).Select(_ => Pick("stories")).ToArray();
+
+        // With 4 candidates the idle one is one of the two choices half the time.
+        Assert.InRange(picks.Count(w => w == idle), 160, 240);
+    }
+
+    [Fact]
+    public void A_session_returns_to_the_worker_that_served_it()
+    {
+        var first = Pick("stories", session: "conversation-1")!;
+
+        for (var i = 0; i < 20; i++)
+        {
+            Hold(first, 1); // even while busier than the rest, within the allowed imbalance
+            Assert.Equal(first, Pick("stories", session: "conversation-1"));
+            ReleaseAll();
+        }
+    }
+
+    [Fact]
+    public void Session_affinity_breaks_when_its_worker_is_overloaded_and_moves_with_the_session()
+    {
+        var first = Pick("stories", session: "conversation-1")!;
+        Hold(first, 3); // more than AffinityMaxImbalance above the idle workers
+
+        var second = Pick("stories", session: "conversation-1");
+
+        Assert.NotEqual(first, second);
+        ReleaseAll();
+        Assert.Equal(second, Pick("stories", session: "conversation-1"));
+    }
+
+    [Fact]
+    public void Session_affinity_breaks_when_its_worker_is_unhealthy()
+    {
+        var first = Pick("stories", session: "conversation-1")!;
+        first.IsHealthy = false;
+
+        var second = Pick("stories", session: "conversation-1");
+
+        Assert.NotNull(second);
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
+    public void Requests_sharing_a_prompt_opening_meet_on_one_worker()
+    {
+        var systemPrompt = new string('s', 300);
+        var workers = Enumerable.Range(0, 20)
+            .Select(i => Pick(Chat(systemPrompt, $"question {i}"))!)
+            .Distinct()
+            .ToArray();
+
+        Assert.Single(workers);
+    }
+
+    [Fact]
+    public void Different_prompt_openings_spread_over_the_workers()
+    {
+        var workers = Enumerable.Range(0, 40)
+            .Select(i => Pick(Chat($"{i} " + new string('x', 100), "hello"))!)
+            .Distinct()
+            .Count();
+
+        Assert.True(workers >= 3, $"only {workers} workers used");
+    }
+
+    [Fact]
+    public void A_retry_never_returns_a_worker_already_tried()
+    {
+        var tried = new List<WorkerEndpoint>();
+        for (var i = 0; i < 4; i++)
+        {
+            var worker = _router.Pick(new RouteRequest("stories", "s", 0), tried);
+            Assert.NotNull(worker);
+            Assert.DoesNotContain(worker, tried);
+            tried.Add(worker);
+        }
+
+        Assert.Null(_router.Pick(new RouteRequest("stories", "s", 0), tried));
+    }
+
+    [Fact]
+    public void An_ejected_worker_gets_nothing_and_is_picked_again_once_it_is_back()
+    {
+        var ejected = Stories[0];
+        ejected.IsHealthy = false;
+        Assert.DoesNotContain(ejected, Enumerable.Range(0, 100).Select(_ => Pick("stories")));
+
+        ejected.IsHealthy = true;
+        Assert.Contains(ejected, Enumerable.Range(0, 100).Select(_ => Pick("stories")));
+    }
+
+    [Fact]
+    public void Models_are_listed_once_with_their_replica_count()
+    {
+        Assert.Equal([("other", 1), ("stories", 4)], _pool.Models().Select(m => (m.Model.Id, m.Replicas)));
+    }
+
+    [Fact]
+    public void The_affinity_table_stays_bounded()
+    {
+        var table = new AffinityTable<int>(100);
+        for (var i = 0; i < 1000; i++)
+        {
+            table.Set(i, Stories[0]);
+        }
+
+        Assert.InRange(table.Count, 50, 101);
+        Assert.Equal(Stories[0], table.Get(999));
+    }
+
+    private WorkerEndpoint? Pick(string model, string session = "") => _router.Pick(new RouteRequest(model, session, 0), []);
+
+    private WorkerEndpoint? Pick(GenerateRequest request) => _router.Pick(RouteRequest.For(request, 256), []);
+
+    private static GenerateRequest Chat(string system, string question)
+    {
+        var request = new GenerateRequest { Model = "stories" };
+        request.Messages.Add(new ChatMessage { Role = "system", Content = system });
+        request.Messages.Add(new ChatMessage { Role = "user", Content = question });
+        return request;
+    }
+
+    private void Hold(WorkerEndpoint worker, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _leases.Add(worker.Begin());
+        }
+    }
+
+    private void ReleaseAll()
+    {
+        _leases.ForEach(l => l.Dispose());
+        _leases.Clear();
+    }
+
+    private static void Serve(WorkerEndpoint worker, string model)
+    {
+        worker.Models = [new ModelInfo { Id = model }];
+        worker.IsHealthy = true;
+    }
+}
