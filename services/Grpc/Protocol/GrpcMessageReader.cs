@@ -57,9 +57,10 @@ internal static class GrpcMessageReader
     private static T Parse<T>(MessageParser<T> parser, in ReadOnlySequence<byte> payload)
         where T : IMessage<T>
     {
+        T message;
         try
         {
-            return parser.ParseFrom(payload);
+            message = parser.ParseFrom(payload);
         }
         catch (InvalidProtocolBufferException ex)
         {
@@ -69,5 +70,14 @@ internal static class GrpcMessageReader
                 trailers: null,
                 ex);
         }
+
+        if (ProtobufUtf8Check.FindInvalidString(message.Descriptor, payload) is { } field)
+        {
+            throw new RpcException(
+                StatusCode.Internal,
+                $"Failed to deserialize {typeof(T).Name}: string field '{field}' is not valid UTF-8, as protobuf strings must be.");
+        }
+
+        return message;
     }
 }
