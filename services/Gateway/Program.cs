@@ -1,7 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api;
+using SlmCluster.Gateway.Api.OpenAi;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Routing;
+using SlmCluster.Gateway.Security;
 using SlmCluster.Grpc;
 using SlmCluster.ServiceDefaults;
 
@@ -13,6 +16,7 @@ builder.Services.AddOptions<GatewayOptions>()
     .BindConfiguration(GatewayOptions.SectionName)
     .ValidateDataAnnotations()
     .ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
 
 var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -20,6 +24,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     var address = IPAddress.Parse(gatewayOptions.BindAddress);
     kestrel.ListenGrpc(address, gatewayOptions.GrpcPort);
     kestrel.Listen(address, gatewayOptions.HttpPort);
+
+    // The OpenAI API's bodies; gRPC calls lift this and apply their own message size limit instead.
+    kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
 });
 
 builder.Services.AddGrpcServer();
@@ -29,15 +36,24 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHealthMonito
 builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
 builder.Services.AddSingleton<GenerateRequestValidator>();
 builder.Services.AddSingleton<GatewayInferenceService>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<ApiKeyAuthenticator>();
+builder.Services.AddSingleton<TenantRateLimiter>();
+builder.Services.AddSingleton<RequestAdmission>();
+builder.Services.AddHostedService<SecurityStartupReport>();
+builder.Services.AddSingleton<OpenAiCompletionHandler>();
+builder.Services.AddSingleton<OpenAiModelsHandler>();
 builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [ServiceDefaultsExtensions.ReadyTag]);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 
 var inference = app.Services.GetRequiredService<GatewayInferenceService>();
-app.MapGrpcUnary(SlmCluster.Grpc.InferenceMethods.Generate, inference.GenerateAsync);
-app.MapGrpcServerStreaming(SlmCluster.Grpc.InferenceMethods.GenerateStream, inference.GenerateStreamAsync);
-app.MapGrpcUnary(SlmCluster.Grpc.InferenceMethods.ListModels, inference.ListModelsAsync);
+var admission = app.Services.GetRequiredService<RequestAdmission>();
+app.MapGrpcUnary(SlmCluster.Grpc.InferenceMethods.Generate, admission.Guard(inference.GenerateAsync));
+app.MapGrpcServerStreaming(SlmCluster.Grpc.InferenceMethods.GenerateStream, admission.Guard(inference.GenerateStreamAsync));
+app.MapGrpcUnary(SlmCluster.Grpc.InferenceMethods.ListModels, admission.GuardRead<SlmCluster.Protocol.V1.ListModelsRequest, SlmCluster.Protocol.V1.ListModelsResponse>(inference.ListModelsAsync));
 app.MapGrpcHealthService();
+app.MapOpenAiApi();
 
 app.Run();

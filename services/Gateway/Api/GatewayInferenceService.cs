@@ -118,7 +118,9 @@ public sealed partial class GatewayInferenceService(
         return forwarded;
     }
 
-    private string ResolveModel(string requested)
+    /// <summary>The model a request for <paramref name="requested"/> gets (the default when empty).</summary>
+    /// <exception cref="RpcException">NOT_FOUND for a model no worker serves; UNAVAILABLE when none can serve it now.</exception>
+    public string ResolveModel(string requested)
     {
         var served = pool.Models();
         if (requested.Length == 0)

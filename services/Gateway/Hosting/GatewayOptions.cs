@@ -44,5 +44,19 @@ public sealed class GatewayOptions
     [Range(1, 10)]
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>API keys and their tenants. Empty: the gateway serves everyone without auth (and says so at start).</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>Per-tenant limits on requests and tokens.</summary>
+    public RateLimitOptions RateLimits { get; set; } = new();
+
+    /// <summary>Largest HTTP request body (the OpenAI API); larger ones are refused with 413. gRPC has its own message limit.</summary>
+    [Range(1024, 256L * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long an OpenAI API request may run before it fails with 504 (HTTP has no grpc-timeout).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan HttpRequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     public RoutingOptions Routing { get; set; } = new();
 }

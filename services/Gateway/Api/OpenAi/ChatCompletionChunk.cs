@@ -1,0 +1,19 @@
+namespace SlmCluster.Gateway.Api.OpenAi;
+
+/// <summary>One server-sent event of a streamed chat completion: <c>object</c> is <c>chat.completion.chunk</c>.</summary>
+public sealed class ChatCompletionChunk
+{
+    public required string Id { get; init; }
+
+    public string Object => "chat.completion.chunk";
+
+    public required long Created { get; init; }
+
+    public required string Model { get; init; }
+
+    /// <summary>One choice, or none in the usage chunk.</summary>
+    public required IReadOnlyList<ChatCompletionChunkChoice> Choices { get; init; }
+
+    /// <summary>Only in the last chunk, and only when <c>stream_options.include_usage</c> asked for it.</summary>
+    public OpenAiUsage? Usage { get; init; }
+}

@@ -1,0 +1,17 @@
+namespace SlmCluster.Gateway.Api.OpenAi;
+
+/// <summary>A whole chat completion: <c>object</c> is <c>chat.completion</c>.</summary>
+public sealed class ChatCompletionResponse
+{
+    public required string Id { get; init; }
+
+    public string Object => "chat.completion";
+
+    public required long Created { get; init; }
+
+    public required string Model { get; init; }
+
+    public required IReadOnlyList<ChatCompletionChoice> Choices { get; init; }
+
+    public required OpenAiUsage Usage { get; init; }
+}

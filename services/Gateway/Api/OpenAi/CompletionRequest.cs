@@ -1,0 +1,10 @@
+using System.Text.Json;
+
+namespace SlmCluster.Gateway.Api.OpenAi;
+
+/// <summary>The body of <c>POST /v1/completions</c>.</summary>
+public sealed class CompletionRequest : OpenAiGenerationRequest
+{
+    /// <summary>A string, or an array holding one string.</summary>
+    public JsonElement? Prompt { get; set; }
+}

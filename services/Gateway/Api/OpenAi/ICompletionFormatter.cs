@@ -1,0 +1,20 @@
+namespace SlmCluster.Gateway.Api.OpenAi;
+
+/// <summary>Shapes one request's output as its endpoint defines it, whole or as stream events (UTF-8 JSON).</summary>
+internal interface ICompletionFormatter
+{
+    /// <summary>The whole completion, for a request that did not ask to stream.</summary>
+    byte[] Complete(string text, string finishReason, OpenAiUsage usage);
+
+    /// <summary>The event that opens a stream (the chat role), or null when the endpoint has none.</summary>
+    byte[]? Opening();
+
+    /// <summary>An event carrying the next piece of text.</summary>
+    byte[] Piece(string text);
+
+    /// <summary>The event that says why generation stopped.</summary>
+    byte[] Finish(string finishReason);
+
+    /// <summary>The event with no choices and the usage (<c>stream_options.include_usage</c>).</summary>
+    byte[] Usage(OpenAiUsage usage);
+}

@@ -1,0 +1,200 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Security;
+using SlmCluster.Grpc;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.Gateway.Api.OpenAi;
+
+/// <summary>
+/// <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>: authenticate, read and map the body, then take
+/// the same path as gRPC (<see cref="GatewayInferenceService.StreamAsync"/>) and shape its chunks as OpenAI does,
+/// whole or as server-sent events.
+/// </summary>
+public sealed partial class OpenAiCompletionHandler(
+    GatewayInferenceService inference,
+    RequestAdmission admission,
+    IOptions<GatewayOptions> options,
+    ILogger<OpenAiCompletionHandler> logger)
+{
+    public Task HandleChatAsync(HttpContext context) =>
+        HandleAsync(context, OpenAiJsonContext.Api.ChatCompletionRequest, OpenAiRequestMapper.ToGenerateRequest,
+            static (created, model) => new ChatCompletionFormatter(ChatCompletionFormatter.IdPrefix + NewId(), created, model));
+
+    public Task HandleCompletionAsync(HttpContext context) =>
+        HandleAsync(context, OpenAiJsonContext.Api.CompletionRequest, OpenAiRequestMapper.ToGenerateRequest,
+            static (created, model) => new TextCompletionFormatter(TextCompletionFormatter.IdPrefix + NewId(), created, model));
+
+    private async Task HandleAsync<TBody>(
+        HttpContext context,
+        JsonTypeInfo<TBody> bodyType,
+        Func<TBody, GenerateRequest> map,
+        Func<long, string, ICompletionFormatter> createFormatter)
+        where TBody : OpenAiGenerationRequest
+    {
+        var aborted = context.RequestAborted;
+        string tenant;
+        TBody body;
+        GenerateRequest request;
+        try
+        {
+            tenant = admission.Authenticate(context.Request.Headers.Authorization);
+            body = await OpenAiRequestBody.ReadAsync(context.Request, bodyType, aborted);
+            request = map(body);
+            request.Model = inference.ResolveModel(request.Model);
+            admission.AdmitGeneration(tenant);
+        }
+        catch (InvalidOpenAiRequestException e)
+        {
+            await OpenAiProblem.From(e).WriteAsync(context.Response);
+            return;
+        }
+        catch (RpcException e)
+        {
+            await OpenAiProblem.From(e).WriteAsync(context.Response);
+            return;
+        }
+        catch (Exception) when (aborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var stream = body.Stream ?? false;
+        var includeUsage = stream && body.StreamOptions?.IncludeUsage == true;
+        var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model);
+        var deadline = DateTime.UtcNow + options.Value.HttpRequestTimeout;
+        var run = new CompletionRun(context.Response, formatter, stream, aborted);
+        try
+        {
+            await foreach (var chunk in inference.StreamAsync(request, deadline, aborted))
+            {
+                await run.AddAsync(chunk);
+            }
+
+            await run.CompleteAsync(includeUsage);
+        }
+        catch (Exception) when (aborted.IsCancellationRequested)
+        {
+            // The client went away: the generation is cancelled with it and nobody is left to answer.
+            LogClientGone(logger, context.Request.Path);
+        }
+        catch (RpcException e)
+        {
+            await run.FailAsync(OpenAiProblem.From(e));
+        }
+        catch (Exception e)
+        {
+            LogUnexpected(logger, context.Request.Path, e);
+            await run.FailAsync(new OpenAiProblem(StatusCodes.Status500InternalServerError,
+                new OpenAiError { Message = "The gateway failed while serving this request; it has been logged.", Type = "server_error" }));
+        }
+        finally
+        {
+            admission.Charge(tenant, run.Usage, run.Chunks);
+        }
+    }
+
+    private static string NewId()
+    {
+        Span<byte> random = stackalloc byte[12];
+        RandomNumberGenerator.Fill(random);
+        return Convert.ToHexStringLower(random);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Client of {Path} disconnected; its generation was cancelled")]
+    private static partial void LogClientGone(ILogger logger, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Serving {Path} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, PathString path, Exception exception);
+
+    /// <summary>One request's output as it is produced: collected for a whole answer, or written as events.</summary>
+    private sealed class CompletionRun(HttpResponse response, ICompletionFormatter formatter, bool stream, CancellationToken cancellationToken)
+    {
+        private readonly StringBuilder _text = new();
+        private ServerSentEventWriter? _events;
+        private FinishReason _finish;
+
+        public Usage? Usage { get; private set; }
+
+        public int Chunks { get; private set; }
+
+        public async ValueTask AddAsync(GenerateChunk chunk)
+        {
+            Chunks++;
+            if (chunk.Usage is not null)
+            {
+                Usage = chunk.Usage;
+                _finish = chunk.FinishReason;
+            }
+
+            if (!stream)
+            {
+                _text.Append(chunk.Text);
+                return;
+            }
+
+            var events = await StartEventsAsync();
+            if (chunk.Text.Length > 0)
+            {
+                await events.WriteAsync(formatter.Piece(chunk.Text), cancellationToken);
+            }
+        }
+
+        public async ValueTask CompleteAsync(bool includeUsage)
+        {
+            var finishReason = OpenAiFinishReason.From(_finish);
+            var usage = OpenAiUsage.From(Usage);
+            if (!stream)
+            {
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = "application/json";
+                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage), cancellationToken);
+                return;
+            }
+
+            var events = await StartEventsAsync();
+            await events.WriteAsync(formatter.Finish(finishReason), cancellationToken);
+            if (includeUsage)
+            {
+                await events.WriteAsync(formatter.Usage(usage), cancellationToken);
+            }
+
+            await events.WriteDoneAsync(cancellationToken);
+        }
+
+        /// <summary>An error status while nothing was sent; once the stream started, an error event that ends it.</summary>
+        public async ValueTask FailAsync(OpenAiProblem problem)
+        {
+            if (_events is null && !response.HasStarted)
+            {
+                await problem.WriteAsync(response);
+                return;
+            }
+
+            if (_events is not null)
+            {
+                var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(problem.Body, OpenAiJsonContext.Api.OpenAiErrorResponse);
+                await _events.WriteErrorAsync(json, cancellationToken);
+            }
+        }
+
+        // The stream starts with the first chunk, so anything refused before it gets a real HTTP status.
+        private async ValueTask<ServerSentEventWriter> StartEventsAsync()
+        {
+            if (_events is null)
+            {
+                ServerSentEventWriter.Start(response);
+                _events = new ServerSentEventWriter(response.BodyWriter);
+                if (formatter.Opening() is { } opening)
+                {
+                    await _events.WriteAsync(opening, cancellationToken);
+                }
+            }
+
+            return _events;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using SlmCluster.Grpc;
+
+namespace SlmCluster.Gateway.Api.OpenAi;
+
+/// <summary>Maps the OpenAI-compatible HTTP API.</summary>
+public static class OpenAiEndpoints
+{
+    public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder endpoints)
+    {
+        var completions = endpoints.ServiceProvider.GetRequiredService<OpenAiCompletionHandler>();
+        var models = endpoints.ServiceProvider.GetRequiredService<OpenAiModelsHandler>();
+
+        endpoints.MapPost("/v1/chat/completions", (RequestDelegate)completions.HandleChatAsync);
+        endpoints.MapPost("/v1/completions", (RequestDelegate)completions.HandleCompletionAsync);
+        endpoints.MapGet("/v1/models", (RequestDelegate)models.HandleListAsync);
+        endpoints.MapGet("/v1/models/{id}", (RequestDelegate)models.HandleGetAsync);
+
+        // Anything else under /v1 (a wrong path or method) answers as OpenAI does, not with an empty 404/405.
+        endpoints.Map("/v1/{**rest}", (RequestDelegate)(context => new OpenAiProblem(StatusCodes.Status404NotFound, new OpenAiError
+        {
+            Message = $"No endpoint {context.Request.Method} {context.Request.Path}. This API serves POST /v1/chat/completions, POST /v1/completions and GET /v1/models.",
+            Type = "invalid_request_error",
+            Code = "unknown_url",
+        }).WriteAsync(context.Response)));
+
+        return endpoints;
+    }
+}

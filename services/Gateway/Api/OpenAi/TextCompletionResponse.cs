@@ -1,0 +1,18 @@
+namespace SlmCluster.Gateway.Api.OpenAi;
+
+/// <summary>A text completion, whole or one streamed chunk of it: <c>object</c> is <c>text_completion</c> for both.</summary>
+public sealed class TextCompletionResponse
+{
+    public required string Id { get; init; }
+
+    public string Object => "text_completion";
+
+    public required long Created { get; init; }
+
+    public required string Model { get; init; }
+
+    /// <summary>One choice, or none in the usage chunk of a stream.</summary>
+    public required IReadOnlyList<TextCompletionChoice> Choices { get; init; }
+
+    public OpenAiUsage? Usage { get; init; }
+}
