@@ -31,6 +31,7 @@ install_prerequisites() {
   need node nodejs
   need npm npm
   need gcc gcc
+  need redis-server redis-server
 }
 
 # Test peers from npm, pinned by the committed lockfile; reinstalled only when the lockfile changes.

@@ -1,10 +1,12 @@
 using System.Net;
-using Microsoft.Extensions.Options;
 using SlmCluster.Grpc;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Worker.Api;
+using SlmCluster.Redis;
+using SlmCluster.Redis.Registry;
 using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Registry;
 
 // Settings ship beside the binary, wherever it is started from.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -30,6 +32,11 @@ builder.Services.AddGrpcServer();
 builder.Services.AddSingleton<EngineHost>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
 builder.Services.AddSingleton<InferenceService>();
+builder.Services.AddSingleton<WorkerState>();
+builder.AddRedisClient("cache");
+builder.Services.AddSingleton<WorkerRegistry>();
+builder.Services.AddHostedService<WorkerRegistrar>();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = workerOptions.DrainTimeout + TimeSpan.FromSeconds(5));
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
@@ -19,7 +18,7 @@ public sealed partial class AppHostTests
             new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(20)));
         Assert.False(string.IsNullOrWhiteSpace(answer.Text));
 
-        Assert.Equal(0, kill(host.Process.Id, 2)); // SIGINT, as Ctrl-C sends it
+        Signals.Send(host.Process.Id, Signals.SigInt); // as Ctrl-C sends it
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await host.Process.WaitForExitAsync(timeout.Token);
 
@@ -122,9 +121,6 @@ public sealed partial class AppHostTests
 
     [GeneratedRegex(@"pid +(\d+)\s*$")]
     private static partial Regex PidLine();
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 
     private sealed record RunningAppHost(Process Process, int GrpcPort, int[] ChildPids) : IAsyncDisposable
     {

@@ -7,7 +7,7 @@ using SlmCluster.Worker.Hosting;
 namespace SlmCluster.Worker.Api;
 
 /// <summary>The worker's <c>slm.v1.Inference</c>: runs requests on the one engine this process owns.</summary>
-public sealed class InferenceService(EngineHost host, IOptions<WorkerOptions> options)
+public sealed class InferenceService(EngineHost host, WorkerState state, IOptions<WorkerOptions> options)
 {
     private const int DefaultMaxTokens = 128;
 
@@ -63,6 +63,7 @@ public sealed class InferenceService(EngineHost host, IOptions<WorkerOptions> op
             ContextLength = model.ContextLength,
             HasChatTemplate = model.ChatTemplate is not null,
             Replicas = 1,
+            FileSha256 = host.ModelSha256.IsCompletedSuccessfully ? host.ModelSha256.Result : "",
             SizeBytes = (ulong)model.FileSizeBytes,
         });
         return Task.FromResult(response);
@@ -80,6 +81,8 @@ public sealed class InferenceService(EngineHost host, IOptions<WorkerOptions> op
             throw new RpcException(StatusCode.InvalidArgument, $"max_tokens is {request.MaxTokens}; this worker allows at most {options.Value.MaxTokensLimit}.");
         }
 
+        using var scope = state.TryBegin()
+            ?? throw new RpcException(StatusCode.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker.");
         var generation = ProtocolMapping.ToGenerationRequest(request, Math.Min(DefaultMaxTokens, options.Value.MaxTokensLimit));
         IAsyncEnumerator<GenerationUpdate> updates;
         try

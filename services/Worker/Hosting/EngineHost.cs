@@ -18,6 +18,9 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
 
     public string ModelId { get; private set; } = "";
 
+    /// <summary>The model file's SHA-256 (hex), hashed in the background: cache keys and the registry carry it.</summary>
+    public Task<string> ModelSha256 { get; private set; } = Task.FromResult("");
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -35,6 +38,7 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
             MaxTokensLimit = o.MaxTokensLimit,
         }, loggerFactory);
         ModelId = o.ModelId is { Length: > 0 } modelId ? modelId : Path.GetFileNameWithoutExtension(path);
+        ModelSha256 = Task.Run(() => HashFileAsync(path));
         var model = _engine.Model;
         LogLoaded(logger, WorkerId, ModelId, model.Architecture, model.ParameterCount, path, o.Threads, o.Slots,
             TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
@@ -42,6 +46,12 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
     }
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    private static async Task<string> HashFileAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 20, useAsync: true);
+        return Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stream));
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -50,4 +50,14 @@ public sealed class WorkerOptions
 
     /// <summary>Address the listeners bind to.</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The gRPC endpoint announced in the registry; defaults to the bind address and gRPC port.</summary>
+    public string? AdvertisedEndpoint { get; set; }
+
+    /// <summary>The device this instance is pinned to, as announced: "cpu", or "cuda:0".</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>How long a stopping worker waits for its running requests before it exits anyway.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -126,6 +126,28 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public void Kill() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>SIGTERM, as Kubernetes stops a pod.</summary>
+    public void Terminate() => Signals.Send(_process.Id, Signals.SigTerm);
+
+    /// <summary>Waits until the process listens on its gRPC port and answers health checks, serving or not.</summary>
+    public async Task WaitListeningAsync()
+    {
+        var health = new HealthClient(Channel);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                return;
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
