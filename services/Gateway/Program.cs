@@ -6,6 +6,8 @@ using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Grpc;
+using SlmCluster.Redis;
+using SlmCluster.Redis.Registry;
 using SlmCluster.ServiceDefaults;
 
 // Settings ship beside the binary, wherever it is started from.
@@ -31,6 +33,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 builder.Services.AddGrpcServer();
 builder.Services.AddSingleton<WorkerPool>();
+builder.AddRedisClient("cache");
+builder.Services.AddSingleton<WorkerRegistry>();
+builder.Services.AddHostedService<RegistryWorkerSource>();
 builder.Services.AddSingleton<WorkerHealthMonitor>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHealthMonitor>());
 builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();

@@ -59,4 +59,8 @@ public sealed class GatewayOptions
     public TimeSpan HttpRequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public RoutingOptions Routing { get; set; } = new();
+
+    /// <summary>How often the Redis worker registry is read.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan RegistryPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -13,7 +13,7 @@ public sealed class WorkersHealthCheck(WorkerPool pool, WorkerHealthMonitor moni
             return Task.FromResult(HealthCheckResult.Unhealthy("Workers have not been probed yet."));
         }
 
-        var healthy = pool.Workers.Count(w => w.IsHealthy);
+        var healthy = pool.Workers.Count(w => w.IsRoutable);
         return Task.FromResult(healthy > 0
             ? HealthCheckResult.Healthy($"{healthy} of {pool.Workers.Count} workers healthy.")
             : HealthCheckResult.Unhealthy($"None of {pool.Workers.Count} workers is healthy."));

@@ -22,7 +22,7 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
         var candidates = new List<WorkerEndpoint>(pool.Workers.Count);
         foreach (var worker in pool.Workers)
         {
-            if (worker.IsHealthy && worker.Serves(request.Model) && !exclude.Contains(worker))
+            if (worker.IsRoutable && worker.Serves(request.Model) && !exclude.Contains(worker))
             {
                 candidates.Add(worker);
             }

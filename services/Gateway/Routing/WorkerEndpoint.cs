@@ -22,8 +22,17 @@ public sealed class WorkerEndpoint : IDisposable
 
     public HealthClient Health { get; }
 
-    /// <summary>Set by the health monitor; a worker starts unhealthy until it has answered once.</summary>
+    /// <summary>Set by the health monitor; a configured worker starts unhealthy until it has answered once.</summary>
     public volatile bool IsHealthy;
+
+    /// <summary>Announced by the worker in the registry: it finishes what it has and takes nothing new.</summary>
+    public volatile bool IsDraining;
+
+    /// <summary>Whether requests may be sent to it now.</summary>
+    public bool IsRoutable => IsHealthy && !IsDraining;
+
+    /// <summary>The id it registered under in Redis; null for an endpoint from configuration.</summary>
+    public string? RegistryId { get; init; }
 
     /// <summary>Models this worker reported in its last ListModels answer.</summary>
     public IReadOnlyList<Protocol.V1.ModelInfo> Models { get; set; } = [];
