@@ -56,9 +56,10 @@ public sealed partial class GatewayInferenceService(
         var forwarded = Prepare(request);
         var route = RouteRequest.For(forwarded, options.Value.Routing.AffinityPrefixCharacters);
         var tried = new List<WorkerEndpoint>();
+        RpcException? atCapacity = null;
         while (true)
         {
-            var worker = PickOrThrow(route, tried);
+            var worker = PickOrThrow(route, tried, atCapacity);
             using var lease = worker.Begin();
             await using var call = worker.Inference.GenerateStream(forwarded, new CallOptions(Deadline: deadline, CancellationToken: cancellationToken));
             await using var chunks = call.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -73,6 +74,7 @@ public sealed partial class GatewayInferenceService(
                 catch (RpcException e) when (sent == 0 && ShouldRetry(e, tried, cancellationToken))
                 {
                     OnWorkerFailed(worker, e);
+                    atCapacity = e.StatusCode == StatusCode.ResourceExhausted ? e : atCapacity;
                     break;
                 }
                 catch (RpcException e) when (sent > 0 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
@@ -147,9 +149,13 @@ public sealed partial class GatewayInferenceService(
         throw new RpcException(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}.");
     }
 
-    private WorkerEndpoint PickOrThrow(in RouteRequest route, List<WorkerEndpoint> tried)
+    private WorkerEndpoint PickOrThrow(in RouteRequest route, List<WorkerEndpoint> tried, RpcException? atCapacity)
     {
-        var worker = router.Pick(route, tried) ?? throw NoWorker($"model '{route.Model}'");
+        // Workers that are merely full make the cluster busy (retry later), not unavailable.
+        var worker = router.Pick(route, tried) ?? throw (atCapacity is null
+            ? NoWorker($"model '{route.Model}'")
+            : new RpcException(StatusCode.ResourceExhausted,
+                $"Every worker serving model '{route.Model}' that was tried is at capacity ({atCapacity.Detail}). Retry shortly.", atCapacity.Trailers));
         tried.Add(worker);
         return worker;
     }

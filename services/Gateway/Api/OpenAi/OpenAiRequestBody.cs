@@ -53,7 +53,9 @@ internal static class OpenAiRequestBody
             var param = e.Path is { Length: > 2 } path ? path[2..] : null;
             var message = (e.InnerException, param) switch
             {
-                (InvalidOperationException invalid, not null) => $"'{param}' is not valid text: {invalid.Message}",
+                // An escaped lone surrogate ("\ud800") is valid JSON syntax but no text; the reader says so only in words.
+                (InvalidOperationException invalid, not null) when invalid.Message.Contains("UTF-16", StringComparison.Ordinal)
+                    => $"'{param}' is not valid text: {invalid.Message}",
                 (_, not null) when e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) => $"'{param}' has the wrong type{Where(e)}.",
                 _ => $"The request body is not valid JSON: {e.Message}",
             };

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using SlmCluster.Grpc;
+using SlmCluster.IntegrationTests.Infrastructure;
+using SlmCluster.Protocol.Health.V1;
+
+namespace SlmCluster.IntegrationTests;
+
+/// <summary>What an OpenAI client sees when the cluster cannot serve: full queues, no workers, deadlines, and its own disconnect.</summary>
+public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) : IClassFixture<SingleSlotClusterFixture>
+{
+    // Thousands of tokens take this model seconds on one thread: long enough to hold the only slot.
+    private const string Long = """{"prompt":"Once upon a time","max_tokens":1900,"ignore_eos":true,"temperature":0}""";
+    private const string Short = """{"prompt":"Once upon a time","max_tokens":4,"temperature":0}""";
+
+    [Fact]
+    public async Task A_full_worker_queue_is_429_with_retry_after_and_the_request_can_be_retried()
+    {
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress!);
+        await WaitUntilServedAsync(client);
+        using var cancel = new CancellationTokenSource();
+        var running = await client.PostStreamingAsync("/v1/completions", Long.Replace("}", ""","stream":true}"""), cancel.Token);
+        var body = await running.Content.ReadAsStreamAsync(cancel.Token);
+        await body.ReadExactlyAsync(new byte[1], cancel.Token); // it runs: the one slot is taken
+        var waiting = client.PostAsync("/v1/completions", Long, cancel.Token);
+
+        OpenAiResponse? refused = null;
+        for (var attempt = 0; attempt < 50 && refused?.Status != HttpStatusCode.TooManyRequests; attempt++)
+        {
+            await Task.Delay(20);
+            refused = await client.PostAsync("/v1/completions", Short);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused!.Status);
+        Assert.Equal("rate_limit_error", refused.Error.GetProperty("type").GetString());
+        Assert.Contains("capacity", refused.Error.GetProperty("message").GetString());
+        Assert.NotNull(refused.Headers.RetryAfter);
+
+        // Hanging up frees the slot and the queue: both generations are cancelled with their clients.
+        await cancel.CancelAsync();
+        await body.DisposeAsync();
+        running.Dispose();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        await WaitUntilServedAsync(client);
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_mid_stream_cancels_its_generation()
+    {
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress!);
+        await WaitUntilServedAsync(client);
+        using (var cancel = new CancellationTokenSource())
+        {
+            var running = await client.PostStreamingAsync("/v1/completions", Long.Replace("}", ""","stream":true}"""), cancel.Token);
+            var body = await running.Content.ReadAsStreamAsync(cancel.Token);
+            await body.ReadExactlyAsync(new byte[64], cancel.Token);
+            await cancel.CancelAsync();
+            await body.DisposeAsync();
+            running.Dispose();
+        }
+
+        // Had the long generation gone on, this request would wait seconds behind it on the only slot.
+        var watch = Stopwatch.StartNew();
+        var after = await client.PostAsync("/v1/completions", Short);
+
+        Assert.Equal(HttpStatusCode.OK, after.Status);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), $"the next request took {watch.Elapsed}: the cancelled generation kept the slot");
+    }
+
+    [Fact]
+    public async Task A_request_past_the_HTTP_timeout_is_504_and_a_stream_past_it_ends_with_an_error_event()
+    {
+        await using var gateway = ServiceProcess.StartGateway([cluster.Worker.GrpcAddress], "--Gateway:HttpRequestTimeout=00:00:00.300");
+        await gateway.WaitHealthyAsync();
+        using var client = new OpenAiHttpClient(gateway.HttpAddress!);
+
+        var whole = await client.PostAsync("/v1/completions", Long);
+        var (stream, events) = await client.StreamAsync("/v1/chat/completions",
+            """{"messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":1900,"ignore_eos":true,"stream":true}""");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, whole.Status);
+        Assert.Equal("timeout_error", whole.Error.GetProperty("type").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        Assert.True(events.Count > 2, "the stream should have started before the deadline");
+        var last = events[^1];
+        Assert.Equal("error", last.Event);
+        Assert.Equal("timeout_error", last.Json.GetProperty("error").GetProperty("type").GetString());
+        Assert.DoesNotContain(events, e => e.Data == "[DONE]");
+        await WaitUntilServedAsync(client);
+    }
+
+    [Fact]
+    public async Task No_healthy_worker_is_503_with_a_message_a_person_can_act_on()
+    {
+        var nobody = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
+        await using var gateway = ServiceProcess.StartGateway([nobody]);
+        await WaitNotServingAsync(gateway);
+        using var client = new OpenAiHttpClient(gateway.HttpAddress!);
+
+        var chat = await client.PostAsync("/v1/chat/completions", """{"model":"stories260K","messages":[{"role":"user","content":"hi"}]}""");
+        var completion = await client.PostAsync("/v1/completions", """{"prompt":"hi","stream":true}""");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, chat.Status);
+        Assert.Equal("server_error", chat.Error.GetProperty("type").GetString());
+        Assert.Contains("1 configured, 0 healthy", chat.Error.GetProperty("message").GetString());
+        Assert.NotNull(chat.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, completion.Status);
+        Assert.Equal("application/json", completion.ContentType);
+    }
+
+    /// <summary>Waits until the single slot is free again, so each test starts from an idle worker.</summary>
+    private static async Task WaitUntilServedAsync(OpenAiHttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await client.PostAsync("/v1/completions", Short)).Status != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the worker did not become free within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task WaitNotServingAsync(ServiceProcess gateway)
+    {
+        var health = new HealthClient(gateway.Channel);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                var h = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                if (h.Status == HealthCheckResponse.Types.ServingStatus.NotServing)
+                {
+                    return;
+                }
+            }
+            catch (RpcException)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the gateway did not report NOT_SERVING within 30 s");
+            await Task.Delay(50);
+        }
+    }
+}
