@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Text;
 using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Grpc;
@@ -15,9 +18,13 @@ public sealed partial class GatewayInferenceService(
     IWorkerRouter router,
     GenerateRequestValidator validator,
     WorkerHealthMonitor monitor,
+    ResponseCache cache,
+    SingleFlight singleFlight,
     IOptions<GatewayOptions> options,
     ILogger<GatewayInferenceService> logger)
 {
+    private const string CacheWorkerId = "cache";
+
     public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context)
     {
         var response = new GenerateResponse();
@@ -46,14 +53,110 @@ public sealed partial class GatewayInferenceService(
     }
 
     /// <summary>
-    /// The one path every API takes: validate, resolve the model, pick a worker, stream its chunks.
-    /// A worker that fails before its first chunk is replaced by another; after that the failure is the caller's.
+    /// The one path every API takes: validate, resolve the model, answer from the cache when the request
+    /// is reproducible and was answered before (or is being answered right now), else stream from a worker.
     /// </summary>
     /// <exception cref="RpcException">The request is invalid, or no worker could serve it.</exception>
     public async IAsyncEnumerable<GenerateChunk> StreamAsync(GenerateRequest request, DateTime? deadline,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var forwarded = Prepare(request);
+        if (CacheKeyOf(forwarded) is not { } key)
+        {
+            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, cancellationToken))
+            {
+                yield return chunk;
+            }
+
+            yield break;
+        }
+
+        var hit = cache.IsEnabled ? await cache.TryGetAsync(key, cancellationToken) : null;
+        var leads = false;
+        SingleFlight.Lease lease = default;
+        if (hit is null && !(leads = singleFlight.TryLead(key, out lease, out var leaderAnswer)))
+        {
+            hit = await leaderAnswer.WaitAsync(cancellationToken);
+        }
+
+        if (hit is not null)
+        {
+            foreach (var chunk in Replay(hit, forwarded.Model, started))
+            {
+                yield return chunk;
+            }
+
+            yield break;
+        }
+
+        GenerateResponse? answer = null;
+        try
+        {
+            var text = new StringBuilder();
+            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, cancellationToken))
+            {
+                text.Append(chunk.Text);
+                if (chunk.Usage is not null)
+                {
+                    answer = new GenerateResponse { Text = text.ToString(), FinishReason = chunk.FinishReason, Usage = chunk.Usage };
+                }
+
+                yield return chunk;
+            }
+        }
+        finally
+        {
+            // Only whole answers are shared and kept; the waiters of a failed leader generate for themselves.
+            var whole = answer is { FinishReason: FinishReason.Stop or FinishReason.Length } ? answer : null;
+            if (leads)
+            {
+                lease.Complete(whole);
+            }
+
+            if (whole is not null && cache.IsEnabled)
+            {
+                cache.StoreInBackground(key, whole, forwarded.Cache?.TtlSeconds ?? 0);
+            }
+        }
+    }
+
+    /// <summary>The cache key of a reproducible request for a model whose file is known, else null.</summary>
+    private string? CacheKeyOf(GenerateRequest forwarded)
+    {
+        if (!cache.IsConfiguredForUse || !ResponseCacheKey.IsCacheable(forwarded))
+        {
+            return null;
+        }
+
+        var sha256 = pool.Models().FirstOrDefault(m => m.Model.Id == forwarded.Model).Model?.FileSha256;
+        return string.IsNullOrEmpty(sha256) ? null : ResponseCacheKey.For(forwarded, sha256, cache.KeyPrefix);
+    }
+
+    /// <summary>A cached answer as a stream: its text, then the closing chunk, marked as a hit that cost nothing.</summary>
+    private static IEnumerable<GenerateChunk> Replay(GenerateResponse hit, string model, long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (hit.Text.Length > 0)
+        {
+            yield return new GenerateChunk { Text = hit.Text };
+        }
+
+        yield return new GenerateChunk
+        {
+            FinishReason = hit.FinishReason,
+            Usage = hit.Usage,
+            Served = new Served { WorkerId = CacheWorkerId, Model = model, CacheHit = true, TimeToFirstTokenMs = elapsed, TotalMs = elapsed },
+        };
+    }
+
+    /// <summary>
+    /// Picks a worker and streams its chunks. A worker that fails before its first chunk is replaced by
+    /// another; after that the failure is the caller's.
+    /// </summary>
+    private async IAsyncEnumerable<GenerateChunk> FromWorkersAsync(GenerateRequest forwarded, DateTime? deadline,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var route = RouteRequest.For(forwarded, options.Value.Routing.AffinityPrefixCharacters);
         var tried = new List<WorkerEndpoint>();
         RpcException? atCapacity = null;
@@ -162,7 +265,7 @@ public sealed partial class GatewayInferenceService(
 
     private RpcException NoWorker(string what)
     {
-        var healthy = pool.Workers.Count(w => w.IsHealthy);
+        var healthy = pool.Workers.Count(w => w.IsRoutable);
         return new RpcException(StatusCode.Unavailable,
             $"No worker can serve {what} right now ({pool.Workers.Count} configured, {healthy} healthy). Retry shortly, or start a worker.");
     }

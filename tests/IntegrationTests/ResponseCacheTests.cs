@@ -1,0 +1,177 @@
+using System.Text.Json;
+using SlmCluster.Grpc;
+using SlmCluster.IntegrationTests.Infrastructure;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.IntegrationTests;
+
+/// <summary>A real redis-server with a password, one worker and the gateway, shared by the cache tests.</summary>
+public sealed class CachedClusterFixture : IAsyncLifetime
+{
+    internal RedisServer Redis { get; private set; } = null!;
+
+    internal ServiceProcess Worker { get; private set; } = null!;
+
+    internal ServiceProcess Gateway { get; private set; } = null!;
+
+    public InferenceClient Client => new(Gateway.Channel);
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        var cache = $"--ConnectionStrings:cache={Redis.ConnectionString}";
+        Worker = ServiceProcess.StartWorker("worker-cached", TestPaths.Model(ClusterFixture.ModelFile), 1, cache);
+        await Worker.WaitHealthyAsync();
+        Gateway = ServiceProcess.StartGateway([Worker.GrpcAddress], cache);
+        await Gateway.WaitHealthyAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Worker.DisposeAsync();
+        await Redis.DisposeAsync();
+    }
+}
+
+public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFixture<CachedClusterFixture>
+{
+    private static GenerateRequest Request(string prompt, float temperature = 0, uint? seed = null)
+    {
+        var request = new GenerateRequest { Prompt = prompt, MaxTokens = 24, Sampling = new SamplingParams { Temperature = temperature } };
+        if (seed is { } s)
+        {
+            request.Sampling.Seed = s;
+        }
+
+        return request;
+    }
+
+    private static CallOptions Deadline() => new(Deadline: DateTime.UtcNow.AddSeconds(30));
+
+    [Fact]
+    public async Task The_second_identical_greedy_request_is_a_cache_hit_with_the_same_text_and_no_cost()
+    {
+        var prompt = Unique("Once upon a time");
+        var first = await cluster.Client.GenerateAsync(Request(prompt), Deadline());
+        var second = await EventuallyHitAsync(Request(prompt));
+
+        Assert.False(first.Served.CacheHit);
+        Assert.True(second.Served.CacheHit);
+        Assert.Equal(first.Text, second.Text);
+        Assert.Equal(first.Usage.CompletionTokens, second.Usage.CompletionTokens);
+        Assert.Equal(first.FinishReason, second.FinishReason);
+        Assert.Equal(0, second.Served.CostUsd);
+    }
+
+    [Fact]
+    public async Task Sampling_without_a_seed_is_never_cached()
+    {
+        var prompt = Unique("The dog");
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await cluster.Client.GenerateAsync(Request(prompt, temperature: 0.9f), Deadline());
+            Assert.False(response.Served.CacheHit);
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task Seeded_sampling_is_cached()
+    {
+        var prompt = Unique("The cat");
+        var first = await cluster.Client.GenerateAsync(Request(prompt, temperature: 0.9f, seed: 42), Deadline());
+        var second = await EventuallyHitAsync(Request(prompt, temperature: 0.9f, seed: 42));
+
+        Assert.Equal(first.Text, second.Text);
+    }
+
+    [Fact]
+    public async Task Bypass_skips_the_cache()
+    {
+        var prompt = Unique("The sun");
+        await cluster.Client.GenerateAsync(Request(prompt), Deadline());
+        await EventuallyHitAsync(Request(prompt));
+
+        var bypassed = Request(prompt);
+        bypassed.Cache = new CachePolicy { Bypass = true };
+        Assert.False((await cluster.Client.GenerateAsync(bypassed, Deadline())).Served.CacheHit);
+    }
+
+    [Fact]
+    public async Task A_cached_answer_is_replayed_as_a_stream()
+    {
+        var prompt = Unique("The moon");
+        var first = await cluster.Client.GenerateAsync(Request(prompt), Deadline());
+        await EventuallyHitAsync(Request(prompt));
+
+        await using var call = cluster.Client.GenerateStream(Request(prompt), Deadline());
+        var chunks = new List<GenerateChunk>();
+        await foreach (var chunk in call.ReadAllAsync())
+        {
+            chunks.Add(chunk);
+        }
+
+        Assert.Equal(first.Text, string.Concat(chunks.Select(c => c.Text)));
+        Assert.True(chunks[^1].Served.CacheHit);
+        Assert.Equal(first.Usage.CompletionTokens, chunks[^1].Usage.CompletionTokens);
+        Assert.Equal(first.FinishReason, chunks[^1].FinishReason);
+    }
+
+    [Fact]
+    public async Task Ten_identical_concurrent_requests_generate_once()
+    {
+        var before = await RequestsServedAsync();
+        var prompt = Unique("A little bird");
+        var request = Request(prompt);
+        request.MaxTokens = 200;
+        request.IgnoreEos = true;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => cluster.Client.GenerateAsync(request, Deadline())));
+
+        Assert.Single(responses, r => !r.Served.CacheHit);
+        Assert.All(responses, r => Assert.Equal(responses[0].Text, r.Text));
+        await Task.Delay(1500); // the registry record is refreshed every second
+        Assert.Equal(before + 1, await RequestsServedAsync());
+    }
+
+    [Fact]
+    public async Task Cache_keys_are_namespaced_and_expire()
+    {
+        var prompt = Unique("A tree");
+        var request = Request(prompt);
+        request.Cache = new CachePolicy { TtlSeconds = 60 };
+        await cluster.Client.GenerateAsync(request, Deadline());
+        await EventuallyHitAsync(Request(prompt));
+
+        var keys = await cluster.Redis.CommandAsync("KEYS", "slm:cache:v1:*");
+        Assert.NotNull(keys);
+        var ttl = await cluster.Redis.CommandAsync("EVAL", "local k = redis.call('KEYS', 'slm:cache:v1:*'); local m = 0; for _, key in ipairs(k) do local t = redis.call('TTL', key); if t > 0 and t <= 60 then m = m + 1 end end; return m", "0");
+        Assert.NotEqual(":0", ttl);
+    }
+
+    private async Task<GenerateResponse> EventuallyHitAsync(GenerateRequest request)
+    {
+        // Writes are in the background (they never delay a response): the hit may take a moment.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var response = await cluster.Client.GenerateAsync(request, Deadline());
+            if (response.Served.CacheHit || DateTime.UtcNow > deadline)
+            {
+                return response;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task<long> RequestsServedAsync()
+    {
+        await Task.Delay(1100);
+        var json = await cluster.Redis.CommandAsync("GET", "slm:workers:worker-cached");
+        return JsonDocument.Parse(json!).RootElement.GetProperty("requestsServed").GetInt64();
+    }
+
+    private static string Unique(string prompt) => $"{prompt} {Guid.NewGuid():N}"[..(prompt.Length + 9)];
+}
