@@ -255,6 +255,19 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
     }
 
     [Fact]
+    public async Task A_prompt_with_more_tokens_than_the_models_context_is_400_from_the_worker()
+    {
+        // Under the gateway's character limit, but each word is a token: the worker counts them against its context.
+        var prompt = string.Join(' ', Enumerable.Repeat("dog", 6000));
+
+        var response = await _client.PostAsync("/v1/completions", $$"""{"prompt":"{{prompt}}","max_tokens":1}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal("invalid_request_error", response.Error.GetProperty("type").GetString());
+        Assert.Contains("token", response.Error.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task A_body_that_is_not_UTF8_is_400_naming_the_byte()
     {
         var body = Encoding.UTF8.GetBytes("""{"prompt":"Once upon a time X"}""");
