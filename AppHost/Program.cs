@@ -49,7 +49,8 @@ Console.WriteLine($"""
 
     SlmCluster is ready in {started.Elapsed.TotalSeconds:F1} s
       gateway gRPC  {cluster.GatewayGrpc}   (slm.v1.Inference, grpc.health.v1.Health)
-      gateway HTTP  {cluster.GatewayHttp}   (/health, /alive)
+      gateway HTTP  {cluster.GatewayHttp}   (OpenAI API: /v1/chat/completions, /v1/completions, /v1/models; /health)
+      redis         {(cluster.RedisConnectionString is { } redis ? $"{redis.Split(',')[0]}   (response cache, worker registry)   pid {cluster.RedisProcessId}" : "not started (redis-server not installed, or --no-redis): no cache, no registry")}
     {string.Join("\n", cluster.WorkerEndpoints.Select(w => $"  {w.Process.Name,-12}  {w.Grpc}   pid {w.Process.Id}"))}
       gateway pid   {cluster.Processes.Last().Id}
 

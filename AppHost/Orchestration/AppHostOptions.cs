@@ -18,6 +18,12 @@ internal sealed class AppHostOptions
 
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Start a local redis-server (cache and registry): null starts one when it is installed.</summary>
+    public bool? Redis { get; set; }
+
+    /// <summary>Pin worker i to core i (benchmarks of scaling across cores).</summary>
+    public bool PinWorkers { get; set; }
+
     /// <summary>Children log warnings and errors only (benchmarks run the cluster this way).</summary>
     public bool Quiet { get; set; }
 
@@ -29,6 +35,8 @@ internal sealed class AppHostOptions
           --threads <n>         threads per worker (default: cores / workers)
           --grpc-port <port>    gateway gRPC port (default 5000)
           --http-port <port>    gateway HTTP port (default 8080)
+          --no-redis            do not start redis-server even when it is installed (no cache, no registry)
+          --pin-workers         pin worker i to CPU core i
         """;
 
     /// <summary>Parses <paramref name="args"/>; returns null and an error for anything it does not understand.</summary>
@@ -50,6 +58,12 @@ internal sealed class AppHostOptions
             {
                 error = Usage;
                 return null;
+            }
+            else if (name is "--no-redis" or "--pin-workers")
+            {
+                options.Redis = name == "--no-redis" ? false : options.Redis;
+                options.PinWorkers |= name == "--pin-workers";
+                continue;
             }
             else if (i + 1 < args.Count)
             {

@@ -11,20 +11,37 @@ internal sealed class LocalCluster(AppHostOptions options, string modelPath) : I
 {
     private readonly List<ChildProcess> _workers = [];
     private ChildProcess? _gateway;
+    private ChildProcess? _redis;
 
     public static string RepoRoot => Metadata("RepoRoot");
 
     public IReadOnlyList<(ChildProcess Process, Uri Grpc)> WorkerEndpoints { get; private set; } = [];
 
+    /// <summary>The Redis connection string handed to the services, or null when running without Redis.</summary>
+    public string? RedisConnectionString { get; private set; }
+
+    public int? RedisProcessId => _redis?.Id;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var shared = new Dictionary<string, string>();
+        if (options.Redis ?? LocalRedis.IsInstalled)
+        {
+            (_redis, var connectionString) = await LocalRedis.StartAsync(FreePort(), cancellationToken);
+            RedisConnectionString = connectionString;
+            shared["ConnectionStrings__cache"] = connectionString;
+        }
+
         var threads = options.Threads > 0 ? options.Threads : Math.Max(1, Environment.ProcessorCount / options.Workers);
         var endpoints = new List<(ChildProcess, Uri)>();
         for (var i = 0; i < options.Workers; i++)
         {
             var name = $"worker-{i}";
             var port = FreePort();
-            var worker = ChildProcess.Start(name, "dotnet", [
+            // taskset pins the whole process, threads it starts later included, to one core per worker.
+            string[] launcher = options.PinWorkers ? ["taskset", "-c", $"{i % Environment.ProcessorCount}", "dotnet"] : ["dotnet"];
+            var worker = ChildProcess.Start(name, launcher[0], [
+                .. launcher[1..],
                 Metadata("WorkerAssembly"),
                 $"--Worker:Id={name}",
                 $"--Worker:ModelPath={modelPath}",
@@ -32,7 +49,7 @@ internal sealed class LocalCluster(AppHostOptions options, string modelPath) : I
                 $"--Worker:Slots={options.Slots}",
                 $"--Worker:GrpcPort={port}",
                 .. LogArguments,
-            ], new Dictionary<string, string>());
+            ], shared);
             _workers.Add(worker);
             endpoints.Add((worker, new Uri($"http://127.0.0.1:{port}")));
         }
@@ -40,7 +57,7 @@ internal sealed class LocalCluster(AppHostOptions options, string modelPath) : I
         WorkerEndpoints = endpoints;
         await Task.WhenAll(endpoints.Select(e => WaitHealthyAsync(e.Item1, e.Item2, cancellationToken)));
 
-        var environment = new Dictionary<string, string>();
+        var environment = new Dictionary<string, string>(shared);
         for (var i = 0; i < endpoints.Count; i++)
         {
             // The same shape Aspire uses to hand a service its references' endpoints.
@@ -78,14 +95,14 @@ internal sealed class LocalCluster(AppHostOptions options, string modelPath) : I
         }
 
         await Task.WhenAll(_workers.Select(w => w.StopAsync(grace)));
-        if (_gateway is not null)
+        if (_redis is not null)
         {
-            await _gateway.DisposeAsync();
+            await _redis.StopAsync(grace);
         }
 
-        foreach (var worker in _workers)
+        foreach (var child in Processes.Concat(_redis is null ? [] : [_redis]))
         {
-            await worker.DisposeAsync();
+            await child.DisposeAsync();
         }
     }
 
