@@ -5,14 +5,14 @@ namespace SlmCluster.Inference;
 /// <summary>High-rate engine log messages (source-generated).</summary>
 internal static partial class EngineLog
 {
-    [LoggerMessage(1, LogLevel.Information, "Engine started for {ModelName}: context {ContextSize} tokens, batch {BatchSize}, {Threads} threads, queue up to {MaxQueue}")]
-    public static partial void Started(ILogger logger, string modelName, int contextSize, int batchSize, int threads, int maxQueue);
+    [LoggerMessage(1, LogLevel.Information, "Engine started for {ModelName}: {Slots} slots, KV cache {KvCells} tokens (up to {SequenceLimit} per request), batch {BatchSize}, {Threads} threads, queue up to {MaxQueue}")]
+    public static partial void Started(ILogger logger, string modelName, int slots, int kvCells, int sequenceLimit, int batchSize, int threads, int maxQueue);
 
-    [LoggerMessage(2, LogLevel.Debug, "Generation started: {PromptTokens} prompt tokens, max {MaxTokens} tokens, queued {QueuedMs:F1} ms")]
-    public static partial void GenerationStarted(ILogger logger, int promptTokens, int maxTokens, double queuedMs);
+    [LoggerMessage(2, LogLevel.Debug, "Generation started in slot {Slot}: {PromptTokens} prompt tokens ({ReusedPromptTokens} reused), max {MaxTokens} tokens, queued {QueuedMs:F1} ms")]
+    public static partial void GenerationStarted(ILogger logger, int slot, int promptTokens, int reusedPromptTokens, int maxTokens, double queuedMs);
 
-    [LoggerMessage(3, LogLevel.Debug, "Generation finished ({FinishReason}): {PromptTokens} prompt + {CompletionTokens} completion tokens, first token {TimeToFirstTokenMs:F1} ms, total {TotalMs:F1} ms")]
-    public static partial void GenerationFinished(ILogger logger, GenerationFinishReason finishReason, int promptTokens, int completionTokens, double timeToFirstTokenMs, double totalMs);
+    [LoggerMessage(3, LogLevel.Debug, "Generation finished ({FinishReason}): {PromptTokens} prompt ({ReusedPromptTokens} reused) + {CompletionTokens} completion tokens, first token {TimeToFirstTokenMs:F1} ms, total {TotalMs:F1} ms")]
+    public static partial void GenerationFinished(ILogger logger, GenerationFinishReason finishReason, int promptTokens, int reusedPromptTokens, int completionTokens, double timeToFirstTokenMs, double totalMs);
 
     [LoggerMessage(4, LogLevel.Error, "Generation failed")]
     public static partial void GenerationFailed(ILogger logger, Exception exception);
@@ -22,4 +22,19 @@ internal static partial class EngineLog
 
     [LoggerMessage(6, LogLevel.Information, "Engine for {ModelName} stopped")]
     public static partial void Stopped(ILogger logger, string modelName);
+
+    [LoggerMessage(7, LogLevel.Debug, "Prefix reuse: {ReusedPromptTokens} of {PromptTokens} prompt tokens already cached in slot {Slot}")]
+    public static partial void PrefixReused(ILogger logger, int reusedPromptTokens, int promptTokens, int slot);
+
+    [LoggerMessage(8, LogLevel.Debug, "Evicted the cached {Tokens} tokens of idle slot {Slot} to make room")]
+    public static partial void CacheEvicted(ILogger logger, int slot, int tokens);
+
+    [LoggerMessage(9, LogLevel.Warning, "KV cache full ({KvCells} tokens, {Running} running requests): refusing the newest request, in slot {Slot}")]
+    public static partial void KvCacheFull(ILogger logger, int slot, int kvCells, int running);
+
+    [LoggerMessage(10, LogLevel.Warning, "llama_decode found no KV room for {BatchTokens} tokens ({UsedCells} of {KvCells} cells in use); freeing cells and retrying")]
+    public static partial void NoKvSlot(ILogger logger, int batchTokens, int usedCells, int kvCells);
+
+    [LoggerMessage(11, LogLevel.Error, "Engine step failed; the running requests are failed, the engine goes on")]
+    public static partial void StepFailed(ILogger logger, Exception exception);
 }

@@ -9,13 +9,17 @@ public sealed class EngineOptions
     /// <summary>CPU threads for decoding.</summary>
     public int Threads { get; set; } = Math.Max(1, Environment.ProcessorCount);
 
-    /// <summary>Sequences decoded together (one for now).</summary>
+    /// <summary>Requests decoded together, each in its own llama.cpp sequence (continuous batching); more wait in the queue.</summary>
     public int Slots { get; set; } = 1;
 
-    /// <summary>Context size in tokens; 0 means 2048 per slot, capped at the model's training context.</summary>
+    /// <summary>
+    /// KV cache size in tokens, shared by all slots (running requests and the prefixes idle slots keep for reuse).
+    /// 0 means <see cref="Slots"/> × 2048 (2048 = the model's training context when that is smaller), at most 32768.
+    /// One request holds at most this many tokens, and never more than the model's training context.
+    /// </summary>
     public int ContextSize { get; set; }
 
-    /// <summary>Most tokens handed to one llama_decode call (prompt chunks).</summary>
+    /// <summary>Most tokens in one llama_decode call: one per decoding slot plus prompt chunks (a longer prompt is prefilled over several steps).</summary>
     public int BatchSize { get; set; } = 512;
 
     /// <summary>Layers offloaded to the GPU (0 = CPU only, negative = all).</summary>
@@ -26,4 +30,17 @@ public sealed class EngineOptions
 
     /// <summary>Largest <see cref="GenerationRequest.MaxTokens"/> accepted.</summary>
     public int MaxTokensLimit { get; set; } = 4096;
+
+    /// <summary>
+    /// Makes a request's tokens independent of what else is in the batch, so greedy output under load is token for
+    /// token what the request gives alone (for tests and reproducible runs). llama.cpp's CPU kernels compute a row
+    /// identically in any batch with two or more output rows, but differ slightly when (a) a decode has a single output
+    /// row (a matrix-vector path) or (b) a sequence's KV cells are not in position order (which a shared, unified cache
+    /// with holes allows); about 1e-6 to 1e-2 in the logits, enough to flip a near-tie. With this on, a decode that
+    /// would have one output row gets a throw-away second row in a scratch sequence, and every slot gets its own KV
+    /// stream of <see cref="ContextSize"/> / (<see cref="Slots"/> + 1) tokens (no sharing of cells between slots).
+    /// Costs single-stream speed and KV memory. Verified with F32 weights (the test models); CPU-repacked quantized
+    /// weights may still round differently by row count.
+    /// </summary>
+    public bool BatchInvariant { get; set; }
 }

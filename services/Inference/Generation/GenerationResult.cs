@@ -11,4 +11,11 @@ public sealed record GenerationResult(
     int PromptTokens,
     int CompletionTokens,
     TimeSpan TimeToFirstToken,
-    TimeSpan Total);
+    TimeSpan Total)
+{
+    /// <summary>
+    /// Prompt tokens whose KV cache entries were reused from an earlier request in the same slot (a shared prefix),
+    /// so they were not decoded again. Included in <see cref="PromptTokens"/>.
+    /// </summary>
+    public int ReusedPromptTokens { get; init; }
+}

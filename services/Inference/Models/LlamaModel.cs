@@ -158,14 +158,17 @@ public sealed unsafe class LlamaModel : IDisposable
     /// Renders a chat with the model's own template through <c>llama_chat_apply_template</c>. Returns null when
     /// the model has no template, or llama.cpp does not recognise it (it knows a fixed list of templates).
     /// </summary>
-    public string? ApplyChatTemplate(IReadOnlyList<ChatTurn> turns, bool addAssistantPrefix)
+    public string? ApplyChatTemplate(IReadOnlyList<ChatTurn> turns, bool addAssistantPrefix) =>
+        Metadata.ChatTemplate is { } template ? ApplyChatTemplate(template, turns, addAssistantPrefix) : null;
+
+    /// <summary>
+    /// Renders a chat with <paramref name="template"/> (a Jinja template from GGUF metadata, or a name llama.cpp
+    /// knows such as "chatml"); null when llama.cpp does not recognise it.
+    /// </summary>
+    internal string? ApplyChatTemplate(string template, IReadOnlyList<ChatTurn> turns, bool addAssistantPrefix)
     {
+        ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(turns);
-        string? template = Metadata.ChatTemplate;
-        if (template is null)
-        {
-            return null;
-        }
 
         var allocations = new List<IntPtr>(turns.Count * 2 + 1);
         try

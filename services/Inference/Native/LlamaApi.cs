@@ -152,6 +152,19 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(LibraryName)]
     public static partial void llama_memory_clear(IntPtr memory, [MarshalAs(UnmanagedType.U1)] bool data);
 
+    [LibraryImport(LibraryName)]
+    public static partial int llama_memory_seq_pos_max(IntPtr memory, int seqId);
+
+    [LibraryImport(LibraryName)]
+    public static partial uint llama_n_seq_max(SafeLlamaContextHandle context);
+
+    /// <summary>
+    /// <paramref name="abortCallback"/> (<c>ggml_abort_callback</c>: <c>bool (*)(void * data)</c>) is polled by the
+    /// thread that called <c>llama_decode</c> between graph nodes; returning true makes the decode return 2.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    public static partial void llama_set_abort_callback(SafeLlamaContextHandle context, delegate* unmanaged[Cdecl]<IntPtr, byte> abortCallback, IntPtr abortCallbackData);
+
     // Batches and decoding
 
     [LibraryImport(LibraryName)]
@@ -162,6 +175,10 @@ internal static unsafe partial class LlamaApi
 
     [LibraryImport(LibraryName)]
     public static partial int llama_decode(SafeLlamaContextHandle context, LlamaBatch batch);
+
+    /// <summary>Logits of the <paramref name="index"/>-th batch entry (it must have asked for output); null when it did not.</summary>
+    [LibraryImport(LibraryName)]
+    public static partial float* llama_get_logits_ith(SafeLlamaContextHandle context, int index);
 
     // Sampling
 

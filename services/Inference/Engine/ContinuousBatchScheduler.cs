@@ -1,0 +1,662 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using SlmCluster.Inference.Native;
+
+namespace SlmCluster.Inference;
+
+/// <summary>
+/// The engine thread's loop over one llama_context. Each step admits waiting requests into free sequence slots
+/// (reusing the longest cached prompt prefix), puts one token for every decoding slot and prompt chunks for
+/// prefilling slots into one batch, decodes it once, samples every slot that produced logits with its own sampler
+/// chain, streams the text and retires finished or cancelled requests. Everything here runs on the engine thread
+/// except <see cref="ActiveSequences"/> and <see cref="AverageServiceTime"/>.
+/// </summary>
+internal sealed unsafe class ContinuousBatchScheduler : IDisposable
+{
+    private readonly LlamaModel _model;
+    private readonly SafeLlamaContextHandle _context;
+    private readonly IntPtr _memory;
+    private readonly AdmissionQueue _queue;
+    private readonly ILogger _logger;
+    private readonly SequenceSlot[] _slots;
+    private readonly SequenceSlot[] _prefillOrder;
+    private readonly SequenceSlot[] _inBatch;
+    private readonly List<GenerationJob> _cancelledWaiting = [];
+    private readonly int _sequenceLimit;
+    private readonly int _batchCapacity;
+    private readonly int _totalCells;
+    private readonly int _usableCells;
+    private readonly int _scratchSequence;
+    private LlamaBatch _batch;
+    private GCHandle _self;
+    private int _inBatchCount;
+    private int _outputsInBatch;
+    private bool _scratchRowInBatch;
+    private int _usedCells;
+    private int _busySlots;
+    private long _step;
+    private long _admissions;
+    private long _averageServiceTicks;
+    private CancellationToken _stopping;
+
+    public ContinuousBatchScheduler(
+        LlamaModel model,
+        SafeLlamaContextHandle context,
+        AdmissionQueue queue,
+        int slots,
+        int sequenceLimit,
+        bool batchInvariant,
+        ILogger logger)
+    {
+        _model = model;
+        _context = context;
+        _queue = queue;
+        _logger = logger;
+        _memory = LlamaApi.llama_get_memory(context);
+        _sequenceLimit = sequenceLimit;
+        _batchCapacity = (int)LlamaApi.llama_n_batch(context);
+        _totalCells = (int)LlamaApi.llama_n_ctx(context);
+        // Batch-invariant mode pads single-output batches with a row in sequence `slots`.
+        _scratchSequence = batchInvariant ? slots : -1;
+        // Without a unified cache every slot has its own stream, sized for the longest request: it never runs out.
+        _usableCells = batchInvariant ? int.MaxValue / 2 : _totalCells;
+        _slots = new SequenceSlot[slots];
+        for (int i = 0; i < slots; i++)
+        {
+            _slots[i] = new SequenceSlot(i, sequenceLimit);
+        }
+        _prefillOrder = new SequenceSlot[slots];
+        _inBatch = new SequenceSlot[slots];
+        // One sequence id per token: the batch never shares a token between sequences.
+        _batch = LlamaApi.llama_batch_init(_batchCapacity, 0, 1);
+        _self = GCHandle.Alloc(this, GCHandleType.Normal);
+        LlamaApi.llama_set_abort_callback(context, &AbortDecodeWhenNobodyWaits, GCHandle.ToIntPtr(_self));
+    }
+
+    /// <summary>Slots running a request now.</summary>
+    public int ActiveSequences => Volatile.Read(ref _busySlots);
+
+    /// <summary>Moving average of how long a request takes from arrival to its end.</summary>
+    public TimeSpan AverageServiceTime => TimeSpan.FromTicks(Interlocked.Read(ref _averageServiceTicks));
+
+    /// <summary>KV cache cells (tokens) shared by all slots.</summary>
+    public int TotalCells => _totalCells;
+
+    /// <summary>The engine thread's body: steps while there is work, sleeps until a request arrives, ends on <paramref name="stopping"/>.</summary>
+    public void Run(CancellationToken stopping)
+    {
+        _stopping = stopping;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                bool busy;
+                try
+                {
+                    busy = Step();
+                }
+                catch (Exception ex)
+                {
+                    // Something unexpected (not llama.cpp's status codes, which Step handles): the running requests
+                    // cannot trust their state, but the engine keeps serving new ones.
+                    EngineLog.StepFailed(_logger, ex);
+                    FailBusySlots(new InferenceException(InferenceErrorKind.Internal, $"generation failed: {ex.Message}", ex));
+                    busy = false;
+                }
+                if (!busy)
+                {
+                    try
+                    {
+                        _queue.WaitForWork(stopping);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ShutDown();
+        }
+    }
+
+    /// <summary>One admit → batch → decode → sample round; false when there is nothing to do.</summary>
+    private bool Step()
+    {
+        _step++;
+        AnswerCancelledWaiting();
+        RetireCancelled();
+        Admit();
+        if (_busySlots == 0)
+        {
+            return false;
+        }
+        if (!BuildBatch())
+        {
+            return true;
+        }
+
+        int status = LlamaApi.llama_decode(_context, _batch);
+        if (_scratchRowInBatch)
+        {
+            LlamaApi.llama_memory_seq_rm(_memory, _scratchSequence, -1, -1);
+        }
+        switch (status)
+        {
+            case 0:
+                _usedCells += _batch.NTokens - (_scratchRowInBatch ? 1 : 0);
+                for (int i = 0; i < _inBatchCount; i++)
+                {
+                    SequenceSlot slot = _inBatch[i];
+                    slot.CommitBatch();
+                    if (slot.OutputIndex >= 0)
+                    {
+                        SampleAndStream(slot);
+                    }
+                }
+                break;
+            case 1:
+                // Our cell count said it fits but llama.cpp found no room: make some and try again next step.
+                EngineLog.NoKvSlot(_logger, _batch.NTokens, _usedCells, _totalCells);
+                ForgetBatch();
+                if (!EvictLeastRecentlyUsedCache())
+                {
+                    FailNewest();
+                }
+                break;
+            case 2:
+                // Aborted because every request in the batch was cancelled (or the engine is stopping).
+                for (int i = 0; i < _inBatchCount; i++)
+                {
+                    SequenceSlot slot = _inBatch[i];
+                    ClearSequence(slot);
+                    if (slot.IsBusy)
+                    {
+                        EndCancelledOrStopping(slot);
+                    }
+                }
+                _inBatchCount = 0;
+                break;
+            default:
+                string? nativeError = LlamaNativeLog.TakeLastError();
+                var error = new InferenceException(InferenceErrorKind.Internal,
+                    $"llama_decode failed with status {status}" + (nativeError is null ? "" : $": {nativeError}"));
+                EngineLog.GenerationFailed(_logger, error);
+                for (int i = 0; i < _inBatchCount; i++)
+                {
+                    SequenceSlot slot = _inBatch[i];
+                    ClearSequence(slot);
+                    Fail(slot, error);
+                }
+                _inBatchCount = 0;
+                break;
+        }
+        return true;
+    }
+
+    private void AnswerCancelledWaiting()
+    {
+        _queue.RemoveCancelled(_cancelledWaiting);
+        foreach (GenerationJob job in _cancelledWaiting)
+        {
+            CompleteUnstarted(job);
+        }
+        _cancelledWaiting.Clear();
+    }
+
+    private void RetireCancelled()
+    {
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (slot.Job is { } job && job.CancellationToken.IsCancellationRequested)
+            {
+                // The KV cache still matches slot's tokens (decoded so far), so it stays for prefix reuse.
+                Finish(slot, GenerationFinishReason.Cancelled, FlushText(slot));
+            }
+        }
+    }
+
+    private void Admit()
+    {
+        while (_busySlots < _slots.Length && _queue.TryDequeue(out GenerationJob job))
+        {
+            if (job.CancellationToken.IsCancellationRequested)
+            {
+                CompleteUnstarted(job);
+                continue;
+            }
+            try
+            {
+                Assign(job);
+            }
+            catch (InferenceException ex)
+            {
+                job.Fail(ex);
+            }
+        }
+    }
+
+    /// <summary>Puts <paramref name="job"/> into the free slot whose cached tokens share the longest prefix with its prompt.</summary>
+    private void Assign(GenerationJob job)
+    {
+        ReadOnlySpan<int> prompt = job.PromptTokens;
+        SequenceSlot? best = null;
+        int bestPrefix = -1;
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (slot.IsBusy)
+            {
+                continue;
+            }
+            int prefix = slot.CommonPrefixLength(prompt);
+            // Ties go to the least recently used slot, so recent caches survive for their follow-up requests.
+            if (prefix > bestPrefix || (prefix == bestPrefix && slot.LastUsedStep < best!.LastUsedStep))
+            {
+                best = slot;
+                bestPrefix = prefix;
+            }
+        }
+        SequenceSlot target = best!;
+
+        // The last prompt token is always decoded again: its logits pick the first generated token.
+        int reused = Math.Min(bestPrefix, prompt.Length - 1);
+        if (target.CachedCount > reused)
+        {
+            if (!LlamaApi.llama_memory_seq_rm(_memory, target.Id, reused, -1))
+            {
+                LlamaApi.llama_memory_seq_rm(_memory, target.Id, -1, -1);
+                reused = 0;
+            }
+            _usedCells -= target.CachedCount - reused;
+            target.Truncate(reused);
+        }
+
+        SafeLlamaSamplerHandle sampler = SamplerChainFactory.Create(job.Request.Sampling, _model.Metadata.VocabSize);
+        target.Begin(job, sampler, reused, ++_admissions);
+        Volatile.Write(ref _busySlots, _busySlots + 1);
+        EngineLog.GenerationStarted(_logger, target.Id, prompt.Length, reused, job.Request.MaxTokens, job.Elapsed.TotalMilliseconds);
+        if (reused > 0)
+        {
+            EngineLog.PrefixReused(_logger, reused, prompt.Length, target.Id);
+        }
+    }
+
+    /// <summary>
+    /// Fills the batch: the pending token of every decoding slot, then prompt chunks for prefilling slots (oldest
+    /// first) up to the batch size, within the free KV cells. False when nothing could be scheduled this step.
+    /// </summary>
+    private bool BuildBatch()
+    {
+        _batch.NTokens = 0;
+        _inBatchCount = 0;
+        _outputsInBatch = 0;
+        _scratchRowInBatch = false;
+
+        int decoding = 0;
+        int prefilling = 0;
+        int prefillWanted = 0;
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (!slot.IsBusy)
+            {
+                continue;
+            }
+            if (slot.IsPrefilling)
+            {
+                InsertByAdmission(slot, prefilling++);
+                prefillWanted += slot.PendingCount;
+            }
+            else
+            {
+                decoding++;
+            }
+        }
+
+        int rows = _scratchSequence >= 0 ? _batchCapacity - 1 : _batchCapacity;
+        prefillWanted = Math.Min(prefillWanted, rows - decoding);
+        while (decoding + prefillWanted > _usableCells - _usedCells && EvictLeastRecentlyUsedCache())
+        {
+        }
+        int free = _usableCells - _usedCells;
+        if (decoding > free || (decoding == 0 && free == 0))
+        {
+            // Running requests fill the cache and none can move on: give the newest one's cells to the others.
+            FailNewest();
+            return false;
+        }
+
+        if (decoding > 0)
+        {
+            foreach (SequenceSlot slot in _slots)
+            {
+                if (slot.IsBusy && !slot.IsPrefilling)
+                {
+                    Add(slot, 1);
+                }
+            }
+        }
+
+        int budget = Math.Min(rows, free) - decoding;
+        for (int i = 0; i < prefilling && budget > 0; i++)
+        {
+            SequenceSlot slot = _prefillOrder[i];
+            int take = Math.Min(slot.PendingCount, budget);
+            Add(slot, take);
+            budget -= take;
+        }
+        if (_outputsInBatch == 1 && _scratchSequence >= 0)
+        {
+            AddScratchRow();
+        }
+        return _batch.NTokens > 0;
+    }
+
+    private void InsertByAdmission(SequenceSlot slot, int count)
+    {
+        int i = count;
+        while (i > 0 && _prefillOrder[i - 1].AdmissionOrder > slot.AdmissionOrder)
+        {
+            _prefillOrder[i] = _prefillOrder[i - 1];
+            i--;
+        }
+        _prefillOrder[i] = slot;
+    }
+
+    /// <summary>Adds the slot's next <paramref name="count"/> pending tokens; logits only when they end what is pending.</summary>
+    private void Add(SequenceSlot slot, int count)
+    {
+        ReadOnlySpan<int> tokens = slot.Tokens;
+        int first = slot.CachedCount;
+        int index = _batch.NTokens;
+        for (int i = 0; i < count; i++, index++)
+        {
+            _batch.Token[index] = tokens[first + i];
+            _batch.Pos[index] = first + i;
+            _batch.NSeqId[index] = 1;
+            _batch.SeqId[index][0] = slot.Id;
+            _batch.Logits[index] = 0;
+        }
+        bool complete = first + count == slot.Length;
+        if (complete)
+        {
+            _batch.Logits[index - 1] = 1;
+            _outputsInBatch++;
+        }
+        slot.OutputIndex = complete ? index - 1 : -1;
+        slot.TokensInBatch = count;
+        _batch.NTokens = index;
+        _inBatch[_inBatchCount++] = slot;
+    }
+
+    /// <summary>
+    /// A second output row, so llama.cpp computes the real one with its batched kernels as it would beside other
+    /// requests (its one-row path rounds differently); its logits are ignored and its cell freed after the decode.
+    /// </summary>
+    private void AddScratchRow()
+    {
+        int index = _batch.NTokens;
+        _batch.Token[index] = _batch.Token[index - 1];
+        _batch.Pos[index] = 0;
+        _batch.NSeqId[index] = 1;
+        _batch.SeqId[index][0] = _scratchSequence;
+        _batch.Logits[index] = 1;
+        _batch.NTokens = index + 1;
+        _scratchRowInBatch = true;
+    }
+
+    private void ForgetBatch()
+    {
+        for (int i = 0; i < _inBatchCount; i++)
+        {
+            _inBatch[i].TokensInBatch = 0;
+            _inBatch[i].OutputIndex = -1;
+        }
+        _inBatchCount = 0;
+    }
+
+    private void SampleAndStream(SequenceSlot slot)
+    {
+        GenerationJob job = slot.Job!;
+        GenerationRequest request = job.Request;
+        int token = LlamaApi.llama_sampler_sample(slot.Sampler!, _context, slot.OutputIndex);
+        if (slot.CompletionTokens == 0)
+        {
+            slot.TimeToFirstToken = job.Elapsed;
+        }
+        if (!request.IgnoreEndOfSequence && _model.IsEndOfGeneration(token))
+        {
+            Finish(slot, GenerationFinishReason.Stop, FlushText(slot));
+            return;
+        }
+        slot.CompletionTokens++;
+
+        int length = _model.TokenToPiece(token, ref slot.PieceBuffer);
+        string text = slot.Decoder.Append(slot.PieceBuffer.AsSpan(0, length));
+        if (text.Length > 0)
+        {
+            (string release, bool stopped) = slot.Stops.Append(text);
+            job.Publish(release);
+            if (stopped)
+            {
+                Finish(slot, GenerationFinishReason.Stop, "");
+                return;
+            }
+        }
+
+        if (slot.CompletionTokens >= request.MaxTokens || slot.CachedCount >= _sequenceLimit)
+        {
+            Finish(slot, GenerationFinishReason.Length, FlushText(slot));
+            return;
+        }
+        slot.Append(token);
+    }
+
+    /// <summary>Ends the text: unfinished UTF-8 becomes U+FFFD, then held-back text (no stop string came) is released.</summary>
+    private static string FlushText(SequenceSlot slot)
+    {
+        string tail = slot.Decoder.Flush();
+        if (tail.Length == 0)
+        {
+            return slot.Stops.Flush();
+        }
+        (string release, bool stopped) = slot.Stops.Append(tail);
+        return stopped ? release : release + slot.Stops.Flush();
+    }
+
+    private void Finish(SequenceSlot slot, GenerationFinishReason reason, string text)
+    {
+        GenerationJob job = slot.Job!;
+        var result = new GenerationResult(reason, slot.PromptLength, slot.CompletionTokens, slot.TimeToFirstToken, job.Elapsed)
+        {
+            ReusedPromptTokens = slot.ReusedTokens,
+        };
+        // The slot is free before the caller sees the end, so ActiveSequences never counts a finished request.
+        Release(slot);
+        job.Complete(text, result);
+        EngineLog.GenerationFinished(_logger, reason, result.PromptTokens, result.ReusedPromptTokens, result.CompletionTokens,
+            result.TimeToFirstToken.TotalMilliseconds, result.Total.TotalMilliseconds);
+    }
+
+    private void Fail(SequenceSlot slot, InferenceException error)
+    {
+        GenerationJob job = slot.Job!;
+        Release(slot);
+        job.Fail(error);
+    }
+
+    private void Release(SequenceSlot slot)
+    {
+        long ticks = slot.Job!.Elapsed.Ticks;
+        long average = Interlocked.Read(ref _averageServiceTicks);
+        Interlocked.Exchange(ref _averageServiceTicks, average == 0 ? ticks : (average * 7 + ticks) / 8);
+        slot.End(_step);
+        Volatile.Write(ref _busySlots, _busySlots - 1);
+    }
+
+    private void EndCancelledOrStopping(SequenceSlot slot)
+    {
+        if (_stopping.IsCancellationRequested && !slot.Job!.CancellationToken.IsCancellationRequested)
+        {
+            Fail(slot, new InferenceException(InferenceErrorKind.Unavailable,
+                "the inference engine shut down during the request; retry on another worker"));
+            return;
+        }
+        Finish(slot, GenerationFinishReason.Cancelled, FlushText(slot));
+    }
+
+    /// <summary>A request that never got a slot ends with reason Cancelled and no tokens.</summary>
+    private void CompleteUnstarted(GenerationJob job)
+    {
+        var result = new GenerationResult(GenerationFinishReason.Cancelled, job.PromptTokens.Length, 0, TimeSpan.Zero, job.Elapsed);
+        job.Complete("", result);
+        EngineLog.GenerationFinished(_logger, GenerationFinishReason.Cancelled, result.PromptTokens, 0, 0, 0, result.Total.TotalMilliseconds);
+    }
+
+    /// <summary>Frees the KV cells of the idle slot used longest ago; false when no idle slot holds any.</summary>
+    private bool EvictLeastRecentlyUsedCache()
+    {
+        SequenceSlot? victim = null;
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (!slot.IsBusy && slot.CachedCount > 0 && (victim is null || slot.LastUsedStep < victim.LastUsedStep))
+            {
+                victim = slot;
+            }
+        }
+        if (victim is null)
+        {
+            return false;
+        }
+        EngineLog.CacheEvicted(_logger, victim.Id, victim.CachedCount);
+        ClearSequence(victim);
+        return true;
+    }
+
+    /// <summary>The KV cache is full of running requests: the newest one gives its cells back and is refused.</summary>
+    private void FailNewest()
+    {
+        SequenceSlot? newest = null;
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (slot.IsBusy && (newest is null || slot.AdmissionOrder > newest.AdmissionOrder))
+            {
+                newest = slot;
+            }
+        }
+        if (newest is null)
+        {
+            return;
+        }
+        ClearSequence(newest);
+        TimeSpan retryAfter = TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(AverageServiceTime.TotalSeconds), 1, 300));
+        EngineLog.KvCacheFull(_logger, newest.Id, _totalCells, _busySlots);
+        Fail(newest, new InferenceException(InferenceErrorKind.ResourceExhausted,
+            $"the KV cache ({_totalCells} tokens shared by {_busySlots} running requests) is full; " +
+            $"retry after {retryAfter.TotalSeconds:F0}s, with a shorter prompt or fewer max_tokens, or on another worker")
+        {
+            RetryAfter = retryAfter,
+        });
+    }
+
+    private void ClearSequence(SequenceSlot slot)
+    {
+        LlamaApi.llama_memory_seq_rm(_memory, slot.Id, -1, -1);
+        _usedCells -= slot.CachedCount;
+        slot.Truncate(0);
+    }
+
+    private void FailBusySlots(InferenceException error)
+    {
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (slot.IsBusy)
+            {
+                ClearSequence(slot);
+                Fail(slot, error);
+            }
+        }
+        ForgetBatch();
+    }
+
+    private void ShutDown()
+    {
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (slot.IsBusy)
+            {
+                EndCancelledOrStopping(slot);
+            }
+        }
+        FailWaiting(_queue.Close());
+    }
+
+    /// <summary>Requests still queued when the engine stops are refused as Unavailable.</summary>
+    public static void FailWaiting(List<GenerationJob> waiting)
+    {
+        foreach (GenerationJob job in waiting)
+        {
+            job.Fail(new InferenceException(InferenceErrorKind.Unavailable,
+                "the inference engine shut down before the request started; retry on another worker"));
+        }
+    }
+
+    /// <summary>Polled by llama.cpp between graph nodes: stop a decode nobody is waiting for (a long prefill of a cancelled request).</summary>
+    private bool NobodyWaitsForBatch()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return true;
+        }
+        if (_inBatchCount == 0)
+        {
+            return false;
+        }
+        for (int i = 0; i < _inBatchCount; i++)
+        {
+            GenerationJob? job = _inBatch[i].Job;
+            if (job is null || !job.CancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static byte AbortDecodeWhenNobodyWaits(IntPtr state)
+    {
+        try
+        {
+            return GCHandle.FromIntPtr(state).Target is ContinuousBatchScheduler scheduler && scheduler.NobodyWaitsForBatch() ? (byte)1 : (byte)0;
+        }
+        catch
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Call after the engine thread has ended and before the context is freed.</summary>
+    public void Dispose()
+    {
+        if (!_context.IsClosed)
+        {
+            LlamaApi.llama_set_abort_callback(_context, null, IntPtr.Zero);
+        }
+        if (_self.IsAllocated)
+        {
+            _self.Free();
+        }
+        if (_batch.Token is not null)
+        {
+            LlamaApi.llama_batch_free(_batch);
+            _batch = default;
+        }
+        foreach (SequenceSlot slot in _slots)
+        {
+            slot.End(_step);
+        }
+    }
+}
