@@ -65,11 +65,15 @@ public sealed partial class OpenAiCompletionHandler(
         var stream = body.Stream ?? false;
         var includeUsage = stream && body.StreamOptions?.IncludeUsage == true;
         var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model);
-        var deadline = DateTime.UtcNow + options.Value.HttpRequestTimeout;
+        // The deadline travels to the worker; the token also ends any wait before it (a queue, a coalesced request).
+        var timeout = options.Value.HttpRequestTimeout;
+        var deadline = DateTime.UtcNow + timeout;
+        using var timedOut = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        timedOut.CancelAfter(timeout);
         var run = new CompletionRun(context.Response, formatter, stream, aborted);
         try
         {
-            await foreach (var chunk in inference.StreamAsync(request, deadline, aborted))
+            await foreach (var chunk in inference.StreamAsync(request, deadline, timedOut.Token))
             {
                 await run.AddAsync(chunk);
             }
@@ -80,6 +84,11 @@ public sealed partial class OpenAiCompletionHandler(
         {
             // The client went away: the generation is cancelled with it and nobody is left to answer.
             LogClientGone(logger, context.Request.Path);
+        }
+        catch (Exception e) when (timedOut.IsCancellationRequested && e is OperationCanceledException or RpcException)
+        {
+            await run.FailAsync(OpenAiProblem.From(new RpcException(StatusCode.DeadlineExceeded,
+                $"The request ran longer than this gateway allows HTTP requests ({timeout.TotalSeconds:0.###} s, Gateway:HttpRequestTimeout).")));
         }
         catch (RpcException e)
         {
