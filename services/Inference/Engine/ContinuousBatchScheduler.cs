@@ -33,6 +33,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     private int _inBatchCount;
     private int _outputsInBatch;
     private bool _scratchRowInBatch;
+    private bool _abortCallbackSet;
     private int _usedCells;
     private int _busySlots;
     private long _step;
@@ -71,7 +72,6 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         // One sequence id per token: the batch never shares a token between sequences.
         _batch = LlamaApi.llama_batch_init(_batchCapacity, 0, 1);
         _self = GCHandle.Alloc(this, GCHandleType.Normal);
-        LlamaApi.llama_set_abort_callback(context, &AbortDecodeWhenNobodyWaits, GCHandle.ToIntPtr(_self));
     }
 
     /// <summary>Slots running a request now.</summary>
@@ -139,6 +139,9 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
             return true;
         }
 
+        // Only prompt chunks make a decode long enough to be worth aborting; a one-token-per-slot decode takes
+        // milliseconds, and llama.cpp polls the callback after every graph node.
+        SetAbortCallback(_batch.NTokens - (_scratchRowInBatch ? 1 : 0) > _inBatchCount);
         int status = LlamaApi.llama_decode(_context, _batch);
         if (_scratchRowInBatch)
         {
@@ -625,6 +628,23 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         return true;
     }
 
+    private void SetAbortCallback(bool on)
+    {
+        if (on == _abortCallbackSet)
+        {
+            return;
+        }
+        if (on)
+        {
+            LlamaApi.llama_set_abort_callback(_context, &AbortDecodeWhenNobodyWaits, GCHandle.ToIntPtr(_self));
+        }
+        else
+        {
+            LlamaApi.llama_set_abort_callback(_context, null, IntPtr.Zero);
+        }
+        _abortCallbackSet = on;
+    }
+
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static byte AbortDecodeWhenNobodyWaits(IntPtr state)
     {
@@ -641,9 +661,10 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     /// <summary>Call after the engine thread has ended and before the context is freed.</summary>
     public void Dispose()
     {
-        if (!_context.IsClosed)
+        if (!_context.IsClosed && _abortCallbackSet)
         {
             LlamaApi.llama_set_abort_callback(_context, null, IntPtr.Zero);
+            _abortCallbackSet = false;
         }
         if (_self.IsAllocated)
         {
