@@ -3,9 +3,18 @@ namespace SlmCluster.Bench;
 /// <summary>What to measure, from the command line.</summary>
 internal sealed record BenchSettings
 {
-    public string ModelPath { get; init; } = DefaultModel();
+    public string ModelPath { get; init; } = DefaultModel("bench-llama-125m-random-q4_0.gguf");
 
-    public IReadOnlyList<string> Targets { get; init; } = ["engine", "worker", "gateway"];
+    /// <summary>The small real model for latency scenarios where generation must not drown the difference measured.</summary>
+    public string SmallModelPath { get; init; } = DefaultModel("stories260K.gguf");
+
+    public IReadOnlyList<string> Scenarios { get; init; } = SlmCluster.Bench.Scenarios.Scenarios.All;
+
+    /// <summary>Alternating request pairs in the latency comparisons.</summary>
+    public int Pairs { get; init; } = 150;
+
+    /// <summary>Engine KV cache size in tokens; 0 lets the engine size it from the slots.</summary>
+    public int ContextSize { get; init; }
 
     public IReadOnlyList<int> Concurrency { get; init; } = [1, 8];
 
@@ -26,13 +35,15 @@ internal sealed record BenchSettings
     public const string Usage = """
         usage: ./build.sh bench [options]
           --model <path>          GGUF model (default: bench-llama-125m-random-q4_0.gguf in $SLM_MODELS_DIR or ../shared/models)
-          --targets <list>        engine,worker,gateway,openai (default engine,worker,gateway; openai needs --openai-url)
+          --scenarios <list>      engine,gateway-overhead,scaling,cache (default: all)
+          --small-model <path>    model for the latency scenarios (default stories260K.gguf)
+          --pairs <n>             alternating request pairs in latency comparisons (default 150)
           --concurrency <list>    concurrent streams, e.g. 1,8 (default 1,8)
           --tokens <n>            tokens per request, end-of-sequence ignored (default 128)
           --requests <n>          requests per client after one warm-up (default 4)
           --threads <n>           engine threads (default 2)
           --slots <n>             engine sequence slots (default 8)
-          --openai-url <url>      an OpenAI-compatible server, e.g. llama-server at http://127.0.0.1:8090/
+          --openai-url <url>      an OpenAI-compatible server to compare in the engine scenario, e.g. llama-server at http://127.0.0.1:8090/
           --openai-model <id>     model field sent to it
           --results <dir>         where JSON and Markdown go (default bench/results)
         """;
@@ -55,7 +66,10 @@ internal sealed record BenchSettings
                 settings = args[i - 1] switch
                 {
                     "--model" => settings with { ModelPath = Path.GetFullPath(value) },
-                    "--targets" => settings with { Targets = value.Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                    "--scenarios" => settings with { Scenarios = value.Split(',', StringSplitOptions.RemoveEmptyEntries) },
+                    "--small-model" => settings with { SmallModelPath = Path.GetFullPath(value) },
+                    "--pairs" => settings with { Pairs = int.Parse(value) },
+                    "--ctx-size" => settings with { ContextSize = int.Parse(value) },
                     "--concurrency" => settings with { Concurrency = value.Split(',').Select(int.Parse).ToArray() },
                     "--tokens" => settings with { MaxTokens = int.Parse(value) },
                     "--requests" => settings with { RequestsPerClient = int.Parse(value) },
@@ -77,9 +91,8 @@ internal sealed record BenchSettings
         return settings;
     }
 
-    private static string DefaultModel()
+    private static string DefaultModel(string file)
     {
-        const string file = "bench-llama-125m-random-q4_0.gguf";
         var dir = Environment.GetEnvironmentVariable("SLM_MODELS_DIR") is { Length: > 0 } d ? d : Path.Combine("..", "shared", "models");
         return Path.GetFullPath(Path.Combine(dir, file));
     }

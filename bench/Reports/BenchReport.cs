@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace SlmCluster.Bench.Reports;
 
 /// <summary>Prints the results as a table and writes them as JSON and Markdown to bench/results/.</summary>
-internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResult> results)
+internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResult> results, IReadOnlyList<SlmCluster.Bench.Scenarios.TargetCheck> checks)
 {
     private static readonly string[] Header =
         ["target", "conc", "requests", "tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "E2E p50", "E2E p99", "peak RSS"];
@@ -32,13 +32,21 @@ internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResul
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# SlmCluster benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Model `{Path.GetFileName(settings.ModelPath)}`, {settings.Threads} threads, {settings.Slots} slots, {settings.MaxTokens} tokens per request (end-of-sequence ignored), {settings.RequestsPerClient} requests per client, {Environment.ProcessorCount} cores.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Model `{Path.GetFileName(settings.ModelPath)}`, {settings.Threads} threads, {settings.Slots} slots, {settings.MaxTokens} tokens per request (end-of-sequence ignored), {settings.RequestsPerClient} requests per client, {settings.Pairs} alternating pairs in latency comparisons, {Environment.ProcessorCount} cores. Latency scenarios use `{Path.GetFileName(settings.SmallModelPath)}` where stated.");
         sb.AppendLine();
         sb.AppendLine("| " + string.Join(" | ", Header) + " |");
         sb.AppendLine("|" + string.Concat(Header.Select(_ => "---|")));
         foreach (var result in results)
         {
             sb.AppendLine("| " + string.Join(" | ", Cells(result)) + " |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Targets");
+        sb.AppendLine();
+        foreach (var check in checks)
+        {
+            sb.AppendLine("- " + check);
         }
 
         return sb.ToString();
@@ -48,7 +56,7 @@ internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResul
     {
         Directory.CreateDirectory(directory);
         var stem = Path.Combine(directory, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new { settings, results }, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new { settings, machine = new { cores = Environment.ProcessorCount }, results, checks = checks.Select(c => new { c.Scenario, c.Description, c.Measured, c.Unit, c.Target, c.HigherIsBetter, c.Met }) }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         File.WriteAllText(stem + ".md", ToMarkdown());
         return stem;
     }

@@ -4,8 +4,8 @@ using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Bench.Targets;
 
-/// <summary>A worker or the gateway over gRPC, through the project's own client.</summary>
-internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId) : IBenchTarget
+/// <summary>A worker or the gateway over gRPC, through the project's own client; the response cache is bypassed unless <paramref name="useCache"/>.</summary>
+internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId, bool useCache = false) : IBenchTarget
 {
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(address);
 
@@ -16,7 +16,7 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
     public async Task<RequestSample> RunAsync(string prompt, int maxTokens, CancellationToken cancellationToken)
     {
         var client = new InferenceClient(_channel);
-        var request = new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true, Cache = new CachePolicy { Bypass = true } };
+        var request = new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true, Cache = new CachePolicy { Bypass = !useCache } };
         var started = Stopwatch.GetTimestamp();
         TimeSpan? first = null;
         var tokens = 0;

@@ -277,7 +277,9 @@ public sealed unsafe class LlamaModel : IDisposable
             FileSizeBytes: new FileInfo(path).Length,
             VocabSize: LlamaApi.llama_vocab_n_tokens(vocab),
             LayerCount: LlamaApi.llama_model_n_layer(handle),
-            EmbeddingLength: LlamaApi.llama_model_n_embd(handle));
+            EmbeddingLength: LlamaApi.llama_model_n_embd(handle),
+            HeadCount: LlamaApi.llama_model_n_head(handle),
+            KvHeadCount: LlamaApi.llama_model_n_head_kv(handle));
     }
 
     private static string? MetaString(SafeLlamaModelHandle handle, string key)

@@ -21,4 +21,10 @@ public sealed record ModelMetadata(
     long FileSizeBytes,
     int VocabSize,
     int LayerCount,
-    int EmbeddingLength);
+    int EmbeddingLength,
+    int HeadCount,
+    int KvHeadCount)
+{
+    /// <summary>Bytes of KV cache one token takes with llama.cpp's default f16 K and V.</summary>
+    public long KvBytesPerToken => 2L * sizeof(short) * LayerCount * (HeadCount > 0 ? (long)EmbeddingLength / HeadCount * KvHeadCount : EmbeddingLength);
+}

@@ -54,6 +54,12 @@ internal static unsafe partial class LlamaApi
     public static partial int llama_model_n_embd(SafeLlamaModelHandle model);
 
     [LibraryImport(LibraryName)]
+    public static partial int llama_model_n_head(SafeLlamaModelHandle model);
+
+    [LibraryImport(LibraryName)]
+    public static partial int llama_model_n_head_kv(SafeLlamaModelHandle model);
+
+    [LibraryImport(LibraryName)]
     public static partial int llama_model_n_layer(SafeLlamaModelHandle model);
 
     [LibraryImport(LibraryName)]

@@ -49,5 +49,6 @@ internal static class ProtocolMapping
     {
         PromptTokens = result.PromptTokens,
         CompletionTokens = result.CompletionTokens,
+        ReusedPromptTokens = result.ReusedPromptTokens,
     };
 }

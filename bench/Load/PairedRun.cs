@@ -1,0 +1,44 @@
+using SlmCluster.Bench.Reports;
+using SlmCluster.Bench.Targets;
+
+namespace SlmCluster.Bench.Load;
+
+/// <summary>
+/// Two targets measured in alternation, one request each in turn at concurrency 1, so drift in a
+/// shared, noisy machine affects both alike: the way to see a difference of a millisecond.
+/// </summary>
+internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pairs, int maxTokens, IReadOnlyList<string> firstPrompts, IReadOnlyList<string> secondPrompts)
+{
+    public async Task<(RunResult First, RunResult Second)> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await first.RunAsync(firstPrompts[^1], maxTokens, cancellationToken);
+            await second.RunAsync(secondPrompts[^1], maxTokens, cancellationToken);
+        }
+
+        var a = new List<RequestSample>(pairs);
+        var b = new List<RequestSample>(pairs);
+        var wallA = TimeSpan.Zero;
+        var wallB = TimeSpan.Zero;
+        for (var i = 0; i < pairs; i++)
+        {
+            // Alternate which goes first, so neither always runs on a freshly idle machine.
+            var (x, y, px, py) = i % 2 == 0 ? (first, second, firstPrompts, secondPrompts) : (second, first, secondPrompts, firstPrompts);
+            var sx = await x.RunAsync(px[i % px.Count], maxTokens, cancellationToken);
+            var sy = await y.RunAsync(py[i % py.Count], maxTokens, cancellationToken);
+            var (sa, sb) = i % 2 == 0 ? (sx, sy) : (sy, sx);
+            a.Add(sa);
+            b.Add(sb);
+            wallA += sa.EndToEnd;
+            wallB += sb.EndToEnd;
+            if (i % 20 == 0)
+            {
+                Console.Error.Write($"\r  {first.Name} vs {second.Name}: {i}/{pairs} pairs   ");
+            }
+        }
+
+        Console.Error.Write("\r" + new string(' ', 80) + "\r");
+        return (RunResult.From(first.Name, 1, maxTokens, [.. a], wallA, null), RunResult.From(second.Name, 1, maxTokens, [.. b], wallB, null));
+    }
+}

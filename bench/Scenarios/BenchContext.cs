@@ -1,0 +1,46 @@
+using SlmCluster.AppHost.Orchestration;
+using SlmCluster.Bench.Load;
+using SlmCluster.Bench.Reports;
+using SlmCluster.Bench.Targets;
+
+namespace SlmCluster.Bench.Scenarios;
+
+/// <summary>What every scenario needs: the settings, a way to run a closed loop, and where results and checks go.</summary>
+internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string> prompts)
+{
+    public BenchSettings Settings => settings;
+
+    public List<RunResult> Results { get; } = [];
+
+    public List<TargetCheck> Checks { get; } = [];
+
+    public async Task<RunResult> MeasureAsync(IBenchTarget target, int concurrency, int maxTokens, int requestsPerClient, IReadOnlyList<string>? promptsOverride = null, string? label = null)
+    {
+        var result = await new ClosedLoopRun(target, concurrency, requestsPerClient, maxTokens, promptsOverride ?? prompts).ExecuteAsync(CancellationToken.None);
+        result = result with { Target = label ?? result.Target };
+        Console.WriteLine($"  {result.Target,-22} c={concurrency,-3} {result.TokensPerSecond,8:F1} tok/s  TTFT p50 {result.TtftP50Ms,7:F2} ms  E2E p50 {result.E2eP50Ms,8:F2} ms  p99 {result.E2eP99Ms,8:F2} ms");
+        Results.Add(result);
+        return result;
+    }
+
+    public void Check(TargetCheck check)
+    {
+        Checks.Add(check);
+        Console.WriteLine("  " + check);
+    }
+
+    /// <summary>A local cluster like the AppHost's, with its children quiet.</summary>
+    public LocalCluster Cluster(int workers, int threads, int slots, bool redis = false, bool pin = false) =>
+        new(new AppHostOptions
+        {
+            Model = settings.ModelPath,
+            Workers = workers,
+            Threads = threads,
+            Slots = slots,
+            GrpcPort = LocalCluster.FreePort(),
+            HttpPort = LocalCluster.FreePort(),
+            Quiet = true,
+            Redis = redis,
+            PinWorkers = pin,
+        }, settings.ModelPath);
+}

@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Logging;
+using SlmCluster.Bench.Load;
+using SlmCluster.Bench.Targets;
+using SlmCluster.Inference;
+
+namespace SlmCluster.Bench.Scenarios;
+
+/// <summary>The measurements behind the issues' performance targets, each in one run.</summary>
+internal static class Scenarios
+{
+    public static readonly string[] All = ["engine", "gateway-overhead", "scaling", "cache"];
+
+    /// <summary>Continuous batching: the engine alone, a worker over gRPC, the gateway, and optionally an OpenAI-compatible peer.</summary>
+    public static async Task EngineAsync(BenchContext context)
+    {
+        var s = context.Settings;
+        Console.WriteLine($"scenario engine: {Path.GetFileName(s.ModelPath)}, {s.Threads} threads, {s.Slots} slots, {s.MaxTokens} tokens");
+        var engineResults = new Dictionary<int, Reports.RunResult>();
+        using (var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)))
+        {
+            await using var engine = new EngineTarget(LlamaEngine.Start(new EngineOptions
+            {
+                ModelPath = s.ModelPath,
+                Threads = s.Threads,
+                Slots = s.Slots,
+                MaxTokensLimit = Math.Max(4096, s.MaxTokens),
+            }, loggerFactory));
+            foreach (var c in s.Concurrency)
+            {
+                engineResults[c] = await context.MeasureAsync(engine, c, s.MaxTokens, s.RequestsPerClient);
+            }
+        }
+
+        await using (var cluster = context.Cluster(workers: 1, threads: s.Threads, slots: s.Slots))
+        {
+            await cluster.StartAsync(CancellationToken.None);
+            var (process, grpc) = cluster.WorkerEndpoints[0];
+            await using var worker = new GrpcTarget("worker", grpc, process.Id);
+            await using var gateway = new GrpcTarget("gateway", cluster.GatewayGrpc, process.Id);
+            foreach (var c in s.Concurrency)
+            {
+                var w = await context.MeasureAsync(worker, c, s.MaxTokens, s.RequestsPerClient);
+                context.Check(new TargetCheck("engine", $"worker over gRPC / engine at c={c}", w.TokensPerSecond / engineResults[c].TokensPerSecond, "x", 0.97, true));
+            }
+
+            foreach (var c in s.Concurrency)
+            {
+                await context.MeasureAsync(gateway, c, s.MaxTokens, s.RequestsPerClient);
+            }
+
+            var rss = Reports.RunResult.PeakRssOf(process.Id);
+            var budget = new FileInfo(s.ModelPath).Length + KvCacheBytes(s) + 250L * 1024 * 1024;
+            if (rss is { } peak)
+            {
+                context.Check(new TargetCheck("engine", "worker peak RSS (MiB) against model + KV + 250 MB", peak / 1048576.0, "MiB", budget / 1048576.0, false));
+            }
+        }
+
+        if (s.Concurrency.Contains(1))
+        {
+            foreach (var c in s.Concurrency.Where(c => c > 1))
+            {
+                context.Check(new TargetCheck("engine", $"engine aggregate tok/s c={c} / c=1", engineResults[c].TokensPerSecond / engineResults[1].TokensPerSecond, "x", 2.5, true));
+            }
+        }
+
+        if (s.OpenAiUrl is { } url)
+        {
+            await using var peer = new OpenAiTarget(url, s.OpenAiModel);
+            foreach (var c in s.Concurrency)
+            {
+                var p = await context.MeasureAsync(peer, c, s.MaxTokens, s.RequestsPerClient);
+                context.Check(new TargetCheck("engine", $"engine / {peer.Name} tok/s at c={c}", engineResults[c].TokensPerSecond / p.TokensPerSecond, "x", 1.0, true));
+            }
+        }
+    }
+
+    /// <summary>What the gateway adds to a 16-token request's end-to-end latency, against calling the worker directly.</summary>
+    public static async Task GatewayOverheadAsync(BenchContext context, IReadOnlyList<string> prompts)
+    {
+        var s = context.Settings;
+        Console.WriteLine($"scenario gateway-overhead: 16-token requests, alternating worker and gateway, {s.Threads} threads");
+        await using var cluster = context.Cluster(workers: 1, threads: s.Threads, slots: 1);
+        await cluster.StartAsync(CancellationToken.None);
+        var (process, grpc) = cluster.WorkerEndpoints[0];
+        await using var worker = new GrpcTarget("worker (16 tok)", grpc, process.Id);
+        await using var gateway = new GrpcTarget("gateway (16 tok)", cluster.GatewayGrpc, process.Id);
+        var (w, g) = await new PairedRun(worker, gateway, s.Pairs, 16, prompts, prompts).ExecuteAsync(CancellationToken.None);
+        Report(context, w);
+        Report(context, g);
+        context.Check(new TargetCheck("gateway-overhead", "gateway p50 - worker p50, 16-token request", g.E2eP50Ms - w.E2eP50Ms, "ms", 1.0, false));
+    }
+
+    /// <summary>Through the gateway at concurrency 8: two 1-thread workers on two cores against one.</summary>
+    public static async Task ScalingAsync(BenchContext context)
+    {
+        var s = context.Settings;
+        Console.WriteLine($"scenario scaling: gateway at c=8, 1-thread workers pinned to cores, {s.Slots} slots each");
+        var results = new List<Reports.RunResult>();
+        foreach (var workers in new[] { 1, 2 })
+        {
+            await using var cluster = context.Cluster(workers: workers, threads: 1, slots: s.Slots, pin: true);
+            await cluster.StartAsync(CancellationToken.None);
+            await using var gateway = new GrpcTarget($"gateway, {workers} worker(s)", cluster.GatewayGrpc, cluster.WorkerEndpoints[0].Process.Id);
+            results.Add(await context.MeasureAsync(gateway, 8, s.MaxTokens / 2, s.RequestsPerClient));
+        }
+
+        context.Check(new TargetCheck("scaling", "tok/s with 2 workers / 1 worker, c=8", results[1].TokensPerSecond / results[0].TokensPerSecond, "x", 1.8, true));
+    }
+
+    /// <summary>The response cache: the latency of a hit through the gateway, and what the cache adds to a miss.</summary>
+    public static async Task CacheAsync(BenchContext context, IReadOnlyList<string> uniquePrompts)
+    {
+        var s = context.Settings;
+        var model = s.SmallModelPath;
+        Console.WriteLine($"scenario cache: gateway over gRPC with Redis, {Path.GetFileName(model)}");
+        var small = new BenchContext(s with { ModelPath = model }, uniquePrompts);
+        await using var cluster = small.Cluster(workers: 1, threads: s.Threads, slots: 2, redis: true);
+        await cluster.StartAsync(CancellationToken.None);
+        if (cluster.RedisConnectionString is null)
+        {
+            Console.WriteLine("  redis-server is not installed: skipping the cache scenario");
+            return;
+        }
+
+        var pid = cluster.WorkerEndpoints[0].Process.Id;
+        await using var cached = new GrpcTarget("gateway cache hit", cluster.GatewayGrpc, pid, useCache: true);
+        string[] one = ["Once upon a time there was a cache"];
+        await cached.RunAsync(one[0], 16, CancellationToken.None);
+        await Task.Delay(200); // the write happens after the first response
+        var hit = await context.MeasureAsync(cached, 1, 16, s.Pairs * 2, one, "gateway cache hit");
+        context.Check(new TargetCheck("cache", "cache hit p50 through the gateway over gRPC", hit.E2eP50Ms, "ms", 2.0, false));
+        context.Check(new TargetCheck("cache", "cache hit p99 through the gateway over gRPC", hit.E2eP99Ms, "ms", 5.0, false));
+
+        await using var bypass = new GrpcTarget("gateway, cache bypassed", cluster.GatewayGrpc, pid, useCache: false);
+        await using var miss = new GrpcTarget("gateway, cache miss", cluster.GatewayGrpc, pid, useCache: true);
+        var reversed = uniquePrompts.Reverse().ToArray();
+        var (b, m) = await new PairedRun(bypass, miss, Math.Min(s.Pairs, uniquePrompts.Count - 1), 16, uniquePrompts, reversed).ExecuteAsync(CancellationToken.None);
+        Report(context, b);
+        Report(context, m);
+        context.Check(new TargetCheck("cache", "cache miss p50 - bypass p50 (what the cache adds to a miss)", m.E2eP50Ms - b.E2eP50Ms, "ms", 0.5, false));
+    }
+
+    private static void Report(BenchContext context, Reports.RunResult result)
+    {
+        Console.WriteLine($"  {result.Target,-22} c=1   E2E p50 {result.E2eP50Ms,8:F2} ms  p99 {result.E2eP99Ms,8:F2} ms  TTFT p50 {result.TtftP50Ms:F2} ms");
+        context.Results.Add(result);
+    }
+
+    /// <summary>The KV cache the worker allocates: f16 K and V for every layer and context cell.</summary>
+    private static long KvCacheBytes(BenchSettings s)
+    {
+        using var model = LlamaModel.Load(new ModelLoadOptions { Path = s.ModelPath });
+        var cells = s.ContextSize > 0 ? s.ContextSize : Math.Min(2048L * s.Slots, 32768);
+        return model.Metadata.KvBytesPerToken * cells;
+    }
+}
