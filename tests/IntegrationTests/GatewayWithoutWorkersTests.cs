@@ -13,7 +13,7 @@ public sealed class GatewayWithoutWorkersTests
         var nobody = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
         await using var gateway = ServiceProcess.StartGateway([nobody]);
         var health = new HealthClient(gateway.Channel);
-        await WaitUntilAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             try
             {
@@ -32,15 +32,5 @@ public sealed class GatewayWithoutWorkersTests
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Contains("1 configured, 0 healthy", e.Detail);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
-            await Task.Delay(50);
-        }
     }
 }

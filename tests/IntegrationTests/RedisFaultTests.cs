@@ -19,7 +19,7 @@ public sealed class RedisFaultTests
         var client = new InferenceClient(gateway.Channel);
 
         Assert.False((await GenerateAsync(client, "Once upon a time there was a cat")).Served.CacheHit);
-        await WaitUntilAsync(async () => (await GenerateAsync(client, "Once upon a time there was a cat")).Served.CacheHit);
+        await Eventually.HoldsAsync(async () => (await GenerateAsync(client, "Once upon a time there was a cat")).Served.CacheHit);
 
         await redis.KillAsync();
         for (var i = 0; i < 20; i++)
@@ -29,7 +29,7 @@ public sealed class RedisFaultTests
         }
 
         await redis.RestartAsync();
-        await WaitUntilAsync(async () => (await GenerateAsync(client, "Once upon a time there was a bird")).Served.CacheHit);
+        await Eventually.HoldsAsync(async () => (await GenerateAsync(client, "Once upon a time there was a bird")).Served.CacheHit);
         var outageLogs = gateway.Output.Split('\n').Count(l => l.Contains("is unavailable") && l.Contains("Redis"));
         Assert.InRange(outageLogs, 1, 2);
     }
@@ -47,7 +47,7 @@ public sealed class RedisFaultTests
 
         var streams = Enumerable.Range(0, 6).Select(i => new ObservedStream(client, $"Once upon a time, story {i}")).ToArray();
         var running = streams.Select(s => s.RunAsync()).ToArray();
-        await WaitUntilAsync(() => Task.FromResult(streams.Count(s => s.Chunks > 0) >= 2));
+        await Eventually.HoldsAsync(() => Task.FromResult(streams.Count(s => s.Chunks > 0) >= 2));
 
         doomed.Kill();
         var startedAtKill = streams.Select(s => s.Chunks > 0).ToArray();
@@ -74,15 +74,6 @@ public sealed class RedisFaultTests
     private static async Task<GenerateResponse> GenerateAsync(InferenceClient client, string prompt) =>
         await client.GenerateAsync(new GenerateRequest { Prompt = prompt, MaxTokens = 8 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(20)));
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 20 s");
-            await Task.Delay(50);
-        }
-    }
 
     private sealed class ObservedStream(InferenceClient client, string prompt)
     {

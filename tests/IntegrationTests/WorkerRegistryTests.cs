@@ -24,7 +24,7 @@ public sealed class WorkerRegistryTests
         await using var worker = ServiceProcess.StartWorker("worker-registered", TestPaths.Model(ClusterFixture.ModelFile), 1, cache);
         await worker.WaitHealthyAsync();
         var joined = Stopwatch.StartNew();
-        await WaitUntilAsync(async () => await ServedByAsync(client) == "worker-registered");
+        await Eventually.HoldsAsync(async () => await ServedByAsync(client) == "worker-registered");
         Assert.True(joined.Elapsed < Budget, $"the new worker got its first request after {joined.Elapsed.TotalSeconds:F1} s");
 
         var registration = JsonDocument.Parse((await redis.CommandAsync("GET", "slm:workers:worker-registered"))!).RootElement;
@@ -34,7 +34,7 @@ public sealed class WorkerRegistryTests
 
         worker.Kill();
         var died = Stopwatch.StartNew();
-        await WaitUntilAsync(async () => (await client.ListModelsAsync(new ListModelsRequest(), Deadline())).Models.Count == 0);
+        await Eventually.HoldsAsync(async () => (await client.ListModelsAsync(new ListModelsRequest(), Deadline())).Models.Count == 0);
         Assert.True(died.Elapsed < Budget, $"the killed worker stayed in rotation for {died.Elapsed.TotalSeconds:F1} s");
     }
 
@@ -45,7 +45,7 @@ public sealed class WorkerRegistryTests
         var cache = $"--ConnectionStrings:cache={redis.ConnectionString}";
         await using var worker = ServiceProcess.StartWorker("worker-leaving", TestPaths.Model(ClusterFixture.ModelFile), 1, cache);
         await worker.WaitHealthyAsync();
-        await WaitUntilAsync(async () => await redis.CommandAsync("EXISTS", "slm:workers:worker-leaving") == ":1");
+        await Eventually.HoldsAsync(async () => await redis.CommandAsync("EXISTS", "slm:workers:worker-leaving") == ":1");
 
         // A generation in flight when SIGTERM arrives still completes.
         var client = new InferenceClient(worker.Channel);
@@ -80,14 +80,4 @@ public sealed class WorkerRegistryTests
     }
 
     private static CallOptions Deadline() => new(Deadline: DateTime.UtcNow.AddSeconds(20));
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 20 s");
-            await Task.Delay(25);
-        }
-    }
 }
