@@ -47,6 +47,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         AdmissionQueue queue,
         int slots,
         int sequenceLimit,
+        bool unifiedKvCache,
         bool batchInvariant,
         ILogger logger)
     {
@@ -61,7 +62,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         // Batch-invariant mode pads single-output batches with a row in sequence `slots`.
         _scratchSequence = batchInvariant ? slots : -1;
         // Without a unified cache every slot has its own stream, sized for the longest request: it never runs out.
-        _usableCells = batchInvariant ? int.MaxValue / 2 : _totalCells;
+        _usableCells = unifiedKvCache ? _totalCells : int.MaxValue / 2;
         _slots = new SequenceSlot[slots];
         for (int i = 0; i < slots; i++)
         {
@@ -80,7 +81,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     /// <summary>Moving average of how long a request takes from arrival to its end.</summary>
     public TimeSpan AverageServiceTime => TimeSpan.FromTicks(Interlocked.Read(ref _averageServiceTicks));
 
-    /// <summary>KV cache cells (tokens) shared by all slots.</summary>
+    /// <summary>KV cache cells (tokens) of all slots together.</summary>
     public int TotalCells => _totalCells;
 
     /// <summary>The engine thread's body: steps while there is work, sleeps until a request arrives, ends on <paramref name="stopping"/>.</summary>

@@ -43,7 +43,7 @@ public sealed class LlamaEngine : IInferenceEngine
         // With a unified KV cache one sequence may use every cell, but not more positions than the model was trained on.
         _sequenceLimit = Math.Min((int)LlamaApi.llama_n_ctx_seq(context), trainedContext);
         _queue = new AdmissionQueue(options.MaxQueue);
-        _scheduler = new ContinuousBatchScheduler(model, context, _queue, options.Slots, _sequenceLimit, options.BatchInvariant, logger);
+        _scheduler = new ContinuousBatchScheduler(model, context, _queue, options.Slots, _sequenceLimit, UsesUnifiedKvCache(options), options.BatchInvariant, logger);
         _thread = new Thread(RunLoop) { IsBackground = true, Name = "llama-engine" };
     }
 
@@ -124,10 +124,9 @@ public sealed class LlamaEngine : IInferenceEngine
         parameters.NThreads = options.Threads;
         parameters.NThreadsBatch = options.Threads;
         parameters.NoPerf = 1;
-        // One KV pool: any slot may use any cell, and idle slots keep their prefixes there. Batch-invariant mode
-        // gives each slot its own stream instead, so a sequence's cells always lie in position order (attention
-        // sums cells in cell order; a sequence scattered over holes left by others rounds differently).
-        parameters.KvUnified = (byte)(options.BatchInvariant ? 0 : 1);
+        // Per-slot streams keep attention to a slot's own cells, in position order (which batch invariance needs:
+        // attention sums cells in cell order, and a sequence scattered over holes left by others rounds differently).
+        parameters.KvUnified = (byte)(UsesUnifiedKvCache(options) ? 1 : 0);
 
         LlamaNativeLog.TakeLastError();
         SafeLlamaContextHandle context = LlamaApi.llama_init_from_model(model.Handle, parameters);
@@ -155,6 +154,8 @@ public sealed class LlamaEngine : IInferenceEngine
             options.Threads, options.MaxQueue);
         return engine;
     }
+
+    private static bool UsesUnifiedKvCache(EngineOptions options) => options.UnifiedKvCache && !options.BatchInvariant;
 
     private static void ValidateOptions(EngineOptions options)
     {

@@ -31,7 +31,8 @@ public sealed class BatchingEngineFixture : IAsyncLifetime
     }
 
     /// <summary>A new engine over the shared model (empty KV cache); the caller disposes it.</summary>
-    public LlamaEngine StartEngine(int slots = Slots, int batchSize = 512, int contextSize = 0, int maxQueue = 64, bool batchInvariant = true) =>
+    public LlamaEngine StartEngine(int slots = Slots, int batchSize = 512, int contextSize = 0, int maxQueue = 64, bool batchInvariant = true,
+        bool unifiedKvCache = false) =>
         LlamaEngine.Start(Model, new EngineOptions
         {
             Threads = 1,
@@ -41,6 +42,7 @@ public sealed class BatchingEngineFixture : IAsyncLifetime
             MaxQueue = maxQueue,
             // Greedy output must not depend on what else is batched (see EngineOptions.BatchInvariant).
             BatchInvariant = batchInvariant,
+            UnifiedKvCache = unifiedKvCache,
         }, LoggerFactory);
 
     /// <summary>What <paramref name="request"/> gives alone on a fresh one-slot engine: nothing batched with it, nothing cached.</summary>

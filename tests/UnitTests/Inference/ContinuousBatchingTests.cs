@@ -202,7 +202,7 @@ public sealed class ContinuousBatchingTests(BatchingEngineFixture fixture)
     [Fact]
     public async Task Full_KV_cache_refuses_the_newest_request_as_ResourceExhausted_and_the_oldest_finishes()
     {
-        await using LlamaEngine engine = fixture.StartEngine(slots: 4, contextSize: 256, batchInvariant: false);
+        await using LlamaEngine engine = fixture.StartEngine(slots: 4, contextSize: 256, batchInvariant: false, unifiedKvCache: true);
         GenerationRequest[] requests = Prompts.Take(4).Select(p => Greedy(p, 200) with { IgnoreEndOfSequence = true }).ToArray();
 
         var outcomes = await Task.WhenAll(requests.Select(request => Task.Run(async () =>
