@@ -35,8 +35,7 @@ internal sealed class OpenAiTarget(Uri baseAddress, string? model) : IBenchTarge
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = JsonContent.Create(body) };
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await SendAsync(body, cancellationToken);
         response.EnsureSuccessStatusCode();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         TimeSpan? first = null;
@@ -72,6 +71,22 @@ internal sealed class OpenAiTarget(Uri baseAddress, string? model) : IBenchTarge
 
         var total = Stopwatch.GetElapsedTime(started);
         return new RequestSample(first ?? total, total, reported ?? chunks);
+    }
+
+    /// <summary>Sends the request; one retry when a pooled keep-alive connection was closed by the server under us.</summary>
+    private async Task<HttpResponseMessage> SendAsync(Dictionary<string, object?> body, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = JsonContent.Create(body) };
+            try
+            {
+                return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            }
+            catch (HttpRequestException e) when (attempt == 0 && e.InnerException is HttpIOException)
+            {
+            }
+        }
     }
 
     public ValueTask DisposeAsync()
