@@ -7,14 +7,18 @@ namespace SlmCluster.Bench.Load;
 
 /// <summary>
 /// N clients, each sending its next request as soon as the previous one finished, for a fixed
-/// number of requests per client; a warm-up request per client is not counted.
+/// number of requests per client; two warm-up requests per client are not counted.
 /// </summary>
 internal sealed class ClosedLoopRun(IBenchTarget target, int concurrency, int requestsPerClient, int maxTokens, IReadOnlyList<string> prompts)
 {
     public async Task<RunResult> ExecuteAsync(CancellationToken cancellationToken)
     {
-        // Warm-up: every client once, so connections, threads and caches are in place.
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => target.RunAsync(prompts[c % prompts.Count], Math.Min(maxTokens, 8), cancellationToken)));
+        // Warm-up, not counted: every client twice at full length, so connections, threads, caches and the
+        // JIT's tiered recompilation (which otherwise takes CPU from llama.cpp in the first requests) are done.
+        for (var round = 0; round < 2; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => target.RunAsync(prompts[(c + round * concurrency) % prompts.Count], maxTokens, cancellationToken)));
+        }
 
         var samples = new ConcurrentBag<RequestSample>();
         var total = concurrency * requestsPerClient;
