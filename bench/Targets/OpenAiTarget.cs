@@ -79,11 +79,13 @@ internal sealed class OpenAiTarget(Uri baseAddress, string? model) : IBenchTarge
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "v1/completions") { Content = JsonContent.Create(body) };
+            // Some servers close keep-alive connections after a few requests; a fresh loopback connection costs microseconds.
+            request.Headers.ConnectionClose = true;
             try
             {
                 return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             }
-            catch (HttpRequestException e) when (attempt == 0 && e.InnerException is HttpIOException)
+            catch (HttpRequestException) when (attempt < 2)
             {
             }
         }
