@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using SlmCluster.ServiceDefaults.Metrics;
+using SlmCluster.ServiceDefaults.Tracing;
 
 namespace SlmCluster.ServiceDefaults;
 
@@ -14,6 +17,9 @@ public static class ServiceDefaultsExtensions
 {
     /// <summary>Tag of the health checks that must pass before a service takes traffic.</summary>
     public const string ReadyTag = "ready";
+
+    /// <summary>Meters whose names start with this are exported on <c>/metrics</c>.</summary>
+    public const string MeterPrefix = "SlmCluster";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -31,14 +37,36 @@ public static class ServiceDefaultsExtensions
 
         // A parent that dies without stopping its children must not leave them behind.
         builder.Services.AddHostedService<ParentProcessWatcher>();
+
+        builder.Services.AddSingleton(_ => new PrometheusMetricsCollector(
+            meter => meter.Name.StartsWith(MeterPrefix, StringComparison.Ordinal)));
+
+        if (OtlpTraceExport.IsConfigured)
+        {
+            var provider = OtlpTraceExport.CreateProvider(builder.Environment.ApplicationName);
+            builder.Services.AddHostedService(_ => new OtlpTraceExport(provider));
+        }
+
         return builder;
     }
 
-    /// <summary>Maps <c>/health</c> (ready to take traffic) and <c>/alive</c> (the process is live).</summary>
+    /// <summary>
+    /// Maps <c>/health</c> (ready to take traffic), <c>/alive</c> (the process is live) and <c>/metrics</c>
+    /// (Prometheus text format).
+    /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health");
         endpoints.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+
+        var collector = endpoints.ServiceProvider.GetRequiredService<PrometheusMetricsCollector>();
+        endpoints.MapGet("/metrics", (RequestDelegate)(async context =>
+        {
+            var text = collector.Write();
+            context.Response.ContentType = PrometheusMetricsCollector.ContentType;
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.WriteAsync(text, context.RequestAborted);
+        }));
         return endpoints;
     }
 }
