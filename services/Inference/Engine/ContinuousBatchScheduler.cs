@@ -84,6 +84,9 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     /// <summary>KV cache cells (tokens) of all slots together.</summary>
     public int TotalCells => _totalCells;
 
+    /// <summary>KV cache cells holding tokens now (running requests and kept prefixes); read from any thread.</summary>
+    public int UsedCells => Volatile.Read(ref _usedCells);
+
     /// <summary>The engine thread's body: steps while there is work, sleeps until a request arrives, ends on <paramref name="stopping"/>.</summary>
     public void Run(CancellationToken stopping)
     {

@@ -11,6 +11,9 @@ public interface IInferenceEngine : IAsyncDisposable
     /// <summary>Requests being decoded now.</summary>
     int ActiveSequences { get; }
 
+    /// <summary>Share of the KV cache's cells that hold tokens (0 to 1): used cells / context size.</summary>
+    double KvCacheUsage { get; }
+
     /// <summary>
     /// Streams the generated text. Errors (<see cref="InferenceException"/>) surface when enumeration starts.
     /// Cancelling <paramref name="cancellationToken"/>, or stopping the enumeration, stops the generation at

@@ -65,6 +65,8 @@ public sealed class LlamaEngine : IInferenceEngine
 
     public int ActiveSequences => _scheduler.ActiveSequences;
 
+    public double KvCacheUsage => Math.Clamp((double)_scheduler.UsedCells / Math.Max(1, _scheduler.TotalCells), 0, 1);
+
     /// <summary>Loads the model at <see cref="EngineOptions.ModelPath"/> and starts the engine; the engine owns the model.</summary>
     public static LlamaEngine Start(EngineOptions options, ILoggerFactory loggerFactory)
     {
