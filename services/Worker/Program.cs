@@ -3,6 +3,8 @@ using SlmCluster.Grpc;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Worker.Api;
+using SlmCluster.Worker.Costs;
+using SlmCluster.Worker.Observability;
 using SlmCluster.Redis;
 using SlmCluster.Redis.Registry;
 using SlmCluster.Worker.Hosting;
@@ -33,6 +35,13 @@ builder.Services.AddSingleton<EngineHost>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
 builder.Services.AddSingleton<InferenceService>();
 builder.Services.AddSingleton<WorkerState>();
+builder.Services.AddOptions<WorkerCostOptions>()
+    .BindConfiguration(WorkerCostOptions.SectionName)
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<WorkerTimeLedger>();
+builder.Services.AddSingleton<WorkerMetrics>();
 builder.AddRedisClient("cache");
 builder.Services.AddSingleton<WorkerRegistry>();
 builder.Services.AddHostedService<WorkerRegistrar>();

@@ -1,13 +1,26 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using SlmCluster.Grpc;
 using SlmCluster.Inference;
 using SlmCluster.Protocol.V1;
+using SlmCluster.ServiceDefaults.Tracing;
+using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Observability;
 
 namespace SlmCluster.Worker.Api;
 
-/// <summary>The worker's <c>slm.v1.Inference</c>: runs requests on the one engine this process owns.</summary>
-public sealed class InferenceService(EngineHost host, WorkerState state, IOptions<WorkerOptions> options)
+/// <summary>
+/// The worker's <c>slm.v1.Inference</c>: runs requests on the one engine this process owns, and charges each the
+/// share of the worker's time it used (<c>served.cost_usd</c>).
+/// </summary>
+public sealed class InferenceService(
+    EngineHost host,
+    WorkerState state,
+    WorkerTimeLedger ledger,
+    WorkerMetrics metrics,
+    IOptions<WorkerCostOptions> cost,
+    IOptions<WorkerOptions> options)
 {
     private const int DefaultMaxTokens = 128;
 
@@ -15,14 +28,14 @@ public sealed class InferenceService(EngineHost host, WorkerState state, IOption
     {
         var response = new GenerateResponse();
         var text = new System.Text.StringBuilder();
-        await foreach (var update in RunAsync(request, context))
+        await foreach (var chunk in RunAsync(request, context))
         {
-            text.Append(update.Text);
-            if (update.Final is { } final)
+            text.Append(chunk.Text);
+            if (chunk.Served is not null)
             {
-                response.FinishReason = ProtocolMapping.ToFinishReason(final.FinishReason);
-                response.Usage = ProtocolMapping.ToUsage(final);
-                response.Served = Served(final);
+                response.FinishReason = chunk.FinishReason;
+                response.Usage = chunk.Usage;
+                response.Served = chunk.Served;
             }
         }
 
@@ -32,20 +45,8 @@ public sealed class InferenceService(EngineHost host, WorkerState state, IOption
 
     public async Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context)
     {
-        await foreach (var update in RunAsync(request, context))
+        await foreach (var chunk in RunAsync(request, context))
         {
-            var chunk = new GenerateChunk { Text = update.Text };
-            if (update.Final is { } final)
-            {
-                chunk.FinishReason = ProtocolMapping.ToFinishReason(final.FinishReason);
-                chunk.Usage = ProtocolMapping.ToUsage(final);
-                chunk.Served = Served(final);
-            }
-            else if (update.Text.Length == 0)
-            {
-                continue;
-            }
-
             await writer.WriteAsync(chunk, context.CancellationToken);
         }
     }
@@ -69,8 +70,16 @@ public sealed class InferenceService(EngineHost host, WorkerState state, IOption
         return Task.FromResult(response);
     }
 
-    private async IAsyncEnumerable<GenerationUpdate> RunAsync(GenerateRequest request, ServerCallContext context)
+    /// <summary>The generation as wire chunks: text pieces, then a closing chunk with usage, timings and cost.</summary>
+    private async IAsyncEnumerable<GenerateChunk> RunAsync(GenerateRequest request, ServerCallContext context)
     {
+        // The gateway sends its span as W3C trace context, so one trace follows the request across both processes.
+        using var activity = SlmActivitySources.Worker.StartActivity("slm.worker.generate", ActivityKind.Server,
+            SlmActivitySources.ParentFrom(context.RequestHeaders.Get(SlmActivitySources.TraceParentHeader),
+                context.RequestHeaders.Get(SlmActivitySources.TraceStateHeader)));
+        activity?.SetTag("slm.model", host.ModelId);
+        activity?.SetTag("slm.worker_id", host.WorkerId);
+
         if (request.Model.Length > 0 && request.Model != host.ModelId)
         {
             throw new RpcException(StatusCode.NotFound, $"Model '{request.Model}' is not served by worker {host.WorkerId}; it serves '{host.ModelId}'.");
@@ -83,43 +92,90 @@ public sealed class InferenceService(EngineHost host, WorkerState state, IOption
 
         using var scope = state.TryBegin()
             ?? throw new RpcException(StatusCode.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker.");
-        var generation = ProtocolMapping.ToGenerationRequest(request, Math.Min(DefaultMaxTokens, options.Value.MaxTokensLimit));
-        IAsyncEnumerator<GenerationUpdate> updates;
+        var started = Stopwatch.GetTimestamp();
+        using var account = ledger.Begin();
+        var status = "cancelled";
+        GenerationResult? result = null;
+        var costUsd = 0.0;
         try
         {
-            updates = host.Engine.GenerateAsync(generation, context.CancellationToken).GetAsyncEnumerator(context.CancellationToken);
-        }
-        catch (InferenceException e)
-        {
-            throw ProtocolMapping.ToRpcException(e);
-        }
-
-        await using (updates)
-        {
-            while (true)
+            var generation = ProtocolMapping.ToGenerationRequest(request, Math.Min(DefaultMaxTokens, options.Value.MaxTokensLimit));
+            IAsyncEnumerator<GenerationUpdate> updates;
+            try
             {
-                try
-                {
-                    if (!await updates.MoveNextAsync())
-                    {
-                        yield break;
-                    }
-                }
-                catch (InferenceException e)
-                {
-                    throw ProtocolMapping.ToRpcException(e);
-                }
-
-                yield return updates.Current;
+                updates = host.Engine.GenerateAsync(generation, context.CancellationToken).GetAsyncEnumerator(context.CancellationToken);
             }
+            catch (InferenceException e)
+            {
+                status = StatusName(e);
+                throw ProtocolMapping.ToRpcException(e);
+            }
+
+            await using (updates)
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!await updates.MoveNextAsync())
+                        {
+                            yield break;
+                        }
+                    }
+                    catch (InferenceException e)
+                    {
+                        status = StatusName(e);
+                        throw ProtocolMapping.ToRpcException(e);
+                    }
+
+                    var update = updates.Current;
+                    var chunk = new GenerateChunk { Text = update.Text };
+                    if (update.Final is { } final)
+                    {
+                        result = final;
+                        costUsd = cost.Value.CostOf(account.Complete());
+                        status = final.FinishReason == GenerationFinishReason.Cancelled ? "cancelled" : "ok";
+                        chunk.FinishReason = ProtocolMapping.ToFinishReason(final.FinishReason);
+                        chunk.Usage = ProtocolMapping.ToUsage(final);
+                        chunk.Served = Served(final, costUsd);
+                    }
+                    else if (update.Text.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    yield return chunk;
+                }
+            }
+        }
+        finally
+        {
+            if (result is null)
+            {
+                // Failed or abandoned: the time it held is still the worker's, but nobody is billed for an answer.
+                account.Complete();
+            }
+
+            metrics.RequestEnded(status, result?.PromptTokens ?? 0, result?.CompletionTokens ?? 0, costUsd, Stopwatch.GetElapsedTime(started));
+            activity?.SetTag("slm.status", status);
+            activity?.SetTag("slm.completion_tokens", result?.CompletionTokens ?? 0);
         }
     }
 
-    private Served Served(GenerationResult result) => new()
+    private static string StatusName(InferenceException e) => e.Kind switch
+    {
+        InferenceErrorKind.InvalidArgument => "invalid_argument",
+        InferenceErrorKind.ResourceExhausted => "resource_exhausted",
+        InferenceErrorKind.Unavailable => "unavailable",
+        _ => "internal",
+    };
+
+    private Served Served(GenerationResult result, double costUsd) => new()
     {
         WorkerId = host.WorkerId,
         Model = host.ModelId,
         TimeToFirstTokenMs = result.TimeToFirstToken.TotalMilliseconds,
         TotalMs = result.Total.TotalMilliseconds,
+        CostUsd = costUsd,
     };
 }

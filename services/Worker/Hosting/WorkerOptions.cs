@@ -44,7 +44,7 @@ public sealed class WorkerOptions
     [Range(0, 65535)]
     public int GrpcPort { get; set; } = 5100;
 
-    /// <summary>Port of the HTTP/1.1 listener for /health and /alive; 0 disables it.</summary>
+    /// <summary>Port of the HTTP/1.1 listener for /health, /alive and /metrics (Prometheus); 0 disables it.</summary>
     [Range(0, 65535)]
     public int HttpPort { get; set; }
 

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using SlmCluster.Inference;
+using SlmCluster.Worker.Costs;
+using SlmCluster.Worker.Hosting;
+
+namespace SlmCluster.Worker.Observability;
+
+/// <summary>
+/// The worker's instruments (exported on <c>/metrics</c> as <c>slm_worker_*</c>): the engine's queue, running
+/// sequences and KV cache use, and what the worker served and what its time cost.
+/// </summary>
+public sealed class WorkerMetrics
+{
+    public const string MeterName = "SlmCluster.Worker";
+
+    private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+    private readonly EngineHost _host;
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _promptTokens;
+    private readonly Counter<long> _completionTokens;
+    private readonly Counter<double> _cost;
+    private readonly Histogram<double> _duration;
+
+    public WorkerMetrics(IMeterFactory meterFactory, EngineHost host, WorkerTimeLedger ledger, Microsoft.Extensions.Options.IOptions<WorkerOptions> options)
+    {
+        _host = host;
+        var meter = meterFactory.Create(MeterName);
+        var slots = options.Value.Slots;
+        var queueCapacity = options.Value.MaxQueue;
+        meter.CreateObservableGauge("slm.worker.queue_depth", () => Observe(e => e.QueueDepth), "{request}",
+            "Requests waiting for a free sequence slot in the engine");
+        meter.CreateObservableGauge("slm.worker.queue_capacity", () => Observe(_ => queueCapacity), "{request}",
+            "Requests the engine's queue holds before it refuses more (Worker:MaxQueue)");
+        meter.CreateObservableGauge("slm.worker.active_sequences", () => Observe(e => e.ActiveSequences), "{sequence}",
+            "Requests being decoded now");
+        meter.CreateObservableGauge("slm.worker.kv_cache_usage", () => Observe(e => e.KvCacheUsage), "1",
+            "Share of the KV cache's cells holding tokens (running requests and kept prompt prefixes)");
+        meter.CreateObservableGauge("slm.worker.slots", () => Observe(_ => slots), "{slot}",
+            "Sequences the engine decodes together at most");
+        meter.CreateObservableCounter("slm.worker.busy_time", () => Observe(_ => ledger.BusySeconds), "s",
+            "Seconds in which the worker held at least one request");
+        _requests = meter.CreateCounter<long>("slm.worker.requests", "{request}", "Requests this worker ended, by status");
+        _promptTokens = meter.CreateCounter<long>("slm.worker.prompt_tokens", "{token}", "Prompt tokens this worker processed");
+        _completionTokens = meter.CreateCounter<long>("slm.worker.completion_tokens", "{token}", "Tokens this worker generated");
+        _cost = meter.CreateCounter<double>("slm.worker.cost", "USD", "Self-hosted cost of the worker time requests used (Worker:Cost)");
+        _duration = meter.CreateHistogram("slm.worker.request.duration", "s", "Time from a request's arrival at the worker to its end",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+    }
+
+    /// <summary>A request ended with <paramref name="status"/> (ok, cancelled, or a gRPC status name).</summary>
+    public void RequestEnded(string status, int promptTokens, int completionTokens, double costUsd, TimeSpan duration)
+    {
+        var model = new KeyValuePair<string, object?>("model", _host.ModelId);
+        _requests.Add(1, model, new("status", status));
+        if (promptTokens > 0)
+        {
+            _promptTokens.Add(promptTokens, model);
+        }
+
+        if (completionTokens > 0)
+        {
+            _completionTokens.Add(completionTokens, model);
+        }
+
+        if (costUsd > 0)
+        {
+            _cost.Add(costUsd, model);
+        }
+
+        _duration.Record(duration.TotalSeconds, model);
+    }
+
+    private IEnumerable<Measurement<T>> Observe<T>(Func<IInferenceEngine, T> read) where T : struct
+    {
+        IInferenceEngine engine;
+        try
+        {
+            engine = _host.Engine;
+        }
+        catch (InvalidOperationException)
+        {
+            // Not loaded yet, or already disposed: nothing to report.
+            return [];
+        }
+
+        var tags = new TagList { { "model", _host.ModelId }, { "worker", _host.WorkerId } };
+        return [new Measurement<T>(read(engine), tags)];
+    }
+}
