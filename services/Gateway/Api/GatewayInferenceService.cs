@@ -2,10 +2,13 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Caching;
+using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Grpc;
 using SlmCluster.Protocol.V1;
+using SlmCluster.ServiceDefaults.Tracing;
 
 namespace SlmCluster.Gateway.Api;
 
@@ -20,6 +23,8 @@ public sealed partial class GatewayInferenceService(
     WorkerHealthMonitor monitor,
     ResponseCache cache,
     SingleFlight singleFlight,
+    GatewayMetrics metrics,
+    ReferencePricing pricing,
     IOptions<GatewayOptions> options,
     ILogger<GatewayInferenceService> logger)
 {
@@ -55,16 +60,123 @@ public sealed partial class GatewayInferenceService(
     /// <summary>
     /// The one path every API takes: validate, resolve the model, answer from the cache when the request
     /// is reproducible and was answered before (or is being answered right now), else stream from a worker.
+    /// The closing chunk carries the self-hosted cost and the reference API's; the request is counted in the metrics.
     /// </summary>
     /// <exception cref="RpcException">The request is invalid, or no worker could serve it.</exception>
     public async IAsyncEnumerable<GenerateChunk> StreamAsync(GenerateRequest request, DateTime? deadline,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.generate", ActivityKind.Server);
+        var progress = new RequestProgress { Trace = activity?.Context ?? default };
+        var started = Stopwatch.GetTimestamp();
+        TimeSpan? firstText = null;
+        Served? served = null;
+        Usage? usage = null;
+        var status = "cancelled";
+        await using var chunks = StreamCoreAsync(request, deadline, progress, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await chunks.MoveNextAsync())
+                    {
+                        status = served is null ? "cancelled" : "ok";
+                        break;
+                    }
+                }
+                catch (RpcException e)
+                {
+                    status = StatusName(e.StatusCode);
+                    throw;
+                }
+                catch (OperationCanceledException)
+                {
+                    status = "cancelled";
+                    throw;
+                }
+                catch (Exception)
+                {
+                    status = "internal";
+                    throw;
+                }
+
+                var chunk = chunks.Current;
+                if (firstText is null && (chunk.Text.Length > 0 || chunk.Served is not null))
+                {
+                    firstText = Stopwatch.GetElapsedTime(started);
+                }
+
+                if (chunk.Served is not null)
+                {
+                    served = chunk.Served;
+                    usage = chunk.Usage;
+                    if (served.CacheHit)
+                    {
+                        served.CostUsd = 0;
+                    }
+
+                    served.ReferenceApiCostUsd = pricing.DefaultCostOf(usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0);
+                }
+
+                yield return chunk;
+            }
+        }
+        finally
+        {
+            var source = served is not null
+                ? served.CacheHit ? RequestRecord.FromCache : RequestRecord.FromWorker
+                : progress.ReachedWorker ? RequestRecord.FromWorker : RequestRecord.FromGateway;
+            var record = new RequestRecord(
+                served?.Model is { Length: > 0 } model ? model : progress.Model ?? "unknown",
+                status,
+                source,
+                Stopwatch.GetElapsedTime(started),
+                (usage?.CompletionTokens ?? 0) > 0 ? firstText : null,
+                usage?.PromptTokens ?? 0,
+                usage?.CompletionTokens ?? 0,
+                served?.CostUsd ?? 0);
+            metrics.RequestEnded(record);
+            activity?.SetTag("slm.model", record.Model);
+            activity?.SetTag("slm.status", status);
+            activity?.SetTag("slm.source", source);
+            if (status is not ("ok" or "cancelled"))
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, status);
+            }
+        }
+    }
+
+    /// <summary>A failed call's status as the metrics label it: the gRPC status in snake case (deadline_exceeded).</summary>
+    internal static string StatusName(StatusCode code)
+    {
+        var name = code.ToString();
+        var snake = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c) && i > 0 && char.IsLower(name[i - 1]))
+            {
+                snake.Append('_');
+            }
+
+            snake.Append(char.ToLowerInvariant(c));
+        }
+
+        return snake.ToString();
+    }
+
+    /// <summary>Validates, then answers from the cache or a worker.</summary>
+    private async IAsyncEnumerable<GenerateChunk> StreamCoreAsync(GenerateRequest request, DateTime? deadline, RequestProgress progress,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var forwarded = Prepare(request);
+        progress.Model = forwarded.Model;
         if (CacheKeyOf(forwarded) is not { } key)
         {
-            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, cancellationToken))
+            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, progress, cancellationToken))
             {
                 yield return chunk;
             }
@@ -82,6 +194,7 @@ public sealed partial class GatewayInferenceService(
 
         if (hit is not null)
         {
+            metrics.CacheHit(forwarded.Model);
             foreach (var chunk in Replay(hit, forwarded.Model, started))
             {
                 yield return chunk;
@@ -90,11 +203,12 @@ public sealed partial class GatewayInferenceService(
             yield break;
         }
 
+        metrics.CacheMiss(forwarded.Model);
         GenerateResponse? answer = null;
         try
         {
             var text = new StringBuilder();
-            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, cancellationToken))
+            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, progress, cancellationToken))
             {
                 text.Append(chunk.Text);
                 if (chunk.Usage is not null)
@@ -154,7 +268,7 @@ public sealed partial class GatewayInferenceService(
     /// Picks a worker and streams its chunks. A worker that fails before its first chunk is replaced by
     /// another; after that the failure is the caller's.
     /// </summary>
-    private async IAsyncEnumerable<GenerateChunk> FromWorkersAsync(GenerateRequest forwarded, DateTime? deadline,
+    private async IAsyncEnumerable<GenerateChunk> FromWorkersAsync(GenerateRequest forwarded, DateTime? deadline, RequestProgress progress,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var route = RouteRequest.For(forwarded, options.Value.Routing.AffinityPrefixCharacters);
@@ -163,8 +277,12 @@ public sealed partial class GatewayInferenceService(
         while (true)
         {
             var worker = PickOrThrow(route, tried, atCapacity);
+            progress.ReachedWorker = true;
             using var lease = worker.Begin();
-            await using var call = worker.Inference.GenerateStream(forwarded, new CallOptions(Deadline: deadline, CancellationToken: cancellationToken));
+            using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.worker_call", ActivityKind.Client, progress.Trace);
+            activity?.SetTag("slm.worker", worker.Address.ToString());
+            await using var call = worker.Inference.GenerateStream(forwarded,
+                new CallOptions(Headers: TraceHeaders(activity), Deadline: deadline, CancellationToken: cancellationToken));
             await using var chunks = call.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             var sent = 0;
             while (true)
@@ -196,6 +314,23 @@ public sealed partial class GatewayInferenceService(
                 yield return chunks.Current;
             }
         }
+    }
+
+    /// <summary>The W3C trace context of <paramref name="activity"/> as gRPC metadata, so the worker's span joins the trace.</summary>
+    private static Metadata? TraceHeaders(Activity? activity)
+    {
+        if (activity?.Id is not { } id || activity.IdFormat != ActivityIdFormat.W3C)
+        {
+            return null;
+        }
+
+        var headers = new Metadata { { SlmActivitySources.TraceParentHeader, id } };
+        if (activity.TraceStateString is { Length: > 0 } state)
+        {
+            headers.Add(SlmActivitySources.TraceStateHeader, state);
+        }
+
+        return headers;
     }
 
     public Task<ListModelsResponse> ListModelsAsync(ListModelsRequest request, ServerCallContext context)
@@ -284,6 +419,16 @@ public sealed partial class GatewayInferenceService(
             worker.IsHealthy = false;
             _ = monitor.ProbeAsync(worker, CancellationToken.None);
         }
+    }
+
+    /// <summary>What the wrapper needs to know from the inner stream: the model, whether a worker was called, the trace.</summary>
+    private sealed class RequestProgress
+    {
+        public string? Model { get; set; }
+
+        public bool ReachedWorker { get; set; }
+
+        public ActivityContext Trace { get; init; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Address} failed a call: {Status} {Detail}")]

@@ -34,6 +34,15 @@ public sealed class WorkerEndpoint : IDisposable
     /// <summary>The id it registered under in Redis; null for an endpoint from configuration.</summary>
     public string? RegistryId { get; init; }
 
+    /// <summary>The device it announced ("cpu", "cuda:0"); null for an endpoint from configuration.</summary>
+    public string? Device { get; set; }
+
+    /// <summary>Sequence slots it announced; 0 when unknown.</summary>
+    public int Slots { get; set; }
+
+    /// <summary>Requests running or queued at the worker, as it last announced (all gateways' together).</summary>
+    public int? AnnouncedLoad { get; set; }
+
     /// <summary>Models this worker reported in its last ListModels answer.</summary>
     public IReadOnlyList<Protocol.V1.ModelInfo> Models { get; set; } = [];
 

@@ -81,6 +81,9 @@ public sealed class WorkerPool : IDisposable
                 }
 
                 worker.IsDraining = registration.State == WorkerStates.Draining;
+                worker.Device = registration.Device;
+                worker.Slots = registration.Slots;
+                worker.AnnouncedLoad = registration.Load;
                 if (worker.Models.Count == 0 || worker.Models[0].Id != registration.Model || worker.Models[0].FileSha256 != registration.ModelSha256)
                 {
                     worker.Models = [new ModelInfo { Id = registration.Model, FileSha256 = registration.ModelSha256, Replicas = 1 }];

@@ -16,4 +16,7 @@ public sealed class ChatCompletionChunk
 
     /// <summary>Only in the last chunk, and only when <c>stream_options.include_usage</c> asked for it.</summary>
     public OpenAiUsage? Usage { get; init; }
+
+    /// <summary>What the answer cost here and at the reference API (an SlmCluster extension).</summary>
+    public OpenAiCost? SlmCost { get; init; }
 }

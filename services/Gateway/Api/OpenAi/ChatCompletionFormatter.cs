@@ -7,7 +7,7 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
 {
     public const string IdPrefix = "chatcmpl-";
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage) =>
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionResponse
         {
             Id = id,
@@ -15,15 +15,16 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             Model = model,
             Choices = [new ChatCompletionChoice { Message = new ChatMessageOutput { Content = text }, FinishReason = finishReason }],
             Usage = usage,
+            SlmCost = cost,
         }, OpenAiJsonContext.Api.ChatCompletionResponse);
 
-    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null);
+    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null, cost: null);
 
-    public byte[] Piece(string text) => Chunk(new ChatDelta { Content = text }, finishReason: null);
+    public byte[] Piece(string text) => Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null);
 
-    public byte[] Finish(string finishReason) => Chunk(new ChatDelta(), finishReason);
+    public byte[] Finish(string finishReason, OpenAiCost? cost = null) => Chunk(new ChatDelta(), finishReason, cost);
 
-    public byte[] Usage(OpenAiUsage usage) =>
+    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
         {
             Id = id,
@@ -31,14 +32,16 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             Model = model,
             Choices = [],
             Usage = usage,
+            SlmCost = cost,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 
-    private byte[] Chunk(ChatDelta delta, string? finishReason) =>
+    private byte[] Chunk(ChatDelta delta, string? finishReason, OpenAiCost? cost) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
         {
             Id = id,
             Created = created,
             Model = model,
             Choices = [new ChatCompletionChunkChoice { Delta = delta, FinishReason = finishReason }],
+            SlmCost = cost,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 }

@@ -14,4 +14,7 @@ public sealed class ChatCompletionResponse
     public required IReadOnlyList<ChatCompletionChoice> Choices { get; init; }
 
     public required OpenAiUsage Usage { get; init; }
+
+    /// <summary>What the answer cost here and at the reference API (an SlmCluster extension).</summary>
+    public OpenAiCost? SlmCost { get; init; }
 }

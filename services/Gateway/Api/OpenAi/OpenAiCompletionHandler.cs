@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Grpc;
@@ -17,6 +18,7 @@ namespace SlmCluster.Gateway.Api.OpenAi;
 public sealed partial class OpenAiCompletionHandler(
     GatewayInferenceService inference,
     RequestAdmission admission,
+    ReferencePricing pricing,
     IOptions<GatewayOptions> options,
     ILogger<OpenAiCompletionHandler> logger)
 {
@@ -70,7 +72,7 @@ public sealed partial class OpenAiCompletionHandler(
         var deadline = DateTime.UtcNow + timeout;
         using var timedOut = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timedOut.CancelAfter(timeout);
-        var run = new CompletionRun(context.Response, formatter, stream, aborted);
+        var run = new CompletionRun(context.Response, formatter, stream, pricing.DefaultApi, aborted);
         try
         {
             await foreach (var chunk in inference.StreamAsync(request, deadline, timedOut.Token))
@@ -120,11 +122,12 @@ public sealed partial class OpenAiCompletionHandler(
     private static partial void LogUnexpected(ILogger logger, PathString path, Exception exception);
 
     /// <summary>One request's output as it is produced: collected for a whole answer, or written as events.</summary>
-    private sealed class CompletionRun(HttpResponse response, ICompletionFormatter formatter, bool stream, CancellationToken cancellationToken)
+    private sealed class CompletionRun(HttpResponse response, ICompletionFormatter formatter, bool stream, string referenceApi, CancellationToken cancellationToken)
     {
         private readonly StringBuilder _text = new();
         private ServerSentEventWriter? _events;
         private FinishReason _finish;
+        private Served? _served;
 
         public Usage? Usage { get; private set; }
 
@@ -137,6 +140,7 @@ public sealed partial class OpenAiCompletionHandler(
             {
                 Usage = chunk.Usage;
                 _finish = chunk.FinishReason;
+                _served = chunk.Served;
             }
 
             if (!stream)
@@ -156,19 +160,20 @@ public sealed partial class OpenAiCompletionHandler(
         {
             var finishReason = OpenAiFinishReason.From(_finish);
             var usage = OpenAiUsage.From(Usage);
+            var cost = OpenAiCost.From(_served, referenceApi);
             if (!stream)
             {
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "application/json";
-                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage), cancellationToken);
+                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage, cost), cancellationToken);
                 return;
             }
 
             var events = await StartEventsAsync();
-            await events.WriteAsync(formatter.Finish(finishReason), cancellationToken);
+            await events.WriteAsync(formatter.Finish(finishReason, cost), cancellationToken);
             if (includeUsage)
             {
-                await events.WriteAsync(formatter.Usage(usage), cancellationToken);
+                await events.WriteAsync(formatter.Usage(usage, cost), cancellationToken);
             }
 
             await events.WriteDoneAsync(cancellationToken);

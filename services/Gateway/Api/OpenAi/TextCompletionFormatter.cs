@@ -7,18 +7,19 @@ internal sealed class TextCompletionFormatter(string id, long created, string mo
 {
     public const string IdPrefix = "cmpl-";
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage) =>
-        Serialize([new TextCompletionChoice { Text = text, FinishReason = finishReason }], usage);
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null) =>
+        Serialize([new TextCompletionChoice { Text = text, FinishReason = finishReason }], usage, cost);
 
     public byte[]? Opening() => null;
 
-    public byte[] Piece(string text) => Serialize([new TextCompletionChoice { Text = text }], usage: null);
+    public byte[] Piece(string text) => Serialize([new TextCompletionChoice { Text = text }], usage: null, cost: null);
 
-    public byte[] Finish(string finishReason) => Serialize([new TextCompletionChoice { Text = "", FinishReason = finishReason }], usage: null);
+    public byte[] Finish(string finishReason, OpenAiCost? cost = null) =>
+        Serialize([new TextCompletionChoice { Text = "", FinishReason = finishReason }], usage: null, cost);
 
-    public byte[] Usage(OpenAiUsage usage) => Serialize([], usage);
+    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) => Serialize([], usage, cost);
 
-    private byte[] Serialize(IReadOnlyList<TextCompletionChoice> choices, OpenAiUsage? usage) =>
+    private byte[] Serialize(IReadOnlyList<TextCompletionChoice> choices, OpenAiUsage? usage, OpenAiCost? cost) =>
         JsonSerializer.SerializeToUtf8Bytes(new TextCompletionResponse
         {
             Id = id,
@@ -26,5 +27,6 @@ internal sealed class TextCompletionFormatter(string id, long created, string mo
             Model = model,
             Choices = choices,
             Usage = usage,
+            SlmCost = cost,
         }, OpenAiJsonContext.Api.TextCompletionResponse);
 }

@@ -15,4 +15,7 @@ public sealed class TextCompletionResponse
     public required IReadOnlyList<TextCompletionChoice> Choices { get; init; }
 
     public OpenAiUsage? Usage { get; init; }
+
+    /// <summary>What the answer cost here and at the reference API (an SlmCluster extension).</summary>
+    public OpenAiCost? SlmCost { get; init; }
 }

@@ -1,0 +1,252 @@
+// The dashboard: polls /api/stats every second and turns the gateway's running totals into rates; the playground
+// streams an answer from the gateway's own OpenAI endpoint. Plain JS, no build step.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const history = { rps: [], tps: [] };
+const HISTORY = 60;
+let previous = null;
+let modelsShown = '';
+
+function usd(value) {
+  if (!isFinite(value)) return '–';
+  if (Math.abs(value) >= 1) return '$' + value.toFixed(2);
+  if (value === 0) return '$0';
+  return '$' + value.toPrecision(3);
+}
+
+function ms(value) {
+  if (value == null) return '–';
+  return value >= 1000 ? (value / 1000).toFixed(2) + ' s' : value.toFixed(value < 10 ? 1 : 0) + ' ms';
+}
+
+function duration(seconds) {
+  const s = Math.floor(seconds);
+  if (s < 60) return s + ' s';
+  if (s < 3600) return Math.floor(s / 60) + ' min';
+  return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+}
+
+function text(id, value) {
+  const element = $(id);
+  if (element.textContent !== String(value)) element.textContent = value;
+}
+
+function cell(row, value, className) {
+  const td = document.createElement('td');
+  td.textContent = value;
+  if (className) td.className = className;
+  row.appendChild(td);
+}
+
+function spark(canvasId, values) {
+  const canvas = $(canvasId);
+  const context = canvas.getContext('2d');
+  const { width, height } = canvas;
+  context.clearRect(0, 0, width, height);
+  if (values.length < 2) return;
+  const max = Math.max(...values, 1e-9);
+  context.strokeStyle = '#4fb3ff';
+  context.lineWidth = 2;
+  context.beginPath();
+  values.forEach((v, i) => {
+    const x = (i / (HISTORY - 1)) * width;
+    const y = height - 2 - (v / max) * (height - 4);
+    if (i === 0) context.moveTo(x, y); else context.lineTo(x, y);
+  });
+  context.stroke();
+}
+
+function push(series, value) {
+  series.push(value);
+  if (series.length > HISTORY) series.shift();
+}
+
+function renderWorkers(workers) {
+  const body = $('workers').tBodies[0];
+  body.replaceChildren();
+  if (workers.length === 0) {
+    const row = body.insertRow();
+    cell(row, 'no workers known', 'muted');
+    row.cells[0].colSpan = 7;
+    return;
+  }
+  for (const w of workers) {
+    const row = body.insertRow();
+    row.className = 'worker';
+    cell(row, w.id);
+    cell(row, w.model || '–');
+    cell(row, w.device || '–');
+    cell(row, w.state, 'state-' + w.state);
+    cell(row, String(w.load));
+    cell(row, w.slots > 0 ? String(w.slots) : '–');
+    cell(row, w.address, 'muted');
+  }
+}
+
+function renderApis(stats) {
+  const body = $('apis').tBodies[0];
+  body.replaceChildren();
+  for (const api of stats.reference_apis) {
+    const row = body.insertRow();
+    cell(row, api.name + (api.id === stats.default_api ? ' (default)' : ''));
+    cell(row, '$' + api.input_per_million.toFixed(2));
+    cell(row, '$' + api.output_per_million.toFixed(2));
+    cell(row, usd(api.cost_usd));
+    cell(row, usd(api.cost_usd - stats.totals.cost_usd));
+  }
+}
+
+function renderModels(models) {
+  const key = models.join('\n');
+  if (key === modelsShown) return;
+  modelsShown = key;
+  const select = $('model');
+  const chosen = select.value;
+  select.replaceChildren();
+  for (const model of models) {
+    const option = document.createElement('option');
+    option.value = option.textContent = model;
+    select.appendChild(option);
+  }
+  if (models.includes(chosen)) select.value = chosen;
+}
+
+function render(stats) {
+  const t = stats.totals;
+  const tokens = t.prompt_tokens + t.completion_tokens;
+  if (previous) {
+    const seconds = Math.max(1e-3, t.uptime_seconds - previous.uptime_seconds);
+    const rps = Math.max(0, (t.requests - previous.requests) / seconds);
+    const tps = Math.max(0, (t.completion_tokens - previous.completion_tokens) / seconds);
+    push(history.rps, rps);
+    push(history.tps, tps);
+    text('rps', rps.toFixed(rps < 10 ? 2 : 0));
+    text('tps', tps.toFixed(tps < 10 ? 1 : 0));
+    spark('rps-chart', history.rps);
+    spark('tps-chart', history.tps);
+  }
+  previous = t;
+
+  text('uptime', duration(t.uptime_seconds));
+  text('requests', t.requests);
+  text('errors', t.errors);
+  text('tokens', tokens);
+  const l = t.latency_ms;
+  text('latency', l ? `${ms(l.p50)} / ${ms(l.p90)} / ${ms(l.p99)}` : '–');
+  text('ttft', t.time_to_first_token_ms ? ms(t.time_to_first_token_ms.p50) : '–');
+  const lookups = t.cache_hits + t.cache_misses;
+  text('cache-ratio', lookups > 0 ? (100 * t.cache_hits / lookups).toFixed(1) + ' %' : '–');
+  text('cache-hits', t.cache_hits);
+  text('cache-misses', t.cache_misses);
+  text('cost', usd(t.cost_usd));
+  text('default-api', stats.default_api_name);
+  text('reference-cost', usd(stats.reference_cost_usd));
+  text('saved', usd(stats.saved_usd));
+  renderWorkers(stats.workers);
+  renderApis(stats);
+  renderModels(stats.models);
+}
+
+async function poll() {
+  try {
+    const response = await fetch('/api/stats', { cache: 'no-store' });
+    if (!response.ok) throw new Error('HTTP ' + response.status);
+    render(await response.json());
+    $('connection').textContent = 'live';
+    $('connection').className = 'badge ok';
+  } catch (e) {
+    $('connection').textContent = 'gateway unreachable';
+    $('connection').className = 'badge down';
+  } finally {
+    setTimeout(poll, 1000);
+  }
+}
+
+// Reads server-sent events from a fetch response, calling onEvent(name, data) for each.
+async function readEvents(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length) onEvent(name, data.join('\n'));
+    }
+  }
+}
+
+async function send(event) {
+  event.preventDefault();
+  const output = $('output');
+  const status = $('playground-status');
+  const button = $('send');
+  output.textContent = '';
+  output.dataset.pieces = '0';
+  status.textContent = 'generating…';
+  delete status.dataset.state;
+  button.disabled = true;
+  const started = performance.now();
+  let firstToken = null;
+  let cost = null;
+  let usage = null;
+  try {
+    const headers = { 'Content-Type': 'application/json' };
+    const key = $('api-key').value.trim();
+    if (key) headers.Authorization = 'Bearer ' + key;
+    const response = await fetch('/v1/completions', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        model: $('model').value || undefined,
+        prompt: $('prompt').value,
+        max_tokens: Number($('max-tokens').value) || 64,
+        temperature: Number($('temperature').value),
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      throw new Error(body?.error?.message ?? 'HTTP ' + response.status);
+    }
+    await readEvents(response, (name, data) => {
+      if (data === '[DONE]') return;
+      const message = JSON.parse(data);
+      if (name === 'error') throw new Error(message.error?.message ?? 'the stream failed');
+      const piece = message.choices?.[0]?.text;
+      if (piece) {
+        firstToken ??= performance.now() - started;
+        output.textContent += piece;
+        output.dataset.pieces = String(Number(output.dataset.pieces) + 1);
+      }
+      if (message.slm_cost) cost = message.slm_cost;
+      if (message.usage) usage = message.usage;
+    });
+    const parts = ['done in ' + ms(performance.now() - started)];
+    if (firstToken != null) parts.push('first token ' + ms(firstToken));
+    if (usage) parts.push(usage.completion_tokens + ' tokens');
+    if (cost) parts.push((cost.cache_hit ? 'cache hit, ' : '') + 'cost ' + usd(cost.cost_usd) + ' vs ' + usd(cost.reference_api_cost_usd) + ' at ' + cost.reference_api);
+    status.textContent = parts.join(' · ');
+    status.dataset.state = 'done';
+  } catch (e) {
+    status.textContent = 'error: ' + e.message;
+    status.dataset.state = 'error';
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('playground-form').addEventListener('submit', send);
+poll();

@@ -1,0 +1,21 @@
+namespace SlmCluster.Gateway.Dashboard;
+
+/// <summary>One worker as the dashboard lists it.</summary>
+public sealed class DashboardWorker
+{
+    public required string Id { get; init; }
+
+    public required string Address { get; init; }
+
+    public string? Model { get; init; }
+
+    public string? Device { get; init; }
+
+    /// <summary>serving, draining or unhealthy.</summary>
+    public required string State { get; init; }
+
+    /// <summary>Requests running or queued at the worker (as it announced it, else this gateway's own).</summary>
+    public int Load { get; init; }
+
+    public int Slots { get; init; }
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics.Metrics;
+using SlmCluster.Gateway.Costs;
+using SlmCluster.Gateway.Routing;
+
+namespace SlmCluster.Gateway.Observability;
+
+/// <summary>
+/// The gateway's instruments, exported on <c>/metrics</c>: requests by model, status and source (cache or worker),
+/// latencies, tokens, cache hits, the workers by state, and the self-hosted and reference-API costs as running totals.
+/// Each finished request is also added to <see cref="ServingStats"/> for the dashboard.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    public const string MeterName = "SlmCluster.Gateway";
+
+    private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+    private static readonly double[] TokenIntervalBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+    private readonly ReferencePricing _pricing;
+    private readonly ServingStats _stats;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _timeToFirstToken;
+    private readonly Histogram<double> _timePerOutputToken;
+    private readonly Counter<long> _promptTokens;
+    private readonly Counter<long> _completionTokens;
+    private readonly Counter<long> _cacheHits;
+    private readonly Counter<long> _cacheMisses;
+    private readonly Counter<double> _cost;
+    private readonly Counter<double> _referenceCost;
+
+    public GatewayMetrics(IMeterFactory meterFactory, WorkerPool pool, ReferencePricing pricing, ServingStats stats)
+    {
+        _pricing = pricing;
+        _stats = stats;
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("slm.requests", "{request}",
+            "Generation requests the gateway answered, by model, status and source (cache or worker)");
+        _duration = meter.CreateHistogram<double>("slm.request.duration", "s", "Time from a request's arrival to its last chunk",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _timeToFirstToken = meter.CreateHistogram<double>("slm.time_to_first_token", "s", "Time from a request's arrival to its first text",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _timePerOutputToken = meter.CreateHistogram<double>("slm.time_per_output_token", "s",
+            "Average time between generated tokens after the first, per request",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = TokenIntervalBuckets });
+        _promptTokens = meter.CreateCounter<long>("slm.prompt_tokens", "{token}", "Prompt tokens of answered requests");
+        _completionTokens = meter.CreateCounter<long>("slm.completion_tokens", "{token}", "Generated tokens of answered requests");
+        _cacheHits = meter.CreateCounter<long>("slm.cache.hits", "{request}", "Cacheable requests answered from the response cache");
+        _cacheMisses = meter.CreateCounter<long>("slm.cache.misses", "{request}", "Cacheable requests that had to be generated");
+        _cost = meter.CreateCounter<double>("slm.cost", "USD", "Self-hosted cost of the worker time requests used (cache hits cost nothing)");
+        _referenceCost = meter.CreateCounter<double>("slm.reference_api_cost", "USD",
+            "What the same tokens would have cost at a paid API's list price, by api");
+        meter.CreateObservableGauge("slm.workers", () => ObserveWorkers(pool), "{worker}",
+            "Workers this gateway knows, by state (serving, draining, unhealthy)");
+        meter.CreateObservableGauge("slm.gateway.outstanding_requests", () => (long)pool.Workers.Sum(w => w.Outstanding), "{request}",
+            "Requests this gateway has in flight at workers");
+    }
+
+    public void CacheHit(string model)
+    {
+        _cacheHits.Add(1, new KeyValuePair<string, object?>("model", model));
+        _stats.CacheHit();
+    }
+
+    public void CacheMiss(string model)
+    {
+        _cacheMisses.Add(1, new KeyValuePair<string, object?>("model", model));
+        _stats.CacheMiss();
+    }
+
+    public void RequestEnded(in RequestRecord record)
+    {
+        var model = new KeyValuePair<string, object?>("model", record.Model);
+        var source = new KeyValuePair<string, object?>("source", record.Source);
+        _requests.Add(1, model, new("status", record.Status), source);
+        _duration.Record(record.Duration.TotalSeconds, model, source);
+        if (record.TimeToFirstToken is { } first)
+        {
+            _timeToFirstToken.Record(first.TotalSeconds, model, source);
+        }
+
+        if (record.Source == RequestRecord.FromWorker && record.TimePerOutputToken is { } perToken)
+        {
+            _timePerOutputToken.Record(perToken.TotalSeconds, model);
+        }
+
+        if (record.PromptTokens > 0 || record.CompletionTokens > 0)
+        {
+            _promptTokens.Add(record.PromptTokens, model, source);
+            _completionTokens.Add(record.CompletionTokens, model, source);
+            foreach (var (api, price) in _pricing.Apis)
+            {
+                _referenceCost.Add(price.CostOf(record.PromptTokens, record.CompletionTokens), new("api", api), model);
+            }
+        }
+
+        if (record.CostUsd > 0)
+        {
+            _cost.Add(record.CostUsd, model);
+        }
+
+        _stats.Add(record);
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveWorkers(WorkerPool pool)
+    {
+        var workers = pool.Workers;
+        yield return new Measurement<int>(workers.Count(w => w.IsRoutable), new KeyValuePair<string, object?>("state", "serving"));
+        yield return new Measurement<int>(workers.Count(w => w.IsDraining), new KeyValuePair<string, object?>("state", "draining"));
+        yield return new Measurement<int>(workers.Count(w => !w.IsHealthy && !w.IsDraining), new KeyValuePair<string, object?>("state", "unhealthy"));
+    }
+}

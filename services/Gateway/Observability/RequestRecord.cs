@@ -1,0 +1,27 @@
+namespace SlmCluster.Gateway.Observability;
+
+/// <summary>How one request through the gateway ended: what the metrics and the dashboard count.</summary>
+/// <param name="Model">The model it was served by, or "unknown" when it failed before one was resolved.</param>
+/// <param name="Status">ok, cancelled, or the gRPC status in snake case (invalid_argument, unavailable, ...).</param>
+/// <param name="Source">cache, worker, or gateway (refused before reaching either).</param>
+/// <param name="Duration">From arrival at the gateway to the last chunk.</param>
+/// <param name="TimeToFirstToken">From arrival to the first text; null when no text came.</param>
+public readonly record struct RequestRecord(
+    string Model,
+    string Status,
+    string Source,
+    TimeSpan Duration,
+    TimeSpan? TimeToFirstToken,
+    int PromptTokens,
+    int CompletionTokens,
+    double CostUsd)
+{
+    public const string FromCache = "cache";
+    public const string FromWorker = "worker";
+    public const string FromGateway = "gateway";
+
+    /// <summary>Average time between output tokens after the first; null with fewer than two tokens.</summary>
+    public TimeSpan? TimePerOutputToken => TimeToFirstToken is { } first && CompletionTokens > 1
+        ? (Duration - first) / (CompletionTokens - 1)
+        : null;
+}

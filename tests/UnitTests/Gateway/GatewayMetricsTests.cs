@@ -1,0 +1,76 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Costs;
+using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Observability;
+using SlmCluster.Gateway.Routing;
+using SlmCluster.ServiceDefaults.Metrics;
+
+namespace SlmCluster.UnitTests.Gateway;
+
+/// <summary>The gateway's metric names and labels as Prometheus sees them, and the running cost totals.</summary>
+public sealed class GatewayMetricsTests : IDisposable
+{
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly WorkerPool _pool = new(new ConfigurationBuilder().Build(), Options.Create(new GatewayOptions()));
+    private readonly PrometheusMetricsCollector _collector;
+    private readonly GatewayMetrics _metrics;
+
+    public GatewayMetricsTests()
+    {
+        var meterFactory = _services.GetRequiredService<IMeterFactory>();
+        _collector = new PrometheusMetricsCollector(meter => ReferenceEquals(meter.Scope, meterFactory));
+        var pricing = new ReferencePricing(Options.Create(new CostOptions()));
+        _metrics = new GatewayMetrics(meterFactory, _pool, pricing, new ServingStats(pricing, new ManualTimeProvider()));
+    }
+
+    public void Dispose()
+    {
+        _collector.Dispose();
+        _services.Dispose();
+        _pool.Dispose();
+    }
+
+    private string[] Lines() => _collector.Write().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public void A_served_request_is_counted_with_its_tokens_latencies_and_costs()
+    {
+        // 2 s in all, first token after 0.5 s, 11 tokens: 1.5 s over the 10 after the first is 0.15 s per token.
+        _metrics.RequestEnded(new RequestRecord("m", "ok", RequestRecord.FromWorker, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(0.5), 1_000, 11, 0.002));
+        _metrics.RequestEnded(new RequestRecord("m", "ok", RequestRecord.FromCache, TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(3), 1_000, 11, 0));
+        _metrics.CacheHit("m");
+        _metrics.CacheMiss("m");
+
+        var lines = Lines();
+
+        Assert.Contains("""slm_requests_total{model="m",source="worker",status="ok"} 1""", lines);
+        Assert.Contains("""slm_requests_total{model="m",source="cache",status="ok"} 1""", lines);
+        Assert.Contains("""slm_prompt_tokens_total{model="m",source="worker"} 1000""", lines);
+        Assert.Contains("""slm_completion_tokens_total{model="m",source="cache"} 11""", lines);
+        Assert.Contains("""slm_request_duration_seconds_count{model="m",source="worker"} 1""", lines);
+        Assert.Contains("""slm_time_to_first_token_seconds_sum{model="m",source="worker"} 0.5""", lines);
+        Assert.Contains("""slm_time_per_output_token_seconds_sum{model="m"} 0.15""", lines);
+        Assert.Contains("""slm_cache_hits_total{model="m"} 1""", lines);
+        Assert.Contains("""slm_cache_misses_total{model="m"} 1""", lines);
+        // Only the worker's answer cost anything here.
+        Assert.Contains("""slm_cost_usd_total{model="m"} 0.002""", lines);
+        // Twice 1,000 tokens in and 11 out at GPT-5.4: 2 × ($0.0025 + $0.000165) = $0.00533
+        var reference = lines.Single(l => l.StartsWith("""slm_reference_api_cost_usd_total{api="gpt-5.4",model="m"} """, StringComparison.Ordinal));
+        Assert.Equal(0.00533, double.Parse(reference.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), precision: 12);
+        Assert.Contains(lines, l => l.StartsWith("""slm_reference_api_cost_usd_total{api="claude-opus-4.7",model="m"} """, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Workers_are_reported_by_state()
+    {
+        var lines = Lines();
+
+        Assert.Contains("# TYPE slm_workers gauge", lines);
+        Assert.Contains("""slm_workers{state="serving"} 0""", lines);
+        Assert.Contains("""slm_workers{state="draining"} 0""", lines);
+        Assert.Contains("""slm_workers{state="unhealthy"} 0""", lines);
+    }
+}
