@@ -32,6 +32,8 @@ install_prerequisites() {
   need npm npm
   need gcc gcc
   need redis-server redis-server
+  need promtool prometheus      # promtool and the prometheus server, for the metrics tests
+  need chromium chromium        # headless browser for the dashboard test (driven by Playwright, never downloaded)
 }
 
 # Test peers from npm, pinned by the committed lockfile; reinstalled only when the lockfile changes.

@@ -28,7 +28,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    /// <summary>The gateway's HTTP listener (health now, the OpenAI API later); null for a worker.</summary>
+    /// <summary>The HTTP listener (health, /metrics, and the gateway's OpenAI API and dashboard); null when there is none.</summary>
     public Uri? HttpAddress { get; }
 
     public int Pid => _process.Id;
@@ -61,7 +61,37 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return Start("gateway", TestPaths.GatewayAssembly, port, args, httpPort);
     }
 
-    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments, int? httpPort = null)
+    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments, int? httpPort = null) =>
+        Start(name, assembly, grpcPort, arguments, new Dictionary<string, string>(), httpPort);
+
+    /// <summary>A worker with an HTTP listener (<c>/metrics</c>) and extra environment variables.</summary>
+    public static ServiceProcess StartWorkerWithHttp(string name, string modelPath, IReadOnlyDictionary<string, string> environment, params string[] extra)
+    {
+        var port = FreePort();
+        var httpPort = FreePort();
+        return Start(name, TestPaths.WorkerAssembly, port, [
+            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", "--Worker:Threads=1", $"--Worker:GrpcPort={port}",
+            $"--Worker:HttpPort={httpPort}", .. extra], environment, httpPort);
+    }
+
+    /// <summary>A gateway with extra environment variables.</summary>
+    public static ServiceProcess StartGateway(IEnumerable<Uri> workers, IReadOnlyDictionary<string, string> environment, params string[] extra)
+    {
+        var port = FreePort();
+        var httpPort = FreePort();
+        var args = new List<string> { $"--Gateway:GrpcPort={port}", $"--Gateway:HttpPort={httpPort}", "--Gateway:HealthCheckInterval=00:00:00.200" };
+        var i = 0;
+        foreach (var worker in workers)
+        {
+            args.Add($"--services:worker:grpc:{i++}={worker.ToString().TrimEnd('/')}");
+        }
+
+        args.AddRange(extra);
+        return Start("gateway", TestPaths.GatewayAssembly, port, args, environment, httpPort);
+    }
+
+    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> environment, int? httpPort)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -77,6 +107,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         // The service exits by itself if the test run dies without disposing it.
         info.Environment["SLM_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         var process = new Process { StartInfo = info };
         var service = new ServiceProcess(name, process, grpcPort, httpPort);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };

@@ -1,0 +1,63 @@
+using Microsoft.Playwright;
+using SlmCluster.IntegrationTests.Infrastructure;
+
+namespace SlmCluster.IntegrationTests;
+
+/// <summary>The web dashboard in a real headless Chromium: it lists the workers and the playground streams an answer.</summary>
+[Collection(ObservedClusterCollection.Name)]
+public sealed class DashboardTests(ObservedClusterFixture cluster)
+{
+    /// <summary>Debian's chromium; Playwright never downloads a browser here.</summary>
+    private const string Chromium = "/usr/bin/chromium";
+
+    public static string ScreenshotPath => Path.Combine(TestPaths.RepoRoot, "tests", "IntegrationTests", "TestResults", "dashboard.png");
+
+    [Fact]
+    public async Task Dashboard_lists_the_workers_and_the_playground_streams_an_answer()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./build.sh test installs the Debian package chromium");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1100 } });
+        page.SetDefaultTimeout(20_000);
+
+        await page.GotoAsync(cluster.GatewayHttp.ToString());
+
+        var worker = page.Locator("#workers tbody tr.worker");
+        await worker.First.WaitForAsync();
+        var cells = await worker.First.Locator("td").AllInnerTextsAsync();
+        Assert.Equal(ObservedClusterFixture.WorkerName, cells[0]);
+        Assert.Equal(ObservedClusterFixture.ModelId, cells[1]);
+        Assert.Equal("cpu", cells[2]);
+        Assert.Equal("serving", cells[3]);
+        Assert.Equal("2", cells[5]);
+        Assert.Equal("live", await page.Locator("#connection").InnerTextAsync());
+
+        await page.WaitForFunctionAsync("document.querySelectorAll('#model option').length > 0");
+        Assert.Equal(ObservedClusterFixture.ModelId, await page.Locator("#model").InputValueAsync());
+        await page.Locator("#prompt").FillAsync("Once upon a time, a little girl named Lily");
+        await page.Locator("#max-tokens").FillAsync("48");
+        await page.Locator("#send").ClickAsync();
+        await page.WaitForFunctionAsync("['done', 'error'].includes(document.getElementById('playground-status').dataset.state)");
+
+        var status = await page.Locator("#playground-status").InnerTextAsync();
+        Assert.StartsWith("done", status);
+        var output = await page.Locator("#output").InnerTextAsync();
+        Assert.False(string.IsNullOrWhiteSpace(output), "the playground showed no text");
+        // The text arrived as a stream: several server-sent events, each appended as it came.
+        var pieces = int.Parse(await page.Locator("#output").GetAttributeAsync("data-pieces") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(pieces > 1, $"the answer came in {pieces} piece(s)");
+        Assert.Contains("vs", status);
+
+        // The totals now count the playground's request, and the rates have two polls to compare.
+        await page.WaitForFunctionAsync("Number(document.getElementById('requests').textContent) > 0");
+        await page.WaitForFunctionAsync("document.getElementById('rps').textContent !== '–'");
+        Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath, FullPage = true });
+    }
+}

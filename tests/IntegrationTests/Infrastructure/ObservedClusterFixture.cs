@@ -1,0 +1,56 @@
+namespace SlmCluster.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One worker (with its HTTP port for /metrics, and a price per hour) announced in a real Redis registry, a gateway
+/// that finds it there, both exporting traces to a stand-in collector, and a real Prometheus scraping both every second.
+/// </summary>
+public sealed class ObservedClusterFixture : IAsyncLifetime
+{
+    public const string WorkerName = "worker-observed";
+    public const string ModelId = ClusterFixture.ModelId;
+
+    /// <summary>$3.60 an hour: a tenth of a cent per second of worker time.</summary>
+    public const double PricePerHour = 3.6;
+
+    internal RedisServer Redis { get; private set; } = null!;
+
+    internal TraceCollector Traces { get; private set; } = null!;
+
+    internal ServiceProcess Worker { get; private set; } = null!;
+
+    internal ServiceProcess Gateway { get; private set; } = null!;
+
+    internal PrometheusServer Prometheus { get; private set; } = null!;
+
+    public Uri GatewayHttp => Gateway.HttpAddress!;
+
+    public Uri WorkerHttp => Worker.HttpAddress!;
+
+    public async Task InitializeAsync()
+    {
+        Traces = await TraceCollector.StartAsync();
+        Redis = await RedisServer.StartAsync();
+        var cache = $"--ConnectionStrings:cache={Redis.ConnectionString}";
+        Worker = ServiceProcess.StartWorkerWithHttp(WorkerName, TestPaths.Model(ClusterFixture.ModelFile), Traces.Environment,
+            cache, "--Worker:Slots=2", $"--Worker:Cost:PricePerHour={PricePerHour.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        await Worker.WaitHealthyAsync();
+        Gateway = ServiceProcess.StartGateway([], Traces.Environment, cache);
+        await Gateway.WaitHealthyAsync();
+        Prometheus = await PrometheusServer.StartAsync([("slm-gateway", GatewayHttp), ("slm-workers", WorkerHttp)]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Prometheus.DisposeAsync();
+        await Gateway.DisposeAsync();
+        await Worker.DisposeAsync();
+        await Redis.DisposeAsync();
+        await Traces.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ObservedClusterCollection : ICollectionFixture<ObservedClusterFixture>
+{
+    public const string Name = "observed cluster";
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SlmCluster.IntegrationTests.Infrastructure;
+
+namespace SlmCluster.IntegrationTests;
+
+/// <summary>
+/// What operators see: /metrics that Prometheus' own tools accept, a real Prometheus that finds the request and token
+/// series after traffic, the cost each answer carries, and one trace across the gateway and the worker.
+/// </summary>
+[Collection(ObservedClusterCollection.Name)]
+public sealed class ObservabilityTests(ObservedClusterFixture cluster)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    private static string Completion(string prompt, int maxTokens = 16) =>
+        JsonSerializer.Serialize(new { prompt, max_tokens = maxTokens, temperature = 0 });
+
+    private async Task<JsonElement> CompleteAsync(string prompt, int maxTokens = 16)
+    {
+        using var client = new OpenAiHttpClient(cluster.GatewayHttp);
+        var response = await client.PostAsync("/v1/completions", Completion(prompt, maxTokens));
+        Assert.True(response.Status == System.Net.HttpStatusCode.OK, response.Text);
+        return response.Json;
+    }
+
+    /// <summary>Repeats a request until the cache answers it (the first answer is stored in the background).</summary>
+    private async Task<JsonElement> CacheHitAsync(string prompt, int maxTokens = 16)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var answer = await CompleteAsync(prompt, maxTokens);
+            if (answer.GetProperty("slm_cost").GetProperty("cache_hit").GetBoolean() || attempt == 50)
+            {
+                return answer;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Gateway_and_worker_metrics_pass_promtool_check_metrics()
+    {
+        await CompleteAsync("The little dog ran");
+        await CacheHitAsync("The little dog ran");
+
+        foreach (var (service, address) in new[] { ("gateway", cluster.GatewayHttp), ("worker", cluster.WorkerHttp) })
+        {
+            using var response = await Http.GetAsync(new Uri(address, "metrics"));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+
+            var (exitCode, output) = await Promtool.RunAsync(text, "check", "metrics");
+            Assert.True(exitCode == 0 && output.Trim().Length == 0, $"promtool check metrics on the {service}'s /metrics: {output}\n{text}");
+        }
+
+        var gateway = await Http.GetStringAsync(new Uri(cluster.GatewayHttp, "metrics"));
+        Assert.Contains("# TYPE slm_requests_total counter", gateway);
+        Assert.Contains("""slm_requests_total{model="stories260K",source="cache",status="ok"}""", gateway);
+        Assert.Contains("""slm_requests_total{model="stories260K",source="worker",status="ok"}""", gateway);
+        Assert.Contains("# TYPE slm_request_duration_seconds histogram", gateway);
+        Assert.Contains("# TYPE slm_time_to_first_token_seconds histogram", gateway);
+        Assert.Contains("# TYPE slm_time_per_output_token_seconds histogram", gateway);
+        Assert.Contains("slm_cache_hits_total{", gateway);
+        Assert.Contains("slm_cache_misses_total{", gateway);
+        Assert.Contains("""slm_workers{state="serving"} 1""", gateway);
+        Assert.Contains("""slm_reference_api_cost_usd_total{api="claude-opus-4.7",model="stories260K"}""", gateway);
+
+        var worker = await Http.GetStringAsync(new Uri(cluster.WorkerHttp, "metrics"));
+        Assert.Contains("""slm_worker_queue_depth{model="stories260K",worker="worker-observed"}""", worker);
+        Assert.Contains("""slm_worker_active_sequences{model="stories260K",worker="worker-observed"}""", worker);
+        Assert.Contains("""slm_worker_kv_cache_usage_ratio{model="stories260K",worker="worker-observed"}""", worker);
+        Assert.Contains("""slm_worker_slots{model="stories260K",worker="worker-observed"} 2""", worker);
+    }
+
+    [Fact]
+    public async Task Prometheus_scrapes_the_request_and_token_series_after_traffic()
+    {
+        var before = await Http.GetStringAsync(new Uri(cluster.GatewayHttp, "metrics"));
+        for (var i = 0; i < 3; i++)
+        {
+            await CompleteAsync($"Prometheus counts request {i} of a story about a cat");
+        }
+
+        var timeout = TimeSpan.FromSeconds(15);
+        var requests = await cluster.Prometheus.WaitForValueAsync(
+            """sum(slm_requests_total{job="slm-gateway",status="ok"})""", v => v >= 3, timeout);
+        var tokens = await cluster.Prometheus.WaitForValueAsync(
+            """sum(slm_completion_tokens_total{job="slm-gateway"})""", v => v > 0, timeout);
+        var prompt = await cluster.Prometheus.WaitForValueAsync(
+            """sum(slm_prompt_tokens_total{job="slm-gateway"})""", v => v > 0, timeout);
+        var workerTokens = await cluster.Prometheus.WaitForValueAsync(
+            """sum(slm_worker_completion_tokens_total{job="slm-workers"})""", v => v > 0, timeout);
+        await cluster.Prometheus.WaitForValueAsync(
+            """count(slm_request_duration_seconds_bucket{job="slm-gateway",source="worker"})""", v => v > 0, timeout);
+        await cluster.Prometheus.WaitForValueAsync("""up{job="slm-workers"}""", v => v == 1, timeout);
+
+        Assert.True(requests >= 3 && tokens > 0 && prompt > 0 && workerTokens > 0, before);
+    }
+
+    [Fact]
+    public async Task Each_answer_carries_its_self_hosted_cost_and_the_reference_cost_and_a_cache_hit_costs_nothing()
+    {
+        var prompt = "Once upon a time a small bird wanted to count money";
+        var watch = Stopwatch.StartNew();
+        var first = await CompleteAsync(prompt, maxTokens: 24);
+        var elapsed = watch.Elapsed.TotalSeconds;
+        var second = await CacheHitAsync(prompt, maxTokens: 24);
+
+        var usage = first.GetProperty("usage");
+        var promptTokens = usage.GetProperty("prompt_tokens").GetInt32();
+        var completionTokens = usage.GetProperty("completion_tokens").GetInt32();
+        var cost = first.GetProperty("slm_cost");
+        // GPT-5.4 list prices: $2.50 per million tokens in, $15.00 per million out.
+        var reference = (promptTokens * 2.50 + completionTokens * 15.00) / 1_000_000;
+        Assert.Equal("gpt-5.4", cost.GetProperty("reference_api").GetString());
+        Assert.Equal(reference, cost.GetProperty("reference_api_cost_usd").GetDouble(), precision: 12);
+        // $3.60 an hour is $0.001 a second, and the request held the worker no longer than it took.
+        var selfHosted = cost.GetProperty("cost_usd").GetDouble();
+        Assert.InRange(selfHosted, 1e-12, elapsed * ObservedClusterFixture.PricePerHour / 3600);
+        Assert.Equal(reference - selfHosted, cost.GetProperty("saved_usd").GetDouble(), precision: 12);
+        Assert.False(cost.GetProperty("cache_hit").GetBoolean());
+
+        var hit = second.GetProperty("slm_cost");
+        Assert.True(hit.GetProperty("cache_hit").GetBoolean());
+        Assert.Equal(0, hit.GetProperty("cost_usd").GetDouble());
+        Assert.Equal(reference, hit.GetProperty("reference_api_cost_usd").GetDouble(), precision: 12);
+
+        // The running totals include this answer's costs.
+        var metrics = await Http.GetStringAsync(new Uri(cluster.GatewayHttp, "metrics"));
+        Assert.True(Sample(metrics, """slm_cost_usd_total{model="stories260K"}""") >= selfHosted);
+        Assert.True(Sample(metrics, """slm_reference_api_cost_usd_total{api="gpt-5.4",model="stories260K"}""") >= 2 * reference - 1e-12);
+    }
+
+    [Fact]
+    public async Task One_trace_follows_a_request_from_the_gateway_to_the_worker()
+    {
+        var traceId = ActivityTraceId.CreateRandom();
+        using var client = new OpenAiHttpClient(cluster.GatewayHttp);
+        client.Http.DefaultRequestHeaders.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        var response = await client.PostAsync("/v1/completions", Completion("A trace of a fox", maxTokens: 4));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.Status);
+
+        var bytes = Convert.FromHexString(traceId.ToHexString());
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!(cluster.Traces.HasSpanOf(bytes, "SlmCluster.Gateway") && cluster.Traces.HasSpanOf(bytes, "SlmCluster.Worker")))
+        {
+            Assert.True(DateTime.UtcNow < deadline,
+                $"Spans of trace {traceId} from both services did not arrive ({cluster.Traces.Exports.Count} exports received).");
+            await Task.Delay(100);
+        }
+    }
+
+    private static double Sample(string metrics, string series)
+    {
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        Assert.True(line is not null, $"{series} is not in /metrics:\n{metrics}");
+        return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+}
