@@ -52,6 +52,48 @@ public sealed partial class AppHostTests
         Assert.Contains("SLM_MODELS_DIR", output);
     }
 
+    [Fact]
+    public async Task Cuda_workers_on_a_machine_without_a_GPU_fail_at_start_with_a_clear_message()
+    {
+        if (Directory.Exists("/proc/driver/nvidia/gpus"))
+        {
+            return; // this machine has the GPUs the behaviour is about the absence of
+        }
+
+        var (exitCode, output) = await RunAppHostToEndAsync("--device", "cuda", "--workers", "1");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--device cuda needs an NVIDIA GPU", output);
+        Assert.Contains("--device cpu", output);
+        Assert.DoesNotContain("Press Ctrl-C to stop", output);
+    }
+
+    [Fact]
+    public async Task A_downloaded_model_whose_checksum_differs_is_refused_and_nothing_starts()
+    {
+        var models = Directory.CreateTempSubdirectory("slm-models-");
+        try
+        {
+            await using var server = await ModelFileServer.StartAsync(TestPaths.Model("stories260K.gguf"), "owner/repo/resolve/main/tiny-stories.gguf");
+            var wrong = new string('a', 64);
+
+            var (exitCode, output) = await RunAppHostToEndAsync(
+                new Dictionary<string, string> { ["SLM_MODELS_DIR"] = models.FullName, ["SLM_MODEL_BASE_URL"] = server.BaseUrl.ToString() },
+                "--model", "hf://owner/repo/tiny-stories.gguf", "--model-sha256", wrong);
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains("Refusing", output);
+            Assert.Contains(wrong, output);
+            Assert.Contains("270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d", output);
+            Assert.Empty(models.GetFiles());
+            Assert.DoesNotContain("Press Ctrl-C to stop", output);
+        }
+        finally
+        {
+            models.Delete(recursive: true);
+        }
+    }
+
     private static async Task<RunningAppHost> StartAppHostAsync()
     {
         var grpcPort = ServiceProcess.FreePort();
@@ -83,9 +125,12 @@ public sealed partial class AppHostTests
         return new RunningAppHost(process, grpcPort, pids);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAppHostToEndAsync(params string[] args)
+    private static Task<(int ExitCode, string Output)> RunAppHostToEndAsync(params string[] args) =>
+        RunAppHostToEndAsync(new Dictionary<string, string>(), args);
+
+    private static async Task<(int ExitCode, string Output)> RunAppHostToEndAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(environment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -93,7 +138,9 @@ public sealed partial class AppHostTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static Process Start(params string[] args)
+    private static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         info.ArgumentList.Add(TestPaths.AppHostAssembly);
@@ -103,6 +150,12 @@ public sealed partial class AppHostTests
         }
 
         info.Environment["SLM_MODELS_DIR"] = TestPaths.ModelsDirectory;
+        info.Environment.Remove("SLM_MODEL_BASE_URL");
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         return Process.Start(info)!;
     }
 
