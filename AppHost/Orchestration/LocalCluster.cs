@@ -48,6 +48,7 @@ internal sealed class LocalCluster(AppHostOptions options, string modelPath) : I
                 $"--Worker:Threads={threads}",
                 $"--Worker:Slots={options.Slots}",
                 $"--Worker:GrpcPort={port}",
+                $"--Worker:HttpPort={FreePort()}", // /metrics for Prometheus
                 .. LogArguments,
             ], shared);
             _workers.Add(worker);
