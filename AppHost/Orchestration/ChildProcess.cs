@@ -7,6 +7,7 @@ internal sealed class ChildProcess : IAsyncDisposable
 {
     private static readonly Lock ConsoleLock = new();
     private readonly Process _process;
+    private readonly Queue<string> _recent = new();
 
     private ChildProcess(string name, Process process)
     {
@@ -21,6 +22,27 @@ internal sealed class ChildProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
+
+    /// <summary>
+    /// Whether children's lines go to the console; off while the live start-up table owns the screen
+    /// (the lines are kept, and <see cref="RecentLines"/> shows them when a child fails).
+    /// </summary>
+    public static bool EchoOutput { get; set; } = true;
+
+    /// <summary>The last line the child wrote (the start-up table shows it).</summary>
+    public string? LastLine { get; private set; }
+
+    /// <summary>The child's most recent lines, kept whether or not they were echoed.</summary>
+    public IReadOnlyList<string> RecentLines
+    {
+        get
+        {
+            lock (_recent)
+            {
+                return _recent.ToArray();
+            }
+        }
+    }
 
     public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IDictionary<string, string> environment)
     {
@@ -86,6 +108,21 @@ internal sealed class ChildProcess : IAsyncDisposable
     private void Write(string? line, TextWriter writer)
     {
         if (line is null)
+        {
+            return;
+        }
+
+        LastLine = line;
+        lock (_recent)
+        {
+            _recent.Enqueue(line);
+            if (_recent.Count > 40)
+            {
+                _recent.Dequeue();
+            }
+        }
+
+        if (!EchoOutput)
         {
             return;
         }

@@ -1,145 +1,129 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
+using SlmCluster.AppHost.Hosting;
 using SlmCluster.Grpc;
 using SlmCluster.Protocol.Health.V1;
 
 namespace SlmCluster.AppHost.Orchestration;
 
-/// <summary>Runs the cluster on this machine: the workers, then the gateway that is handed their endpoints.</summary>
-internal sealed class LocalCluster(AppHostOptions options, string modelPath) : IAsyncDisposable
+/// <summary>
+/// Runs the described cluster on this machine: Redis, then each project's replicas once what it references
+/// is healthy, handed their references' connection strings and endpoints the way Aspire hands them over.
+/// Stops in the reverse order: the front door first, so no new work reaches the workers, then Redis.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
 {
-    private readonly List<ChildProcess> _workers = [];
-    private ChildProcess? _gateway;
+    private readonly DistributedApplicationModel _model;
+    private readonly AppHostOptions _options;
+    private readonly string _modelPath;
+    private readonly List<(ProjectResource Project, List<Replica> Replicas)> _started = [];
+    private readonly List<ResourceStatus> _statuses = [];
     private ChildProcess? _redis;
 
-    public static string RepoRoot => Metadata("RepoRoot");
+    public LocalCluster(DistributedApplicationModel model, AppHostOptions options, string modelPath)
+    {
+        _model = model;
+        _options = options;
+        _modelPath = modelPath;
+        if (model.Redis is { } redis)
+        {
+            _statuses.Add(new ResourceStatus(redis.Name, "redis"));
+        }
 
-    public IReadOnlyList<(ChildProcess Process, Uri Grpc)> WorkerEndpoints { get; private set; } = [];
+        foreach (var project in model.Projects)
+        {
+            _statuses.AddRange(ReplicaNames(project).Select(name => new ResourceStatus(name, project.Model is null ? "project" : $"project ({project.Device})")));
+        }
+    }
+
+    /// <summary>The AppHost's cluster with <paramref name="options"/> (the benchmarks start it this way).</summary>
+    public LocalCluster(AppHostOptions options, string modelPath)
+        : this(Describe(options), options, modelPath)
+    {
+    }
+
+    public static string RepoRoot => BuildOutput.RepoRoot;
+
+    /// <summary>Every resource and replica with its state, in start order.</summary>
+    public IReadOnlyList<ResourceStatus> Statuses => _statuses;
+
+    /// <summary>The model-serving replicas (the workers) and their gRPC endpoints.</summary>
+    public IReadOnlyList<(ChildProcess Process, Uri Grpc)> WorkerEndpoints =>
+        _started.Where(s => s.Project.Model is not null).SelectMany(s => s.Replicas).Select(r => (r.Process, r.Grpc)).ToArray();
 
     /// <summary>The Redis connection string handed to the services, or null when running without Redis.</summary>
     public string? RedisConnectionString { get; private set; }
 
     public int? RedisProcessId => _redis?.Id;
 
+    public Uri GatewayGrpc => new($"http://127.0.0.1:{_model.FrontDoor.GrpcPort ?? _options.GrpcPort}");
+
+    public Uri GatewayHttp => new($"http://127.0.0.1:{_model.FrontDoor.HttpPort ?? _options.HttpPort}");
+
+    /// <summary>The services' processes in start order (Redis not included).</summary>
+    public IEnumerable<ChildProcess> Processes => _started.SelectMany(s => s.Replicas).Select(r => r.Process);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var shared = new Dictionary<string, string>();
-        if (options.Redis ?? LocalRedis.IsInstalled)
+        if (_model.Redis is { } redis)
         {
-            (_redis, var connectionString) = await LocalRedis.StartAsync(FreePort(), cancellationToken);
-            RedisConnectionString = connectionString;
-            shared["ConnectionStrings__cache"] = connectionString;
+            var status = Status(redis.Name);
+            if (_options.Redis ?? LocalRedis.IsInstalled)
+            {
+                status.State = ResourceState.Starting;
+                (_redis, var connectionString) = await LocalRedis.StartAsync(FreePort(), cancellationToken);
+                RedisConnectionString = connectionString;
+                (status.State, status.Endpoint, status.Process) = (ResourceState.Running, connectionString.Split(',')[0], _redis);
+            }
+            else
+            {
+                (status.State, status.Detail) = (ResourceState.Skipped,
+                    _options.Redis == false ? "--no-redis: no cache, no registry" : "redis-server is not installed: no cache, no registry");
+            }
         }
 
-        var threads = options.Threads > 0 ? options.Threads : Math.Max(1, Environment.ProcessorCount / options.Workers);
-        var endpoints = new List<(ChildProcess, Uri)>();
-        for (var i = 0; i < options.Workers; i++)
+        foreach (var project in _model.Projects)
         {
-            var name = $"worker-{i}";
-            var port = FreePort();
-            // taskset pins the whole process, threads it starts later included, to one core per worker.
-            string[] launcher = options.PinWorkers ? ["taskset", "-c", $"{i % Environment.ProcessorCount}", "dotnet"] : ["dotnet"];
-            var worker = ChildProcess.Start(name, launcher[0], [
-                .. launcher[1..],
-                Metadata("WorkerAssembly"),
-                $"--Worker:Id={name}",
-                $"--Worker:ModelPath={modelPath}",
-                $"--Worker:Threads={threads}",
-                $"--Worker:Slots={options.Slots}",
-                $"--Worker:GrpcPort={port}",
-                $"--Worker:HttpPort={FreePort()}", // /metrics for Prometheus
-                .. LogArguments,
-            ], shared);
-            _workers.Add(worker);
-            endpoints.Add((worker, new Uri($"http://127.0.0.1:{port}")));
+            var replicas = StartReplicas(project);
+            _started.Add((project, replicas));
+            await Task.WhenAll(replicas.Select(r => WaitHealthyAsync(r, cancellationToken)));
         }
-
-        WorkerEndpoints = endpoints;
-        await Task.WhenAll(endpoints.Select(e => WaitHealthyAsync(e.Item1, e.Item2, cancellationToken)));
-
-        var environment = new Dictionary<string, string>(shared);
-        for (var i = 0; i < endpoints.Count; i++)
-        {
-            // The same shape Aspire uses to hand a service its references' endpoints.
-            environment[$"services__worker__grpc__{i}"] = endpoints[i].Item2.ToString().TrimEnd('/');
-        }
-
-        _gateway = ChildProcess.Start("gateway", "dotnet", [
-            Metadata("GatewayAssembly"),
-            $"--Gateway:GrpcPort={options.GrpcPort}",
-            $"--Gateway:HttpPort={options.HttpPort}",
-            .. LogArguments,
-        ], environment);
-        await WaitHealthyAsync(_gateway, GatewayGrpc, cancellationToken);
     }
 
-    private string[] LogArguments => options.Quiet ? ["--Logging:LogLevel:Default=Warning"] : [];
-
-    public Uri GatewayGrpc => new($"http://127.0.0.1:{options.GrpcPort}");
-
-    public Uri GatewayHttp => new($"http://127.0.0.1:{options.HttpPort}");
-
-    public IEnumerable<ChildProcess> Processes => _gateway is null ? _workers : _workers.Append(_gateway);
-
-    /// <summary>Completes when any child exits on its own.</summary>
+    /// <summary>
+    /// Completes when a service exits on its own. Not Redis: a terminal's Ctrl-C reaches its watchdog shell too,
+    /// which then stops it while the AppHost is about to stop everything in order anyway.
+    /// </summary>
     public Task<ChildProcess> AnyExitedAsync(CancellationToken cancellationToken) =>
         Task.WhenAny(Processes.Select(async p => { await p.WaitForExitAsync(cancellationToken); return p; })).Unwrap();
 
-    /// <summary>Stops the gateway first so no new work reaches the workers, then the workers.</summary>
+    /// <summary>Stops the projects in reverse start order (gateway, then workers, which drain), then Redis.</summary>
     public async ValueTask DisposeAsync()
     {
         var grace = TimeSpan.FromSeconds(10);
-        if (_gateway is not null)
+        foreach (var (project, replicas) in Enumerable.Reverse(_started))
         {
-            await _gateway.StopAsync(grace);
+            // A worker finishes its running requests first (Worker:DrainTimeout, 30 s by default).
+            var projectGrace = project.Model is null ? grace : TimeSpan.FromSeconds(35);
+            await Task.WhenAll(replicas.Select(async r =>
+            {
+                var status = Status(r.Process.Name);
+                status.State = ResourceState.Stopping;
+                await r.Process.StopAsync(projectGrace);
+                status.State = ResourceState.Stopped;
+            }));
         }
 
-        await Task.WhenAll(_workers.Select(w => w.StopAsync(grace)));
         if (_redis is not null)
         {
             await _redis.StopAsync(grace);
+            Status(_model.Redis!.Name).State = ResourceState.Stopped;
         }
 
         foreach (var child in Processes.Concat(_redis is null ? [] : [_redis]))
         {
             await child.DisposeAsync();
-        }
-    }
-
-    private async Task WaitHealthyAsync(ChildProcess process, Uri grpc, CancellationToken cancellationToken)
-    {
-        using var channel = GrpcChannel.ForAddress(grpc);
-        var health = new HealthClient(channel);
-        var deadline = DateTime.UtcNow + options.StartTimeout;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} before it became healthy; see its log lines above.");
-            }
-
-            try
-            {
-                var response = await health.CheckAsync(new HealthCheckRequest(),
-                    new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2), CancellationToken: cancellationToken));
-                if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return;
-                }
-            }
-            catch (RpcException)
-            {
-                // Not listening yet.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{process.Name} did not become healthy within {options.StartTimeout.TotalSeconds:F0} s.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 
@@ -150,7 +134,141 @@ internal sealed class LocalCluster(AppHostOptions options, string modelPath) : I
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string Metadata(string key) =>
-        typeof(LocalCluster).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value
-        ?? throw new InvalidOperationException($"Assembly metadata {key} is missing.");
+    /// <summary>The same cluster as the AppHost's Program.cs describes, for callers that start one in-process.</summary>
+    private static DistributedApplicationModel Describe(AppHostOptions options)
+    {
+        var builder = new DistributedApplicationBuilder(options);
+        SlmClusterApp.Describe(builder);
+        return builder.BuildModel();
+    }
+
+    private static IReadOnlyList<string> ReplicaNames(ProjectResource project) =>
+        project.Replicas == 1 && project.Model is null
+            ? [project.Name]
+            : Enumerable.Range(0, project.Replicas).Select(i => $"{project.Name}-{i}").ToArray();
+
+    private ResourceStatus Status(string name) => _statuses.First(s => s.Name == name);
+
+    private List<Replica> StartReplicas(ProjectResource project)
+    {
+        var section = project.Project.ConfigSection;
+        var shared = new Dictionary<string, string>();
+        foreach (var reference in project.References)
+        {
+            switch (reference)
+            {
+                case RedisResource redis when RedisConnectionString is not null:
+                    shared[$"ConnectionStrings__{redis.Name}"] = RedisConnectionString;
+                    break;
+                case ProjectResource referenced:
+                    // The shape Aspire uses to hand a service its references' endpoints.
+                    var endpoints = _started.First(s => s.Project == referenced).Replicas;
+                    for (var i = 0; i < endpoints.Count; i++)
+                    {
+                        shared[$"services__{referenced.Name}__grpc__{i}"] = endpoints[i].Grpc.ToString().TrimEnd('/');
+                    }
+
+                    break;
+            }
+        }
+
+        if (_options.Quiet)
+        {
+            shared["Logging__LogLevel__Default"] = "Warning";
+        }
+
+        var names = ReplicaNames(project);
+        var replicas = new List<Replica>();
+        for (var i = 0; i < names.Count; i++)
+        {
+            var grpcPort = project.GrpcPort ?? FreePort();
+            var httpPort = project.HttpPort ?? FreePort();
+            var environment = new Dictionary<string, string>(shared)
+            {
+                [$"{section}__GrpcPort"] = Invariant(grpcPort),
+                [$"{section}__HttpPort"] = Invariant(httpPort),
+            };
+            string[] launcher = ["dotnet"];
+            if (project.Model is not null)
+            {
+                environment[$"{section}__Id"] = names[i];
+                environment[$"{section}__ModelPath"] = _modelPath;
+                environment[$"{section}__Threads"] = Invariant(project.Threads > 0 ? project.Threads : Math.Max(1, Environment.ProcessorCount / project.Replicas));
+                environment[$"{section}__Slots"] = Invariant(project.Slots);
+                if (project.Device == "cuda")
+                {
+                    // One model instance per GPU: replica i sees only GPU i, and offloads every layer to it.
+                    environment["CUDA_VISIBLE_DEVICES"] = Invariant(i);
+                    environment[$"{section}__Device"] = $"cuda:{i}";
+                    environment[$"{section}__GpuLayers"] = "-1";
+                }
+
+                if (_options.PinWorkers)
+                {
+                    // taskset pins the whole process, threads it starts later included, to one core per worker.
+                    launcher = ["taskset", "-c", Invariant(i % Environment.ProcessorCount), "dotnet"];
+                }
+            }
+
+            var status = Status(names[i]);
+            var process = ChildProcess.Start(names[i], launcher[0], [.. launcher[1..], project.Project.AssemblyPath], environment);
+            var grpc = new Uri($"http://127.0.0.1:{grpcPort}");
+            (status.State, status.Endpoint, status.Process) = (ResourceState.Starting, grpc.ToString().TrimEnd('/'), process);
+            if (project.Device == "cuda")
+            {
+                status.Detail = $"GPU {i}";
+            }
+
+            replicas.Add(new Replica(process, grpc, new Uri($"http://127.0.0.1:{httpPort}")));
+        }
+
+        return replicas;
+    }
+
+    private async Task WaitHealthyAsync(Replica replica, CancellationToken cancellationToken)
+    {
+        var process = replica.Process;
+        var status = Status(process.Name);
+        using var channel = GrpcChannel.ForAddress(replica.Grpc);
+        var health = new HealthClient(channel);
+        var deadline = DateTime.UtcNow + _options.StartTimeout;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                (status.State, status.Detail) = (ResourceState.Failed, $"exited with code {process.ExitCode}");
+                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} before it became healthy; its last lines:\n  " +
+                    string.Join("\n  ", process.RecentLines.TakeLast(15)));
+            }
+
+            try
+            {
+                var response = await health.CheckAsync(new HealthCheckRequest(),
+                    new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2), CancellationToken: cancellationToken));
+                if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    status.State = ResourceState.Running;
+                    return;
+                }
+            }
+            catch (RpcException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                (status.State, status.Detail) = (ResourceState.Failed, "not healthy in time");
+                throw new TimeoutException($"{process.Name} did not become healthy within {_options.StartTimeout.TotalSeconds:F0} s.");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One running process of a project and where it listens.</summary>
+    private sealed record Replica(ChildProcess Process, Uri Grpc, Uri Http);
 }
