@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# The worker image, built from the repository root in two flavours:
+#   docker build -f deploy/docker/worker.Dockerfile --target cpu  --build-arg DOTNET_IMAGES=<repo> -t slmcluster/worker:0.1.0 .
+#   docker build -f deploy/docker/worker.Dockerfile --target cuda --build-arg DOTNET_IMAGES=<repo> -t slmcluster/worker-cuda:0.1.0 .
+# DOTNET_IMAGES is the repository the official .NET images come from (Microsoft's container registry
+# path "<host>/dotnet", or your mirror of it); the tags below are pinned.
+ARG DOTNET_IMAGES
+ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:12.4.1-runtime-ubuntu22.04
+
+# Build: the SDK, plus npm and openssl, which fetch llama.cpp's native libraries and check their sha512.
+FROM ${DOTNET_IMAGES}/sdk:10.0 AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm openssl \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+
+FROM build AS publish-cpu
+RUN dotnet publish services/Worker/Worker.csproj -c Release -o /app -p:SlmLlamaBackend=cpu
+
+# The CUDA 12 build of the same llama.cpp; self-contained, so the CUDA runtime image needs no .NET.
+FROM build AS publish-cuda
+RUN dotnet publish services/Worker/Worker.csproj -c Release -o /app -r linux-x64 --self-contained -p:SlmLlamaBackend=cuda
+
+FROM ${DOTNET_IMAGES}/aspnet:10.0 AS cpu
+WORKDIR /app
+COPY --from=publish-cpu /app .
+ENV Worker__BindAddress=0.0.0.0 Worker__GrpcPort=5100 Worker__HttpPort=8080 SLM_MODELS_DIR=/models
+EXPOSE 5100 8080
+USER 1654
+ENTRYPOINT ["dotnet", "SlmCluster.Worker.dll"]
+
+FROM ${CUDA_RUNTIME_IMAGE} AS cuda
+RUN useradd --uid 1654 --user-group --no-create-home --shell /usr/sbin/nologin app
+WORKDIR /app
+COPY --from=publish-cuda /app .
+ENV Worker__BindAddress=0.0.0.0 Worker__GrpcPort=5100 Worker__HttpPort=8080 SLM_MODELS_DIR=/models \
+    Worker__Device=cuda:0 Worker__GpuLayers=-1 \
+    NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
+EXPOSE 5100 8080
+USER 1654
+ENTRYPOINT ["./SlmCluster.Worker"]
