@@ -57,6 +57,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public int? RedisProcessId => _redis?.Id;
 
+    /// <summary>Told of every state change while the cluster stops (the start-up view watches the start).</summary>
+    public Action<ResourceStatus>? Stopping { get; set; }
+
     public Uri GatewayGrpc => new($"http://127.0.0.1:{_model.FrontDoor.GrpcPort ?? _options.GrpcPort}");
 
     public Uri GatewayHttp => new($"http://127.0.0.1:{_model.FrontDoor.HttpPort ?? _options.HttpPort}");
@@ -109,16 +112,18 @@ internal sealed class LocalCluster : IAsyncDisposable
             await Task.WhenAll(replicas.Select(async r =>
             {
                 var status = Status(r.Process.Name);
-                status.State = ResourceState.Stopping;
+                Report(status, ResourceState.Stopping);
                 await r.Process.StopAsync(projectGrace);
-                status.State = ResourceState.Stopped;
+                Report(status, ResourceState.Stopped);
             }));
         }
 
         if (_redis is not null)
         {
+            var status = Status(_model.Redis!.Name);
+            Report(status, ResourceState.Stopping);
             await _redis.StopAsync(grace);
-            Status(_model.Redis!.Name).State = ResourceState.Stopped;
+            Report(status, ResourceState.Stopped);
         }
 
         foreach (var child in Processes.Concat(_redis is null ? [] : [_redis]))
@@ -148,6 +153,12 @@ internal sealed class LocalCluster : IAsyncDisposable
             : Enumerable.Range(0, project.Replicas).Select(i => $"{project.Name}-{i}").ToArray();
 
     private ResourceStatus Status(string name) => _statuses.First(s => s.Name == name);
+
+    private void Report(ResourceStatus status, ResourceState state)
+    {
+        status.State = state;
+        Stopping?.Invoke(status);
+    }
 
     private List<Replica> StartReplicas(ProjectResource project)
     {

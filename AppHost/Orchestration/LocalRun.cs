@@ -70,6 +70,7 @@ internal sealed class LocalRun(DistributedApplicationModel model, AppHostOptions
         }
 
         PrintReady(cluster, started.Elapsed);
+        cluster.Stopping = status => Console.WriteLine($"[apphost] {status.Name} {status.State.ToString().ToLowerInvariant()}");
         try
         {
             var exited = await cluster.AnyExitedAsync(stopping.Token);

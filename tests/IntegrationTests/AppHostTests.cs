@@ -10,6 +10,27 @@ namespace SlmCluster.IntegrationTests;
 public sealed partial class AppHostTests
 {
     [Fact]
+    public async Task SIGTERM_stops_the_gateway_first_then_the_workers_then_Redis()
+    {
+        await using var host = await StartAppHostAsync();
+
+        Signals.Send(host.Process.Id, Signals.SigTerm); // as an orchestrator stops it
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await host.Process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(0, host.Process.ExitCode);
+        var stopped = host.Output.Where(l => l.StartsWith("[apphost] ", StringComparison.Ordinal) && l.EndsWith(" stopped", StringComparison.Ordinal))
+            .Select(l => l["[apphost] ".Length..^" stopped".Length]).ToList();
+        var gateway = stopped.IndexOf("gateway");
+        var workers = new[] { stopped.IndexOf("worker-0"), stopped.IndexOf("worker-1") };
+        Assert.True(gateway >= 0 && workers.All(w => w > gateway), "the gateway did not stop before the workers: " + string.Join(", ", stopped));
+        if (host.WithRedis)
+        {
+            Assert.True(stopped.IndexOf("cache") > workers.Max(), "Redis did not stop after the workers: " + string.Join(", ", stopped));
+        }
+    }
+
+    [Fact]
     public async Task Ctrl_C_stops_every_child_and_leaves_no_process_behind()
     {
         await using var host = await StartAppHostAsync();
@@ -122,7 +143,7 @@ public sealed partial class AppHostTests
         var pids = output.Select(l => PidLine().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).ToArray();
         var withRedis = output.Any(l => l.TrimStart().StartsWith("redis ", StringComparison.Ordinal) && l.Contains("pid"));
         Assert.Equal(withRedis ? 4 : 3, pids.Length);
-        return new RunningAppHost(process, grpcPort, pids);
+        return new RunningAppHost(process, grpcPort, pids, output, withRedis);
     }
 
     private static Task<(int ExitCode, string Output)> RunAppHostToEndAsync(params string[] args) =>
@@ -176,7 +197,8 @@ public sealed partial class AppHostTests
     [GeneratedRegex(@"pid +(\d+)\s*$")]
     private static partial Regex PidLine();
 
-    private sealed record RunningAppHost(Process Process, int GrpcPort, int[] ChildPids) : IAsyncDisposable
+    private sealed record RunningAppHost(Process Process, int GrpcPort, int[] ChildPids,
+        System.Collections.Concurrent.ConcurrentQueue<string> Output, bool WithRedis) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
