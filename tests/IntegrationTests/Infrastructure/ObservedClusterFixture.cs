@@ -49,7 +49,8 @@ public sealed class ObservedClusterFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+/// <summary>Runs alone, after the parallel collections: Chromium and Prometheus would take their timing-sensitive tests' CPU.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ObservedClusterCollection : ICollectionFixture<ObservedClusterFixture>
 {
     public const string Name = "observed cluster";
