@@ -40,10 +40,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public static ServiceProcess StartWorker(string name, string modelPath, int threads = 1, params string[] extra) =>
         StartWorkerOnPort(name, modelPath, FreePort(), threads, extra);
 
+    /// <summary>A worker on the given gRPC port, with an HTTP listener on a free port for its /metrics.</summary>
     public static ServiceProcess StartWorkerOnPort(string name, string modelPath, int port, int threads = 1, params string[] extra)
     {
+        var httpPort = FreePort();
         return Start(name, TestPaths.WorkerAssembly, port, [
-            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", $"--Worker:Threads={threads}", $"--Worker:GrpcPort={port}", .. extra]);
+            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", $"--Worker:Threads={threads}", $"--Worker:GrpcPort={port}",
+            $"--Worker:HttpPort={httpPort}", .. extra], httpPort);
     }
 
     public static ServiceProcess StartGateway(IEnumerable<Uri> workers, params string[] extra)
