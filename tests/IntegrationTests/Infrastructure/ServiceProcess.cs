@@ -37,60 +37,39 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _output);
 
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
+
     public static ServiceProcess StartWorker(string name, string modelPath, int threads = 1, params string[] extra) =>
         StartWorkerOnPort(name, modelPath, FreePort(), threads, extra);
 
     /// <summary>A worker on the given gRPC port, with an HTTP listener on a free port for its /metrics.</summary>
-    public static ServiceProcess StartWorkerOnPort(string name, string modelPath, int port, int threads = 1, params string[] extra)
-    {
-        var httpPort = FreePort();
-        return Start(name, TestPaths.WorkerAssembly, port, [
-            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", $"--Worker:Threads={threads}", $"--Worker:GrpcPort={port}",
-            $"--Worker:HttpPort={httpPort}", .. extra], httpPort);
-    }
+    public static ServiceProcess StartWorkerOnPort(string name, string modelPath, int port, int threads = 1, params string[] extra) =>
+        StartWorker(name, modelPath, port, threads, NoEnvironment, extra);
 
-    public static ServiceProcess StartGateway(IEnumerable<Uri> workers, params string[] extra)
-    {
-        var port = FreePort();
-        var httpPort = FreePort();
-        var args = new List<string> { $"--Gateway:GrpcPort={port}", $"--Gateway:HttpPort={httpPort}", "--Gateway:HealthCheckInterval=00:00:00.200" };
-        var i = 0;
-        foreach (var worker in workers)
-        {
-            args.Add($"--services:worker:grpc:{i++}={worker.ToString().TrimEnd('/')}");
-        }
+    /// <summary>A one-thread worker with extra environment variables.</summary>
+    public static ServiceProcess StartWorkerWithHttp(string name, string modelPath, IReadOnlyDictionary<string, string> environment, params string[] extra) =>
+        StartWorker(name, modelPath, FreePort(), 1, environment, extra);
 
-        args.AddRange(extra);
-        return Start("gateway", TestPaths.GatewayAssembly, port, args, httpPort);
-    }
+    public static ServiceProcess StartGateway(IEnumerable<Uri> workers, params string[] extra) =>
+        StartGateway(workers, NoEnvironment, extra);
 
-    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments, int? httpPort = null) =>
-        Start(name, assembly, grpcPort, arguments, new Dictionary<string, string>(), httpPort);
-
-    /// <summary>A worker with an HTTP listener (<c>/metrics</c>) and extra environment variables.</summary>
-    public static ServiceProcess StartWorkerWithHttp(string name, string modelPath, IReadOnlyDictionary<string, string> environment, params string[] extra)
-    {
-        var port = FreePort();
-        var httpPort = FreePort();
-        return Start(name, TestPaths.WorkerAssembly, port, [
-            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", "--Worker:Threads=1", $"--Worker:GrpcPort={port}",
-            $"--Worker:HttpPort={httpPort}", .. extra], environment, httpPort);
-    }
-
-    /// <summary>A gateway with extra environment variables.</summary>
+    /// <summary>A gateway handed <paramref name="workers"/> the Aspire way, probing them every 200 ms.</summary>
     public static ServiceProcess StartGateway(IEnumerable<Uri> workers, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         var port = FreePort();
         var httpPort = FreePort();
         var args = new List<string> { $"--Gateway:GrpcPort={port}", $"--Gateway:HttpPort={httpPort}", "--Gateway:HealthCheckInterval=00:00:00.200" };
-        var i = 0;
-        foreach (var worker in workers)
-        {
-            args.Add($"--services:worker:grpc:{i++}={worker.ToString().TrimEnd('/')}");
-        }
-
+        args.AddRange(workers.Select((worker, i) => $"--services:worker:grpc:{i}={worker.ToString().TrimEnd('/')}"));
         args.AddRange(extra);
         return Start("gateway", TestPaths.GatewayAssembly, port, args, environment, httpPort);
+    }
+
+    private static ServiceProcess StartWorker(string name, string modelPath, int port, int threads, IReadOnlyDictionary<string, string> environment, string[] extra)
+    {
+        var httpPort = FreePort();
+        return Start(name, TestPaths.WorkerAssembly, port, [
+            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", $"--Worker:Threads={threads}", $"--Worker:GrpcPort={port}",
+            $"--Worker:HttpPort={httpPort}", .. extra], environment, httpPort);
     }
 
     private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments,
