@@ -19,6 +19,7 @@ public sealed partial class ResilientRedis : IAsyncDisposable
     private readonly ResiliencePipeline _pipeline;
     private readonly Lazy<Task<ConnectionMultiplexer?>> _connection;
     private long _outages;
+    private int _inOutage;
 
     public ResilientRedis(IOptions<RedisOptions> options, ILogger<ResilientRedis> logger)
     {
@@ -33,15 +34,25 @@ public sealed partial class ResilientRedis : IAsyncDisposable
                 SamplingDuration = TimeSpan.FromSeconds(2),
                 BreakDuration = _options.BreakDuration,
                 ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<RedisNotConnectedException>().Handle<TimeoutRejectedException>().Handle<TimeoutException>(),
+                // The circuit re-opens after every failed probe while Redis stays away; one outage is
+                // one log line, from the first opening to the closing that follows.
                 OnOpened = args =>
                 {
-                    Interlocked.Increment(ref _outages);
-                    LogOutage(_logger, Endpoint, args.Outcome.Exception?.Message ?? "unknown error");
+                    if (Interlocked.Exchange(ref _inOutage, 1) == 0)
+                    {
+                        Interlocked.Increment(ref _outages);
+                        LogOutage(_logger, Endpoint, args.Outcome.Exception?.Message ?? "unknown error");
+                    }
+
                     return ValueTask.CompletedTask;
                 },
                 OnClosed = _ =>
                 {
-                    LogRecovered(_logger, Endpoint);
+                    if (Interlocked.Exchange(ref _inOutage, 0) == 1)
+                    {
+                        LogRecovered(_logger, Endpoint);
+                    }
+
                     return ValueTask.CompletedTask;
                 },
             })
