@@ -29,8 +29,6 @@ internal sealed record RunResult(
             peakRss);
     }
 
-    public static long? PeakRssOf(int pid) => Load.PeakRss.OfProcess(pid);
-
     /// <summary>Nearest-rank percentile in milliseconds.</summary>
     internal static double Percentile(IEnumerable<TimeSpan> values, double percentile)
     {

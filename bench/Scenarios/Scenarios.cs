@@ -49,7 +49,7 @@ internal static class Scenarios
                 await context.MeasureAsync(gateway, c, s.MaxTokens, s.RequestsPerClient);
             }
 
-            var rss = Reports.RunResult.PeakRssOf(process.Id);
+            var rss = PeakRss.OfProcess(process.Id);
             var budget = new FileInfo(s.ModelPath).Length + KvCacheBytes(s) + 250L * 1024 * 1024;
             if (rss is { } peak)
             {

@@ -39,13 +39,8 @@ public sealed class RedisFaultTests
     [Fact]
     public async Task Killing_a_worker_under_load_fails_only_the_streams_it_had_started()
     {
-        var model = TestPaths.Model(ClusterFixture.ModelFile);
-        await using var doomed = ServiceProcess.StartWorker("worker-doomed", model);
-        await using var survivor = ServiceProcess.StartWorker("worker-survivor", model);
-        await Task.WhenAll(doomed.WaitHealthyAsync(), survivor.WaitHealthyAsync());
-        await using var gateway = ServiceProcess.StartGateway([doomed.GrpcAddress, survivor.GrpcAddress], "--Gateway:HealthCheckInterval=00:01:00");
-        await gateway.WaitHealthyAsync();
-        var client = new InferenceClient(gateway.Channel);
+        await using var cluster = await DoomedWorkerCluster.StartAsync();
+        var (doomed, client) = (cluster.Doomed, cluster.Client);
 
         var streams = Enumerable.Range(0, 6).Select(i => new ObservedStream(client, $"Once upon a time, story {i}")).ToArray();
         var running = streams.Select(s => s.RunAsync()).ToArray();

@@ -9,13 +9,8 @@ public sealed class WorkerFailureTests
     [Fact]
     public async Task A_dead_worker_is_skipped_and_its_requests_go_to_the_live_one()
     {
-        var model = TestPaths.Model(ClusterFixture.ModelFile);
-        await using var doomed = ServiceProcess.StartWorker("worker-doomed", model);
-        await using var survivor = ServiceProcess.StartWorker("worker-survivor", model);
-        await Task.WhenAll(doomed.WaitHealthyAsync(), survivor.WaitHealthyAsync());
-        await using var gateway = ServiceProcess.StartGateway([doomed.GrpcAddress, survivor.GrpcAddress], "--Gateway:HealthCheckInterval=00:01:00");
-        await gateway.WaitHealthyAsync();
-        var client = new InferenceClient(gateway.Channel);
+        await using var cluster = await DoomedWorkerCluster.StartAsync();
+        var (doomed, client) = (cluster.Doomed, cluster.Client);
 
         doomed.Kill();
         await doomed.WaitForExitAsync(TimeSpan.FromSeconds(10));

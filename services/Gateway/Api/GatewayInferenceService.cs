@@ -30,24 +30,8 @@ public sealed partial class GatewayInferenceService(
 {
     private const string CacheWorkerId = "cache";
 
-    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context)
-    {
-        var response = new GenerateResponse();
-        var text = new System.Text.StringBuilder();
-        await foreach (var chunk in StreamAsync(request, context.Deadline, context.CancellationToken))
-        {
-            text.Append(chunk.Text);
-            if (chunk.Usage is not null)
-            {
-                response.FinishReason = chunk.FinishReason;
-                response.Usage = chunk.Usage;
-                response.Served = chunk.Served;
-            }
-        }
-
-        response.Text = text.ToString();
-        return response;
-    }
+    public Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context) =>
+        StreamAsync(request, context.Deadline, context.CancellationToken).CollectAsync();
 
     public async Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context)
     {
@@ -172,9 +156,9 @@ public sealed partial class GatewayInferenceService(
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var forwarded = Prepare(request);
+        var (forwarded, model) = Prepare(request);
         progress.Model = forwarded.Model;
-        if (CacheKeyOf(forwarded) is not { } key)
+        if (CacheKeyOf(forwarded, model) is not { } key)
         {
             await foreach (var chunk in FromWorkersAsync(forwarded, deadline, progress, cancellationToken))
             {
@@ -236,15 +220,14 @@ public sealed partial class GatewayInferenceService(
     }
 
     /// <summary>The cache key of a reproducible request for a model whose file is known, else null.</summary>
-    private string? CacheKeyOf(GenerateRequest forwarded)
+    private string? CacheKeyOf(GenerateRequest forwarded, ModelInfo model)
     {
-        if (!cache.IsConfiguredForUse || !ResponseCacheKey.IsCacheable(forwarded))
+        if (!cache.IsConfiguredForUse || !ResponseCacheKey.IsCacheable(forwarded) || model.FileSha256.Length == 0)
         {
             return null;
         }
 
-        var sha256 = pool.Models().FirstOrDefault(m => m.Model.Id == forwarded.Model).Model?.FileSha256;
-        return string.IsNullOrEmpty(sha256) ? null : ResponseCacheKey.For(forwarded, sha256, cache.KeyPrefix);
+        return ResponseCacheKey.For(forwarded, model.FileSha256, cache.KeyPrefix);
     }
 
     /// <summary>A cached answer as a stream: its text, then the closing chunk, marked as a hit that cost nothing.</summary>
@@ -346,21 +329,26 @@ public sealed partial class GatewayInferenceService(
         return Task.FromResult(response);
     }
 
-    private GenerateRequest Prepare(GenerateRequest request)
+    /// <summary>The validated request with its model resolved, and what the workers report of that model.</summary>
+    private (GenerateRequest Forwarded, ModelInfo Model) Prepare(GenerateRequest request)
     {
         if (validator.Validate(request) is { } problem)
         {
             throw new RpcException(StatusCode.InvalidArgument, problem);
         }
 
+        var model = ResolveModelInfo(request.Model);
         var forwarded = request.Clone();
-        forwarded.Model = ResolveModel(request.Model);
-        return forwarded;
+        forwarded.Model = model.Id;
+        return (forwarded, model);
     }
 
     /// <summary>The model a request for <paramref name="requested"/> gets (the default when empty).</summary>
     /// <exception cref="RpcException">NOT_FOUND for a model no worker serves; UNAVAILABLE when none can serve it now.</exception>
-    public string ResolveModel(string requested)
+    public string ResolveModel(string requested) => ResolveModelInfo(requested).Id;
+
+    /// <summary>One read of the pool per request: the resolved model carries the file hash the cache key needs.</summary>
+    private ModelInfo ResolveModelInfo(string requested)
     {
         var served = pool.Models();
         if (requested.Length == 0)
@@ -372,9 +360,9 @@ public sealed partial class GatewayInferenceService(
             }
         }
 
-        if (served.Any(m => m.Model.Id == requested))
+        if (served.FirstOrDefault(m => m.Model.Id == requested).Model is { } model)
         {
-            return requested;
+            return model;
         }
 
         // A model that only unhealthy workers serve is unavailable, not unknown.

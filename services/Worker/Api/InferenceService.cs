@@ -24,24 +24,8 @@ public sealed class InferenceService(
 {
     private const int DefaultMaxTokens = 128;
 
-    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context)
-    {
-        var response = new GenerateResponse();
-        var text = new System.Text.StringBuilder();
-        await foreach (var chunk in RunAsync(request, context))
-        {
-            text.Append(chunk.Text);
-            if (chunk.Served is not null)
-            {
-                response.FinishReason = chunk.FinishReason;
-                response.Usage = chunk.Usage;
-                response.Served = chunk.Served;
-            }
-        }
-
-        response.Text = text.ToString();
-        return response;
-    }
+    public Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context) =>
+        RunAsync(request, context).CollectAsync();
 
     public async Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context)
     {
