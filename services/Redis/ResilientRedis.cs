@@ -98,9 +98,12 @@ public sealed partial class ResilientRedis : IAsyncDisposable
         }
     }
 
-    /// <summary>The subscriber for keyspace notifications and channels, once connected.</summary>
-    public async ValueTask<ISubscriber?> GetSubscriberAsync() =>
-        IsConfigured && await _connection.Value is { } connection ? connection.GetSubscriber() : null;
+    /// <summary>
+    /// The connection itself, for what the guarded calls do not cover (server commands, subscriptions, connection
+    /// events); null when Redis is not configured or the connection string is unusable. Callers handle failures.
+    /// </summary>
+    public async ValueTask<ConnectionMultiplexer?> GetConnectionAsync() =>
+        IsConfigured ? await _connection.Value : null;
 
     public async ValueTask DisposeAsync()
     {
@@ -120,6 +123,8 @@ public sealed partial class ResilientRedis : IAsyncDisposable
         configuration.SyncTimeout = (int)_options.OperationTimeout.TotalMilliseconds;
         configuration.ConnectRetry = 1;
         configuration.KeepAlive = 1;
+        // The client side of CONFIG (the gateway turns on keyspace notifications); whether the server allows it is the server's call.
+        configuration.AllowAdmin = true;
         try
         {
             return await ConnectionMultiplexer.ConnectAsync(configuration, new LogWriter(_logger));

@@ -150,6 +150,53 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
         Assert.NotEqual(":0", ttl);
     }
 
+    [Fact]
+    public async Task Once_the_keys_are_tracked_a_miss_does_not_read_Redis_and_a_hit_still_does()
+    {
+        // The gateway scans the namespace and subscribes to SET notifications in the background after it starts.
+        string? prompt = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            prompt = Unique("A quiet lake");
+            var before = await cluster.Redis.CommandCallsAsync("GET");
+            var miss = await cluster.Client.GenerateAsync(Request(prompt), Deadline());
+            Assert.False(miss.Served.CacheHit);
+            return await cluster.Redis.CommandCallsAsync("GET") == before;
+        }, seconds: 10);
+
+        var readsBefore = await cluster.Redis.CommandCallsAsync("GET");
+        var hit = await EventuallyHitAsync(Request(prompt!));
+        Assert.True(hit.Served.CacheHit);
+        Assert.True(await cluster.Redis.CommandCallsAsync("GET") > readsBefore, "a hit is read from Redis");
+    }
+
+    [Fact]
+    public async Task A_second_gateway_hits_on_an_answer_the_first_one_stored()
+    {
+        await using var second = ServiceProcess.StartGateway([cluster.Worker.GrpcAddress], $"--ConnectionStrings:cache={cluster.Redis.ConnectionString}");
+        await second.WaitHealthyAsync();
+        var client = new InferenceClient(second.Channel);
+        // Wait until the second gateway answers misses from its own view of the keys...
+        await Eventually.HoldsAsync(async () =>
+        {
+            var before = await cluster.Redis.CommandCallsAsync("GET");
+            await client.GenerateAsync(Request(Unique("A red kite")), Deadline());
+            return await cluster.Redis.CommandCallsAsync("GET") == before;
+        }, seconds: 10);
+
+        // ...then an answer only the first gateway generated must reach it too: through Redis' SET notification,
+        // as the second gateway does not read Redis for keys it does not know. One try: a miss would store the
+        // answer itself and teach it the key.
+        var prompt = Unique("A green hill");
+        var first = await cluster.Client.GenerateAsync(Request(prompt), Deadline());
+        Assert.False(first.Served.CacheHit);
+        Assert.True((await EventuallyHitAsync(Request(prompt))).Served.CacheHit, "the first gateway's answer is in Redis");
+        await Task.Delay(200); // Redis published the notification with the SET; this is time for its delivery
+        var fromSecond = await client.GenerateAsync(Request(prompt), Deadline());
+        Assert.True(fromSecond.Served.CacheHit, "the second gateway answers from the cache what the first one stored");
+        Assert.Equal(first.Text, fromSecond.Text);
+    }
+
     private async Task<GenerateResponse> EventuallyHitAsync(GenerateRequest request)
     {
         // Writes are in the background (they never delay a response): the hit may take a moment.

@@ -22,4 +22,15 @@ public sealed class CacheOptions
     /// <summary>Namespace of the cache keys in Redis.</summary>
     [Required]
     public string KeyPrefix { get; set; } = "slm:cache:v1:";
+
+    /// <summary>
+    /// Keep the set of cached keys in the gateway (one SCAN, then Redis keyspace notifications for SET, which the
+    /// gateway turns on with CONFIG SET when they are off), so a miss is answered without a Redis read. Where CONFIG
+    /// is forbidden, or this is off, every cacheable request reads Redis.
+    /// </summary>
+    public bool TrackKeys { get; set; } = true;
+
+    /// <summary>Most keys tracked; beyond it tracking stops (lookups read Redis) instead of growing.</summary>
+    [Range(1, 100_000_000)]
+    public int MaxTrackedKeys { get; set; } = 2_000_000;
 }

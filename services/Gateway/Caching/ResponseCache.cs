@@ -7,9 +7,9 @@ namespace SlmCluster.Gateway.Caching;
 
 /// <summary>
 /// Answers kept in Redis: text, finish reason and usage, as a protobuf <see cref="GenerateResponse"/>.
-/// Reads fail soft (Redis away is a miss) and writes never hold up a response.
+/// Reads fail soft (Redis away is a miss); writes are queued for <see cref="CacheWriter"/>, so they never hold up a response.
 /// </summary>
-public sealed partial class ResponseCache(ResilientRedis redis, IOptions<CacheOptions> options, ILogger<ResponseCache> logger)
+public sealed partial class ResponseCache(ResilientRedis redis, CacheWriter writer, CacheKeyDirectory directory, IOptions<CacheOptions> options, ILogger<ResponseCache> logger)
 {
     /// <summary>Answers are kept in Redis.</summary>
     public bool IsEnabled => options.Value.Enabled && redis.IsConfigured;
@@ -21,9 +21,20 @@ public sealed partial class ResponseCache(ResilientRedis redis, IOptions<CacheOp
 
     public async ValueTask<GenerateResponse?> TryGetAsync(string key, CancellationToken cancellationToken)
     {
-        var outcome = await redis.TryAsync(async db => (byte[]?)await db.StringGetAsync(key), cancellationToken);
-        if (!outcome.Succeeded || outcome.Value is not { Length: > 0 } bytes)
+        if (!directory.MayContain(key))
         {
+            return null;
+        }
+
+        var outcome = await redis.TryAsync(async db => (byte[]?)await db.StringGetAsync(key), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return null;
+        }
+
+        if (outcome.Value is not { Length: > 0 } bytes)
+        {
+            directory.Forget(key);
             return null;
         }
 
@@ -38,7 +49,7 @@ public sealed partial class ResponseCache(ResilientRedis redis, IOptions<CacheOp
         }
     }
 
-    /// <summary>Stores <paramref name="response"/> without waiting for Redis; too-large answers are skipped.</summary>
+    /// <summary>Queues <paramref name="response"/> for storing, without touching Redis here; too-large answers are skipped.</summary>
     public void StoreInBackground(string key, GenerateResponse response, int requestedTtlSeconds)
     {
         var entry = new GenerateResponse { Text = response.Text, FinishReason = response.FinishReason, Usage = response.Usage };
@@ -52,7 +63,8 @@ public sealed partial class ResponseCache(ResilientRedis redis, IOptions<CacheOp
         var ttl = requestedTtlSeconds > 0
             ? TimeSpan.FromSeconds(Math.Min(requestedTtlSeconds, options.Value.MaxTtl.TotalSeconds))
             : options.Value.DefaultTtl;
-        _ = redis.TryAsync(db => db.StringSetAsync(key, bytes, ttl)).AsTask();
+        directory.Add(key);
+        writer.Enqueue(key, bytes, ttl);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cache entry {Key} is not a valid response; treated as a miss")]

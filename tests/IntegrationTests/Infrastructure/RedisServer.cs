@@ -103,6 +103,31 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>How many times the server has run <paramref name="command"/> (from INFO commandstats; 0 when never).</summary>
+    public async Task<long> CommandCallsAsync(string command)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", Port);
+        var stream = client.GetStream();
+        var reader = new StreamReader(stream, Encoding.ASCII);
+        await WriteAsync(stream, ["AUTH", Password]);
+        await reader.ReadLineAsync();
+        await WriteAsync(stream, ["INFO", "commandstats"]);
+        var header = await reader.ReadLineAsync() ?? throw new IOException("redis-server closed the connection");
+        var body = new char[int.Parse(header[1..], System.Globalization.CultureInfo.InvariantCulture)];
+        await reader.ReadBlockAsync(body);
+        var prefix = $"cmdstat_{command.ToLowerInvariant()}:calls=";
+        foreach (var line in new string(body).Split("\r\n"))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return long.Parse(line[prefix.Length..line.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
     public async ValueTask DisposeAsync() => await KillAsync();
 
     private static async Task WriteAsync(NetworkStream stream, string[] command)
