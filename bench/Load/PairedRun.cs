@@ -11,7 +11,7 @@ internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pai
 {
     public async Task<(RunResult First, RunResult Second)> ExecuteAsync(CancellationToken cancellationToken)
     {
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 20; i++)
         {
             await first.RunAsync(firstPrompts[^1], maxTokens, cancellationToken);
             await second.RunAsync(secondPrompts[^1], maxTokens, cancellationToken);
