@@ -22,6 +22,9 @@ internal sealed record BenchSettings
 
     public int RequestsPerClient { get; init; } = 4;
 
+    /// <summary>Least warm-up traffic before each closed-loop measurement.</summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(8);
+
     public int Threads { get; init; } = 2;
 
     public int Slots { get; init; } = 8;
@@ -40,7 +43,8 @@ internal sealed record BenchSettings
           --pairs <n>             alternating request pairs in latency comparisons (default 150)
           --concurrency <list>    concurrent streams, e.g. 1,8 (default 1,8)
           --tokens <n>            tokens per request, end-of-sequence ignored (default 128)
-          --requests <n>          requests per client after one warm-up (default 4)
+          --requests <n>          requests per client, after the warm-up (default 4)
+          --warmup <seconds>      least warm-up traffic before each measurement (default 8; at least 2 requests per client)
           --threads <n>           engine threads (default 2)
           --slots <n>             engine sequence slots (default 8)
           --openai-url <url>      an OpenAI-compatible server to compare in the engine scenario, e.g. llama-server at http://127.0.0.1:8090/
@@ -73,6 +77,7 @@ internal sealed record BenchSettings
                     "--concurrency" => settings with { Concurrency = value.Split(',').Select(int.Parse).ToArray() },
                     "--tokens" => settings with { MaxTokens = int.Parse(value) },
                     "--requests" => settings with { RequestsPerClient = int.Parse(value) },
+                    "--warmup" => settings with { WarmUp = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)) },
                     "--threads" => settings with { Threads = int.Parse(value) },
                     "--slots" => settings with { Slots = int.Parse(value) },
                     "--openai-url" => settings with { OpenAiUrl = new Uri(value.EndsWith('/') ? value : value + "/") },

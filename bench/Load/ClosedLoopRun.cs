@@ -7,17 +7,27 @@ namespace SlmCluster.Bench.Load;
 
 /// <summary>
 /// N clients, each sending its next request as soon as the previous one finished, for a fixed
-/// number of requests per client; two warm-up requests per client are not counted.
+/// number of requests per client, after a warm-up that is not counted.
 /// </summary>
-internal sealed class ClosedLoopRun(IBenchTarget target, int concurrency, int requestsPerClient, int maxTokens, IReadOnlyList<string> prompts)
+internal sealed class ClosedLoopRun(IBenchTarget target, int concurrency, int requestsPerClient, int maxTokens, IReadOnlyList<string> prompts, TimeSpan warmUp)
 {
+    private int _nextPrompt = -1;
+
+    /// <summary>Every request its own prompt, warm-up included: a repeated one would meet its cached prefix, and
+    /// the gateway's prefix affinity would send it back to the same worker.</summary>
+    private string NextPrompt() => prompts[Interlocked.Increment(ref _nextPrompt) % prompts.Count];
+
     public async Task<RunResult> ExecuteAsync(CancellationToken cancellationToken)
     {
-        // Warm-up, not counted: every client twice at full length, so connections, threads, caches and the
-        // JIT's tiered recompilation (which otherwise takes CPU from llama.cpp in the first requests) are done.
-        for (var round = 0; round < 2; round++)
+        // Warm-up, not counted: every client at least twice at full length, and for at least WarmUp, so that
+        // connections, threads and caches are ready and the JIT's tiered recompilation is done. Fresh processes
+        // JIT for seconds (the gateway spent ~45% of its CPU in the JIT 10 s after start), and that CPU comes out
+        // of llama.cpp's cores: measured without this, a run of a few seconds says more about the JIT than the
+        // serving path.
+        var warmUpStarted = Stopwatch.GetTimestamp();
+        for (var round = 0; round < 2 || Stopwatch.GetElapsedTime(warmUpStarted) < warmUp; round++)
         {
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(c => target.RunAsync(prompts[(c + round * concurrency) % prompts.Count], maxTokens, cancellationToken)));
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => target.RunAsync(NextPrompt(), maxTokens, cancellationToken)));
         }
 
         var samples = new ConcurrentBag<RequestSample>();
@@ -35,7 +45,7 @@ internal sealed class ClosedLoopRun(IBenchTarget target, int concurrency, int re
         {
             for (var i = 0; i < requestsPerClient; i++)
             {
-                var sample = await target.RunAsync(prompts[(client + i * concurrency) % prompts.Count], maxTokens, cancellationToken);
+                var sample = await target.RunAsync(NextPrompt(), maxTokens, cancellationToken);
                 samples.Add(sample);
                 Interlocked.Add(ref tokens, sample.CompletionTokens);
                 Interlocked.Increment(ref done);

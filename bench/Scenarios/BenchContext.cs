@@ -16,7 +16,7 @@ internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string>
 
     public async Task<RunResult> MeasureAsync(IBenchTarget target, int concurrency, int maxTokens, int requestsPerClient, IReadOnlyList<string>? promptsOverride = null, string? label = null)
     {
-        var result = await new ClosedLoopRun(target, concurrency, requestsPerClient, maxTokens, promptsOverride ?? prompts).ExecuteAsync(CancellationToken.None);
+        var result = await new ClosedLoopRun(target, concurrency, requestsPerClient, maxTokens, promptsOverride ?? prompts, settings.WarmUp).ExecuteAsync(CancellationToken.None);
         result = result with { Target = label ?? result.Target };
         Console.WriteLine($"  {result.Target,-22} c={concurrency,-3} {result.TokensPerSecond,8:F1} tok/s  TTFT p50 {result.TtftP50Ms,7:F2} ms  E2E p50 {result.E2eP50Ms,8:F2} ms  p99 {result.E2eP99Ms,8:F2} ms");
         Results.Add(result);
