@@ -19,8 +19,10 @@ foreach (var model in new[] { settings.ModelPath, settings.SmallModelPath })
     }
 }
 
-// Prompts differ per request so that no run is flattered by prompt-prefix reuse or the response cache.
-string[] prompts = [.. Enumerable.Range(0, 1024).Select(i => string.Create(CultureInfo.InvariantCulture, $"Request {i}: once upon a time there was a story number {i * 7919 % 100000} about"))];
+// Prompts differ per request so that no run is flattered by prompt-prefix reuse or the response cache, and have
+// the same shape (fixed-width numbers), so that their prefill costs the same: on one thread every prompt token of
+// the bench model costs ~4 ms, which would otherwise drown a 1 ms comparison.
+string[] prompts = [.. Enumerable.Range(0, 1024).Select(i => string.Create(CultureInfo.InvariantCulture, $"Request {i:D4}: once upon a time there was a story number {i * 7919 % 100000:D5} about"))];
 Console.WriteLine($"SlmCluster bench on {Environment.ProcessorCount} cores, scenarios {string.Join(",", settings.Scenarios)}");
 var context = new BenchContext(settings, prompts);
 foreach (var scenario in settings.Scenarios)

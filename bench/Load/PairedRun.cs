@@ -9,6 +9,10 @@ namespace SlmCluster.Bench.Load;
 /// </summary>
 internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pairs, int maxTokens, IReadOnlyList<string> firstPrompts, IReadOnlyList<string> secondPrompts)
 {
+    /// <summary>After <see cref="ExecuteAsync"/>: the median over pairs of (second − first) end-to-end, in ms; drift
+    /// between pairs cancels out of it.</summary>
+    public double MedianPairDifferenceMs { get; private set; }
+
     public async Task<(RunResult First, RunResult Second)> ExecuteAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < 20; i++)
@@ -39,6 +43,8 @@ internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pai
         }
 
         Console.Error.Write("\r" + new string(' ', 80) + "\r");
+        var differences = a.Zip(b, (x, y) => (y.EndToEnd - x.EndToEnd).TotalMilliseconds).Order().ToArray();
+        MedianPairDifferenceMs = differences[differences.Length / 2];
         return (RunResult.From(first.Name, 1, maxTokens, [.. a], wallA, null), RunResult.From(second.Name, 1, maxTokens, [.. b], wallB, null));
     }
 }
