@@ -105,9 +105,10 @@ internal sealed class KubernetesPublisher(DistributedApplicationModel model, App
             ("spec", Map(
                 ("selector", Selector(redis.Name)),
                 ("ports", List(Map(("name", "redis"), ("port", redis.Port), ("targetPort", "redis")))))));
+        // Keyspace notifications for SET on from the start, so gateways track cache keys without needing CONFIG.
         var script =
             $"if [ \"$REDIS_PASSWORD\" = {PasswordPlaceholder} ]; then echo 'Set the {PasswordSecret} secret to a generated password first (see the README).' >&2; exit 1; fi; " +
-            "exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly no --maxmemory 256mb --maxmemory-policy allkeys-lru";
+            "exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly no --maxmemory 256mb --maxmemory-policy allkeys-lru --notify-keyspace-events 'E$'";
         var container = Map(
             ("name", "redis"),
             ("image", redis.Image),
