@@ -15,7 +15,6 @@ namespace SlmCluster.Gateway.Caching;
 public sealed partial class CacheKeyDirectory(ResilientRedis redis, IOptions<CacheOptions> options, ILogger<CacheKeyDirectory> logger)
     : BackgroundService
 {
-    private const string SetEventsFlags = "E$";
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
 
     private readonly Lock _gate = new();
@@ -27,9 +26,6 @@ public sealed partial class CacheKeyDirectory(ResilientRedis redis, IOptions<Cac
     private bool _eventsHooked;
     private bool _unavailableLogged;
     private volatile bool _overflowed;
-
-    /// <summary>The view is complete: a key it does not hold is not in Redis (up to notifications in flight).</summary>
-    public bool IsComplete => _complete;
 
     /// <summary>Keys known now.</summary>
     public int Count
@@ -191,9 +187,9 @@ public sealed partial class CacheKeyDirectory(ResilientRedis redis, IOptions<Cac
             return true;
         }
 
+        var wanted = current + (hasKeyevents ? "" : "E") + (hasStringCommands ? "" : "$");
         try
         {
-            var wanted = current + (hasKeyevents ? "" : "E") + (hasStringCommands ? "" : "$");
             await server.ConfigSetAsync("notify-keyspace-events", wanted);
             LogNotificationsEnabled(logger, wanted);
             return true;
@@ -201,7 +197,7 @@ public sealed partial class CacheKeyDirectory(ResilientRedis redis, IOptions<Cac
         catch (RedisException e)
         {
             // Managed Redis often forbids CONFIG: every lookup reads Redis then, which is correct, only slower.
-            LogUnavailable($"CONFIG SET notify-keyspace-events {SetEventsFlags} was refused ({e.Message})");
+            LogUnavailable($"CONFIG SET notify-keyspace-events {wanted} was refused ({e.Message})");
             return false;
         }
     }
@@ -223,16 +219,13 @@ public sealed partial class CacheKeyDirectory(ResilientRedis redis, IOptions<Cac
         {
             Interlocked.Increment(ref _epoch);
             _complete = false;
-            if (_resync.CurrentCount == 0)
+            try
             {
-                try
-                {
-                    _resync.Release();
-                }
-                catch (SemaphoreFullException)
-                {
-                    // Already signalled.
-                }
+                _resync.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
             }
         };
     }

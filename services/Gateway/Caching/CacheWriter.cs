@@ -19,26 +19,11 @@ public sealed partial class CacheWriter(ResilientRedis redis, ILogger<CacheWrite
     private readonly Channel<Entry> _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait, // TryWrite then says false when full, and the entry is counted as dropped
+        FullMode = BoundedChannelFullMode.Wait, // TryWrite then refuses the entry instead of evicting one
     });
 
-    private long _dropped;
-    private long _written;
-
-    /// <summary>Entries stored so far.</summary>
-    public long Written => Interlocked.Read(ref _written);
-
-    /// <summary>Entries not stored because the queue was full.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
-
-    /// <summary>Queues one entry; never waits.</summary>
-    public void Enqueue(string key, byte[] value, TimeSpan ttl)
-    {
-        if (!_queue.Writer.TryWrite(new Entry(key, value, ttl)))
-        {
-            Interlocked.Increment(ref _dropped);
-        }
-    }
+    /// <summary>Queues one entry; never waits (a full queue drops it).</summary>
+    public void Enqueue(string key, byte[] value, TimeSpan ttl) => _queue.Writer.TryWrite(new Entry(key, value, ttl));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,32 +51,13 @@ public sealed partial class CacheWriter(ResilientRedis redis, ILogger<CacheWrite
     {
         var outcome = await redis.TryAsync(async db =>
         {
-            if (entries.Count == 1)
-            {
-                return await db.StringSetAsync(entries[0].Key, entries[0].Value, entries[0].Ttl) ? 1 : 0;
-            }
-
             var redisBatch = db.CreateBatch();
-            var writes = new Task<bool>[entries.Count];
-            for (var i = 0; i < entries.Count; i++)
-            {
-                writes[i] = redisBatch.StringSetAsync(entries[i].Key, entries[i].Value, entries[i].Ttl);
-            }
-
+            var writes = entries.Select(e => redisBatch.StringSetAsync(e.Key, e.Value, e.Ttl)).ToArray();
             redisBatch.Execute();
-            var stored = 0;
-            foreach (var ok in await Task.WhenAll(writes))
-            {
-                stored += ok ? 1 : 0;
-            }
-
-            return stored;
+            await Task.WhenAll(writes);
+            return true;
         });
-        if (outcome.Succeeded)
-        {
-            Interlocked.Add(ref _written, outcome.Value);
-        }
-        else
+        if (!outcome.Succeeded)
         {
             LogNotStored(logger, entries.Count);
         }

@@ -78,12 +78,8 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         try
         {
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", Port);
-            var stream = client.GetStream();
-            var reader = new StreamReader(stream, Encoding.UTF8);
-            await WriteAsync(stream, ["AUTH", Password]);
-            await reader.ReadLineAsync();
+            var (client, stream, reader) = await ConnectAuthenticatedAsync();
+            using var connection = client;
             await WriteAsync(stream, command);
             var line = await reader.ReadLineAsync();
             if (line is ['$', ..] && int.Parse(line[1..]) >= 0)
@@ -106,12 +102,8 @@ internal sealed class RedisServer : IAsyncDisposable
     /// <summary>How many times the server has run <paramref name="command"/> (from INFO commandstats; 0 when never).</summary>
     public async Task<long> CommandCallsAsync(string command)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", Port);
-        var stream = client.GetStream();
-        var reader = new StreamReader(stream, Encoding.ASCII);
-        await WriteAsync(stream, ["AUTH", Password]);
-        await reader.ReadLineAsync();
+        var (client, stream, reader) = await ConnectAuthenticatedAsync();
+        using var connection = client;
         await WriteAsync(stream, ["INFO", "commandstats"]);
         var header = await reader.ReadLineAsync() ?? throw new IOException("redis-server closed the connection");
         var body = new char[int.Parse(header[1..], System.Globalization.CultureInfo.InvariantCulture)];
@@ -126,6 +118,26 @@ internal sealed class RedisServer : IAsyncDisposable
         }
 
         return 0;
+    }
+
+    /// <summary>A fresh connection on which AUTH has been answered; the caller disposes the client.</summary>
+    private async Task<(TcpClient Client, NetworkStream Stream, StreamReader Reader)> ConnectAuthenticatedAsync()
+    {
+        var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", Port);
+            var stream = client.GetStream();
+            var reader = new StreamReader(stream, Encoding.UTF8);
+            await WriteAsync(stream, ["AUTH", Password]);
+            await reader.ReadLineAsync();
+            return (client, stream, reader);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync() => await KillAsync();
