@@ -33,13 +33,8 @@ public sealed partial class GatewayInferenceService(
     public Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context) =>
         StreamAsync(request, context.Deadline, context.CancellationToken).CollectAsync();
 
-    public async Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context)
-    {
-        await foreach (var chunk in StreamAsync(request, context.Deadline, context.CancellationToken))
-        {
-            await writer.WriteAsync(chunk, context.CancellationToken);
-        }
-    }
+    public Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context) =>
+        StreamAsync(request, context.Deadline, context.CancellationToken).WriteAllAsync(writer, context.CancellationToken);
 
     /// <summary>
     /// The one path every API takes: validate, resolve the model, answer from the cache when the request

@@ -8,6 +8,12 @@ internal sealed class MeteredChunkWriter(IServerStreamWriter<GenerateChunk> inne
 {
     public int Chunks { get; private set; }
 
+    public WriteOptions? WriteOptions
+    {
+        get => inner.WriteOptions;
+        set => inner.WriteOptions = value;
+    }
+
     public Usage? Usage { get; private set; }
 
     public Task WriteAsync(GenerateChunk message, CancellationToken cancellationToken = default)

@@ -4,7 +4,10 @@ using SlmCluster.Grpc.Protocol;
 
 namespace SlmCluster.Grpc.Server;
 
-/// <summary>Writes each message into the response pipe and flushes it at once: tokens must not wait in a buffer.</summary>
+/// <summary>
+/// Writes each message into the response pipe and flushes it at once: tokens must not wait in a buffer. A write with
+/// <see cref="WriteFlags.BufferHint"/> stays in the pipe for the next flush, or for the end of the call, which sends it with the trailers.
+/// </summary>
 internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
     where T : IMessage<T>
 {
@@ -19,6 +22,8 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
         _maxMessageSize = maxMessageSize;
     }
 
+    public WriteOptions? WriteOptions { get; set; }
+
     public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -29,6 +34,10 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         GrpcMessageWriter.Write(_output, message, _maxMessageSize);
         _context.ResponseStarted = true;
+        if (WriteOptions is { Flags: var flags } && (flags & WriteFlags.BufferHint) != 0)
+        {
+            return;
+        }
 
         FlushResult result;
         if (!cancellationToken.CanBeCanceled || cancellationToken == callToken)

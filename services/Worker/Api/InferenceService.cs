@@ -27,13 +27,8 @@ public sealed class InferenceService(
     public Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context) =>
         RunAsync(request, context).CollectAsync();
 
-    public async Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context)
-    {
-        await foreach (var chunk in RunAsync(request, context))
-        {
-            await writer.WriteAsync(chunk, context.CancellationToken);
-        }
-    }
+    public Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context) =>
+        RunAsync(request, context).WriteAllAsync(writer, context.CancellationToken);
 
     public Task<ListModelsResponse> ListModelsAsync(ListModelsRequest request, ServerCallContext context)
     {

@@ -61,6 +61,26 @@ public sealed class GrpcLoopbackTests : IClassFixture<LoopbackServerFixture>, ID
     }
 
     [Fact]
+    public async Task A_message_written_with_buffer_hint_leaves_with_the_end_of_the_call()
+    {
+        var session = Guid.NewGuid().ToString("N");
+        await using var call = _channel.ServerStreaming(LoopbackTestService.BufferLast, new GenerateRequest { SessionId = session });
+        await using var messages = call.ReadAllAsync().GetAsyncEnumerator();
+
+        Assert.True(await messages.MoveNextAsync().AsTask().WaitAsync(Patience));
+        Assert.Equal("flushed", messages.Current.Text);
+
+        // Written, but not flushed: it must not arrive while the handler still runs.
+        var next = messages.MoveNextAsync().AsTask();
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(300))));
+
+        _fixture.Service.ReleaseOf(session).SetResult();
+        Assert.True(await next.WaitAsync(Patience));
+        Assert.Equal("buffered", messages.Current.Text);
+        Assert.False(await messages.MoveNextAsync().AsTask().WaitAsync(Patience));
+    }
+
+    [Fact]
     public async Task Request_metadata_reaches_the_handler_and_its_trailers_reach_the_client()
     {
         var headers = new Metadata { { "X-Echo", "ping" } };

@@ -27,9 +27,16 @@ internal sealed class LoopbackTestService
     public static readonly GrpcMethod<GenerateRequest, GenerateChunk> FailAfterTwo = Streaming("FailAfterTwo");
     public static readonly GrpcMethod<GenerateRequest, GenerateChunk> FailBeforeFirst = Streaming("FailBeforeFirst");
     public static readonly GrpcMethod<GenerateRequest, GenerateChunk> WaitForCancel = Streaming("WaitForCancel");
+    public static readonly GrpcMethod<GenerateRequest, GenerateChunk> BufferLast = Streaming("BufferLast");
 
     /// <summary>Completed, keyed by the request's session id, when a WaitForCancel handler sees its token fire.</summary>
     public ConcurrentDictionary<string, TaskCompletionSource<DateTime?>> ServerCancellations { get; } = new();
+
+    /// <summary>Completed by a test, keyed by the request's session id, to let a BufferLast handler return.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource> Releases { get; } = new();
+
+    public TaskCompletionSource ReleaseOf(string sessionId) =>
+        Releases.GetOrAdd(sessionId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public TaskCompletionSource<DateTime?> ExpectCancellation(string sessionId) =>
         ServerCancellations.GetOrAdd(sessionId, _ => new TaskCompletionSource<DateTime?>(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -91,6 +98,15 @@ internal sealed class LoopbackTestService
             {
                 signal.TrySetResult(context.CancellationToken.IsCancellationRequested ? context.Deadline : null);
             }
+        });
+
+        // A flushed message, then one written with BufferHint, then the handler waits to be released.
+        app.MapGrpcServerStreaming(BufferLast, async (request, writer, context) =>
+        {
+            await writer.WriteAsync(new GenerateChunk { Text = "flushed" });
+            writer.WriteOptions = new WriteOptions(WriteFlags.BufferHint);
+            await writer.WriteAsync(new GenerateChunk { Text = "buffered" });
+            await ReleaseOf(request.SessionId).Task.WaitAsync(context.CancellationToken);
         });
 
         app.MapPost("/test.v1.Plain/Unavailable", () => Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
