@@ -220,6 +220,13 @@ internal sealed class LocalCluster : IAsyncDisposable
                     launcher = ["taskset", "-c", Invariant(i % Environment.ProcessorCount), "dotnet"];
                 }
             }
+            else if (_options.PinWorkers
+                && SpareCores(_model.Projects.Where(p => p.Model is not null).Sum(p => p.Replicas), Environment.ProcessorCount) is { } spare)
+            {
+                // The gateway keeps to the cores no worker computes on: woken on a worker's core, it would preempt
+                // the model's thread for every chunk it relays.
+                launcher = ["taskset", "-c", spare, "dotnet"];
+            }
 
             var status = Status(names[i]);
             var process = ChildProcess.Start(names[i], launcher[0], [.. launcher[1..], project.Project.AssemblyPath], environment);
@@ -277,6 +284,13 @@ internal sealed class LocalCluster : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The cores left over once worker <c>i</c> has core <c>i</c>, as a taskset list (<c>1</c>, <c>2-3</c>), for the
+    /// gateway; null when the workers take every core.
+    /// </summary>
+    internal static string? SpareCores(int workers, int cores) =>
+        workers >= cores ? null : workers == cores - 1 ? Invariant(workers) : $"{Invariant(workers)}-{Invariant(cores - 1)}";
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 

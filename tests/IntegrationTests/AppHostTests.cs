@@ -9,6 +9,15 @@ namespace SlmCluster.IntegrationTests;
 /// <summary><c>dotnet run --project AppHost</c> as a user runs it: real child processes, real signals.</summary>
 public sealed partial class AppHostTests
 {
+    [Theory]
+    [InlineData(1, 2, "1")]
+    [InlineData(1, 4, "1-3")]
+    [InlineData(3, 4, "3")]
+    [InlineData(2, 2, null)]
+    [InlineData(4, 2, null)]
+    public void Pinned_workers_leave_the_gateway_the_cores_they_do_not_use(int workers, int cores, string? spare) =>
+        Assert.Equal(spare, SlmCluster.AppHost.Orchestration.LocalCluster.SpareCores(workers, cores));
+
     [Fact]
     public async Task SIGTERM_stops_the_gateway_first_then_the_workers_then_Redis()
     {
