@@ -220,8 +220,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                     launcher = ["taskset", "-c", Invariant(i % Environment.ProcessorCount), "dotnet"];
                 }
             }
-            else if (_options.PinWorkers
-                && SpareCores(_model.Projects.Where(p => p.Model is not null).Sum(p => p.Replicas), Environment.ProcessorCount) is { } spare)
+            else if (_options.PinWorkers && SpareCores(WorkerReplicas, Environment.ProcessorCount) is { } spare)
             {
                 // The gateway keeps to the cores no worker computes on: woken on a worker's core, it would preempt
                 // the model's thread for every chunk it relays.
@@ -291,6 +290,8 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     internal static string? SpareCores(int workers, int cores) =>
         workers >= cores ? null : workers == cores - 1 ? Invariant(workers) : $"{Invariant(workers)}-{Invariant(cores - 1)}";
+
+    private int WorkerReplicas => _model.Projects.Where(p => p.Model is not null).Sum(p => p.Replicas);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -84,11 +84,11 @@ internal static class Scenarios
         var s = context.Settings;
         // One compute thread, so the gateway and the client have the other core: with both cores given to llama.cpp,
         // whose threads spin at every op's barrier, each wake-up of any other process stalls the whole decode, and
-        // the comparison would measure co-location on 2 cores rather than the gateway.
+        // the comparison would measure co-location on 2 cores rather than the gateway. Pinned, the worker keeps core 0
+        // and the gateway the other: neither relays a chunk on the model's core.
         Console.WriteLine("scenario gateway-overhead: 16-token requests, alternating worker and gateway, 1-thread worker");
         await using var cluster = context.Cluster(workers: 1, threads: 1, slots: 1, pin: true);
         await cluster.StartAsync(CancellationToken.None);
-
         var (process, grpc) = cluster.WorkerEndpoints[0];
         await using var worker = new GrpcTarget("worker (16 tok)", grpc, process.Id);
         await using var gateway = new GrpcTarget("gateway (16 tok)", cluster.GatewayGrpc, process.Id);

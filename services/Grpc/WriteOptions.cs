@@ -16,7 +16,5 @@ public enum WriteFlags
 /// <summary>Options for the writes of a stream, set on the stream writer for the writes that follow.</summary>
 public sealed class WriteOptions(WriteFlags flags = WriteFlags.None)
 {
-    public static readonly WriteOptions Default = new();
-
     public WriteFlags Flags { get; } = flags;
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Routing;
+using SlmCluster.ServiceDefaults.Metrics;
 
 namespace SlmCluster.Gateway.Observability;
 
@@ -13,7 +14,6 @@ public sealed class GatewayMetrics
 {
     public const string MeterName = "SlmCluster.Gateway";
 
-    private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
     private static readonly double[] TokenIntervalBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
     private readonly ReferencePricing _pricing;
@@ -37,9 +37,9 @@ public sealed class GatewayMetrics
         _requests = meter.CreateCounter<long>("slm.requests", "{request}",
             "Generation requests the gateway answered, by model, status and source (cache or worker)");
         _duration = meter.CreateHistogram<double>("slm.request.duration", "s", "Time from a request's arrival to its last chunk",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.RequestSeconds });
         _timeToFirstToken = meter.CreateHistogram<double>("slm.time_to_first_token", "s", "Time from a request's arrival to its first text",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.RequestSeconds });
         _timePerOutputToken = meter.CreateHistogram<double>("slm.time_per_output_token", "s",
             "Average time between generated tokens after the first, per request",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = TokenIntervalBuckets });

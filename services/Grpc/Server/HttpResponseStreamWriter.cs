@@ -34,7 +34,7 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         GrpcMessageWriter.Write(_output, message, _maxMessageSize);
         _context.ResponseStarted = true;
-        if (WriteOptions is { Flags: var flags } && (flags & WriteFlags.BufferHint) != 0)
+        if (WriteOptions?.Flags.HasFlag(WriteFlags.BufferHint) == true)
         {
             return;
         }

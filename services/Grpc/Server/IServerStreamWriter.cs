@@ -6,7 +6,7 @@ namespace SlmCluster.Grpc;
 /// </summary>
 public interface IServerStreamWriter<in T>
 {
-    /// <summary>Applies to the writes that follow; null is <see cref="Grpc.WriteOptions.Default"/>.</summary>
+    /// <summary>Applies to the writes that follow; null flushes every write.</summary>
     WriteOptions? WriteOptions { get; set; }
 
     Task WriteAsync(T message, CancellationToken cancellationToken = default);

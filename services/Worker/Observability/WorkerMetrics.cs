@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using SlmCluster.Inference;
+using SlmCluster.ServiceDefaults.Metrics;
 using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Hosting;
 
@@ -13,8 +14,6 @@ namespace SlmCluster.Worker.Observability;
 public sealed class WorkerMetrics
 {
     public const string MeterName = "SlmCluster.Worker";
-
-    private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
     private readonly EngineHost _host;
     private readonly Counter<long> _requests;
@@ -46,7 +45,7 @@ public sealed class WorkerMetrics
         _completionTokens = meter.CreateCounter<long>("slm.worker.completion_tokens", "{token}", "Tokens this worker generated");
         _cost = meter.CreateCounter<double>("slm.worker.cost", "USD", "Self-hosted cost of the worker time requests used (Worker:Cost)");
         _duration = meter.CreateHistogram("slm.worker.request.duration", "s", "Time from a request's arrival at the worker to its end",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.RequestSeconds });
     }
 
     /// <summary>A request ended with <paramref name="status"/> (ok, cancelled, or a gRPC status name).</summary>
