@@ -22,6 +22,7 @@ public sealed class LlamaEngine : IInferenceEngine
     private readonly LlamaModel _model;
     private readonly bool _ownsModel;
     private readonly SafeLlamaContextHandle _context;
+    private readonly GgmlThreadpool? _threadpool;
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly AdmissionQueue _queue;
@@ -32,11 +33,12 @@ public sealed class LlamaEngine : IInferenceEngine
     private readonly int _sequenceLimit;
     private int _disposed;
 
-    private LlamaEngine(LlamaModel model, bool ownsModel, SafeLlamaContextHandle context, EngineOptions options, ILogger logger)
+    private LlamaEngine(LlamaModel model, bool ownsModel, SafeLlamaContextHandle context, GgmlThreadpool? threadpool, EngineOptions options, ILogger logger)
     {
         _model = model;
         _ownsModel = ownsModel;
         _context = context;
+        _threadpool = threadpool;
         _options = options;
         _logger = logger;
         int trainedContext = model.Metadata.ContextLength > 0 ? model.Metadata.ContextLength : int.MaxValue;
@@ -57,6 +59,9 @@ public sealed class LlamaEngine : IInferenceEngine
 
     /// <summary>Tokens the KV cache holds for all slots together (running requests and cached prefixes).</summary>
     public int KvCacheSize => _scheduler.TotalCells;
+
+    /// <summary>Whether decodes run on a ggml threadpool kept for the engine's lifetime (false: llama.cpp makes one per decode).</summary>
+    internal bool HasPersistentThreadpool => _threadpool is not null;
 
     /// <summary>Requests decoded together at most.</summary>
     public int Slots => _options.Slots;
@@ -141,14 +146,23 @@ public sealed class LlamaEngine : IInferenceEngine
                 (nativeError is null ? "" : $": {nativeError}"));
         }
 
+        GgmlThreadpool? threadpool = null;
         LlamaEngine engine;
         try
         {
-            engine = new LlamaEngine(model, ownsModel, context, options, loggerFactory.CreateLogger<LlamaEngine>());
+            // One pool for the engine's lifetime instead of llama.cpp starting and joining threads at every decode.
+            threadpool = GgmlThreadpool.Create(options.Threads, GgmlThreadpool.DefaultPollLevel);
+            if (threadpool is not null)
+            {
+                // No separate batch pool: llama.cpp then runs prompt chunks on this one too (same thread count).
+                LlamaApi.llama_attach_threadpool(context, threadpool.Handle, IntPtr.Zero);
+            }
+            engine = new LlamaEngine(model, ownsModel, context, threadpool, options, loggerFactory.CreateLogger<LlamaEngine>());
         }
         catch
         {
             context.Dispose();
+            threadpool?.Dispose();
             throw;
         }
         engine._thread.Start();
@@ -283,6 +297,11 @@ public sealed class LlamaEngine : IInferenceEngine
         }
         ContinuousBatchScheduler.FailWaiting(_queue.Close());
         _scheduler.Dispose();
+        if (_threadpool is not null)
+        {
+            LlamaApi.llama_detach_threadpool(_context);
+            _threadpool.Dispose();
+        }
         _context.Dispose();
         if (_ownsModel)
         {

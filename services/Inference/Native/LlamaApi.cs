@@ -168,6 +168,13 @@ internal static unsafe partial class LlamaApi
     /// <paramref name="abortCallback"/> (<c>ggml_abort_callback</c>: <c>bool (*)(void * data)</c>) is polled by the
     /// thread that called <c>llama_decode</c> between graph nodes; returning true makes the decode return 2.
     /// </summary>
+    /// <summary>Decodes of <paramref name="context"/> run on these ggml CPU threadpools (single-token and batch graphs).</summary>
+    [LibraryImport(LibraryName)]
+    public static partial void llama_attach_threadpool(SafeLlamaContextHandle context, IntPtr threadpool, IntPtr threadpoolBatch);
+
+    [LibraryImport(LibraryName)]
+    public static partial void llama_detach_threadpool(SafeLlamaContextHandle context);
+
     [LibraryImport(LibraryName)]
     public static partial void llama_set_abort_callback(SafeLlamaContextHandle context, delegate* unmanaged[Cdecl]<IntPtr, byte> abortCallback, IntPtr abortCallbackData);
 

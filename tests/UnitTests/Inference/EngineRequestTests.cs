@@ -137,4 +137,22 @@ public sealed class EngineRequestTests(StoriesEngineFixture fixture)
         Assert.Equal(0, result.Final.CompletionTokens);
         Assert.Equal("", result.Text);
     }
+
+    [Fact]
+    public async Task Two_thread_engine_decodes_on_its_own_threadpool_and_gives_the_one_thread_greedy_text()
+    {
+        var request = new GenerationRequest { Prompt = "Once upon a time", MaxTokens = 40, IgnoreEndOfSequence = true };
+        Generated oneThread = await fixture.GenerateAsync(request);
+
+        // The pool's second thread spins between decodes: a short request keeps that cost small on a busy CI box.
+        await using var engine = LlamaEngine.Start(fixture.Engine.LoadedModel, new EngineOptions { Threads = 2 }, fixture.LoggerFactory);
+        Assert.True(engine.HasPersistentThreadpool);
+        Generated twoThreads = await Generated.CollectAsync(engine, request);
+        Generated again = await Generated.CollectAsync(engine, request with { Prompt = "Once upon a time there" });
+
+        // ggml splits each matrix by rows between the threads, so every logit is computed as with one thread.
+        Assert.Equal(oneThread.Text, twoThreads.Text);
+        Assert.Equal(40, twoThreads.Final.CompletionTokens);
+        Assert.Equal(40, again.Final.CompletionTokens);
+    }
 }
