@@ -20,7 +20,10 @@ internal sealed record BenchSettings
 
     public int MaxTokens { get; init; } = 128;
 
-    public int RequestsPerClient { get; init; } = 4;
+    public int RequestsPerClient { get; init; } = 1;
+
+    /// <summary>Interleaved rounds in the throughput comparisons: each arm gets one burst of RequestsPerClient per client per round.</summary>
+    public int Rounds { get; init; } = 16;
 
     /// <summary>Least warm-up traffic before each closed-loop measurement.</summary>
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(8);
@@ -43,7 +46,8 @@ internal sealed record BenchSettings
           --pairs <n>             alternating request pairs in latency comparisons (default 150)
           --concurrency <list>    concurrent streams, e.g. 1,8 (default 1,8)
           --tokens <n>            tokens per request, end-of-sequence ignored (default 128)
-          --requests <n>          requests per client, after the warm-up (default 4)
+          --requests <n>          requests per client in each round's burst, after the warm-up (default 1)
+          --rounds <n>            interleaved rounds in the throughput comparisons (default 16)
           --warmup <seconds>      least warm-up traffic before each measurement (default 8; at least 2 requests per client)
           --threads <n>           engine threads (default 2)
           --slots <n>             engine sequence slots (default 8)
@@ -77,6 +81,7 @@ internal sealed record BenchSettings
                     "--concurrency" => settings with { Concurrency = value.Split(',').Select(int.Parse).ToArray() },
                     "--tokens" => settings with { MaxTokens = int.Parse(value) },
                     "--requests" => settings with { RequestsPerClient = int.Parse(value) },
+                    "--rounds" => settings with { Rounds = int.Parse(value) },
                     "--warmup" => settings with { WarmUp = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)) },
                     "--threads" => settings with { Threads = int.Parse(value) },
                     "--slots" => settings with { Slots = int.Parse(value) },

@@ -32,7 +32,7 @@ internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResul
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"# SlmCluster benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Model `{Path.GetFileName(settings.ModelPath)}`, {settings.Threads} threads, {settings.Slots} slots, {settings.MaxTokens} tokens per request (end-of-sequence ignored), {settings.RequestsPerClient} requests per client, {settings.Pairs} alternating pairs in latency comparisons, {Environment.ProcessorCount} cores. Latency scenarios use `{Path.GetFileName(settings.SmallModelPath)}` where stated.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Model `{Path.GetFileName(settings.ModelPath)}`, {settings.Threads} threads, {settings.Slots} slots, {settings.MaxTokens} tokens per request (end-of-sequence ignored), throughput in {settings.Rounds} interleaved rounds of {settings.RequestsPerClient} request(s) per client, {settings.Pairs} alternating pairs in latency comparisons, {Environment.ProcessorCount} cores. Latency scenarios use `{Path.GetFileName(settings.SmallModelPath)}` where stated.");
         sb.AppendLine();
         sb.AppendLine("| " + string.Join(" | ", Header) + " |");
         sb.AppendLine("|" + string.Concat(Header.Select(_ => "---|")));

@@ -10,6 +10,9 @@ internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string>
 {
     public BenchSettings Settings => settings;
 
+    /// <summary>Prompts of one shape, never repeated within a run.</summary>
+    public IReadOnlyList<string> Prompts => prompts;
+
     public List<RunResult> Results { get; } = [];
 
     public List<TargetCheck> Checks { get; } = [];
@@ -18,9 +21,15 @@ internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string>
     {
         var result = await new ClosedLoopRun(target, concurrency, requestsPerClient, maxTokens, promptsOverride ?? prompts, settings.WarmUp).ExecuteAsync(CancellationToken.None);
         result = result with { Target = label ?? result.Target };
-        Console.WriteLine($"  {result.Target,-22} c={concurrency,-3} {result.TokensPerSecond,8:F1} tok/s  TTFT p50 {result.TtftP50Ms,7:F2} ms  E2E p50 {result.E2eP50Ms,8:F2} ms  p99 {result.E2eP99Ms,8:F2} ms");
-        Results.Add(result);
+        Record(result);
         return result;
+    }
+
+    /// <summary>Prints <paramref name="result"/> and keeps it for the report.</summary>
+    public void Record(RunResult result)
+    {
+        Console.WriteLine($"  {result.Target,-22} c={result.Concurrency,-3} {result.TokensPerSecond,8:F1} tok/s  TTFT p50 {result.TtftP50Ms,7:F2} ms  E2E p50 {result.E2eP50Ms,8:F2} ms  p99 {result.E2eP99Ms,8:F2} ms");
+        Results.Add(result);
     }
 
     public void Check(TargetCheck check)

@@ -10,71 +10,72 @@ internal static class Scenarios
 {
     public static readonly string[] All = ["engine", "gateway-overhead", "scaling", "cache"];
 
-    /// <summary>Continuous batching: the engine alone, a worker over gRPC, the gateway, and optionally an OpenAI-compatible peer.</summary>
+    /// <summary>
+    /// Continuous batching: the engine alone, a worker over gRPC, the gateway, and optionally an OpenAI-compatible peer,
+    /// at every concurrency, measured in interleaved rounds so that their ratios come from the same minutes.
+    /// </summary>
     public static async Task EngineAsync(BenchContext context)
     {
         var s = context.Settings;
-        Console.WriteLine($"scenario engine: {Path.GetFileName(s.ModelPath)}, {s.Threads} threads, {s.Slots} slots, {s.MaxTokens} tokens");
-        var engineResults = new Dictionary<int, Reports.RunResult>();
-        var workerResults = new Dictionary<int, Reports.RunResult>();
-        using (var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)))
+        Console.WriteLine($"scenario engine: {Path.GetFileName(s.ModelPath)}, {s.Threads} threads, {s.Slots} slots, {s.MaxTokens} tokens, " +
+            $"{s.Rounds} interleaved rounds of {s.RequestsPerClient} request(s) per client");
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
+        await using var engine = new EngineTarget(LlamaEngine.Start(new EngineOptions
         {
-            await using var engine = new EngineTarget(LlamaEngine.Start(new EngineOptions
-            {
-                ModelPath = s.ModelPath,
-                Threads = s.Threads,
-                Slots = s.Slots,
-                MaxTokensLimit = Math.Max(4096, s.MaxTokens),
-            }, loggerFactory));
-            foreach (var c in s.Concurrency)
-            {
-                engineResults[c] = await context.MeasureAsync(engine, c, s.MaxTokens, s.RequestsPerClient);
-            }
+            ModelPath = s.ModelPath,
+            Threads = s.Threads,
+            Slots = s.Slots,
+            MaxTokensLimit = Math.Max(4096, s.MaxTokens),
+        }, loggerFactory));
+        await using var cluster = context.Cluster(workers: 1, threads: s.Threads, slots: s.Slots);
+        await cluster.StartAsync(CancellationToken.None);
+        var (process, grpc) = cluster.WorkerEndpoints[0];
+        await using var worker = new GrpcTarget("worker", grpc, process.Id);
+        await using var gateway = new GrpcTarget("gateway", cluster.GatewayGrpc, process.Id);
+        // The peer is a server behind a socket, like our worker: the serving paths are what compare.
+        await using var peer = s.OpenAiUrl is { } url ? new OpenAiTarget(url, s.OpenAiModel) : null;
+        IBenchTarget[] targets = peer is null ? [engine, worker, gateway] : [engine, worker, gateway, peer];
+        var arms = s.Concurrency.SelectMany(c => targets.Select(t => new Arm(t, c))).ToArray();
+        int Index(IBenchTarget t, int c) => Array.FindIndex(arms, a => a.Target == t && a.Concurrency == c);
+        var run = await new InterleavedRun(arms, s.Rounds, s.RequestsPerClient, s.MaxTokens, context.Prompts, s.WarmUp).ExecuteAsync(CancellationToken.None);
+        foreach (var result in run.Results)
+        {
+            context.Record(result);
         }
 
-        await using (var cluster = context.Cluster(workers: 1, threads: s.Threads, slots: s.Slots))
+        void Ratio(string description, int a, int b, double target)
         {
-            await cluster.StartAsync(CancellationToken.None);
-            var (process, grpc) = cluster.WorkerEndpoints[0];
-            await using var worker = new GrpcTarget("worker", grpc, process.Id);
-            await using var gateway = new GrpcTarget("gateway", cluster.GatewayGrpc, process.Id);
-            foreach (var c in s.Concurrency)
-            {
-                var w = workerResults[c] = await context.MeasureAsync(worker, c, s.MaxTokens, s.RequestsPerClient);
-                context.Check(new TargetCheck("engine", $"worker over gRPC / engine at c={c}", w.TokensPerSecond / engineResults[c].TokensPerSecond, "x", 0.97, true));
-            }
+            var (median, min, max) = run.Ratio(a, b);
+            context.Check(new TargetCheck("engine", $"{description} (median of {s.Rounds} rounds; range {min:F3}-{max:F3})", median, "x", target, true));
+        }
 
-            foreach (var c in s.Concurrency)
-            {
-                await context.MeasureAsync(gateway, c, s.MaxTokens, s.RequestsPerClient);
-            }
-
-            var rss = PeakRss.OfProcess(process.Id);
-            var budget = new FileInfo(s.ModelPath).Length + KvCacheBytes(s) + 250L * 1024 * 1024;
-            if (rss is { } peak)
-            {
-                context.Check(new TargetCheck("engine", "worker peak RSS (MiB) against model + KV + 250 MB", peak / 1048576.0, "MiB", budget / 1048576.0, false));
-            }
+        foreach (var c in s.Concurrency)
+        {
+            Ratio($"worker over gRPC / engine at c={c}", Index(worker, c), Index(engine, c), 0.97);
         }
 
         if (s.Concurrency.Contains(1))
         {
             foreach (var c in s.Concurrency.Where(c => c > 1))
             {
-                context.Check(new TargetCheck("engine", $"engine aggregate tok/s c={c} / c=1", engineResults[c].TokensPerSecond / engineResults[1].TokensPerSecond, "x", 2.5, true));
+                Ratio($"engine aggregate tok/s c={c} / c=1", Index(engine, c), Index(engine, 1), 2.5);
             }
         }
 
-        if (s.OpenAiUrl is { } url)
+        if (peer is not null)
         {
-            // The peer is a server behind a socket, like our worker: the serving paths are what compare.
-            await using var peer = new OpenAiTarget(url, s.OpenAiModel);
             foreach (var c in s.Concurrency)
             {
-                var p = await context.MeasureAsync(peer, c, s.MaxTokens, s.RequestsPerClient);
-                context.Check(new TargetCheck("engine", $"worker / {peer.Name} tok/s at c={c}", workerResults[c].TokensPerSecond / p.TokensPerSecond, "x", 1.0, true));
-                context.Check(new TargetCheck("engine", $"engine / {peer.Name} tok/s at c={c} (for reference)", engineResults[c].TokensPerSecond / p.TokensPerSecond, "x", 1.0, true));
+                Ratio($"worker / {peer.Name} tok/s at c={c}", Index(worker, c), Index(peer, c), 1.0);
+                Ratio($"engine / {peer.Name} tok/s at c={c} (for reference)", Index(engine, c), Index(peer, c), 1.0);
             }
+        }
+
+        var rss = PeakRss.OfProcess(process.Id);
+        var budget = new FileInfo(s.ModelPath).Length + KvCacheBytes(s) + 250L * 1024 * 1024;
+        if (rss is { } peak)
+        {
+            context.Check(new TargetCheck("engine", "worker peak RSS (MiB) against model + KV + 250 MB", peak / 1048576.0, "MiB", budget / 1048576.0, false));
         }
     }
 
@@ -102,21 +103,28 @@ internal static class Scenarios
         context.Check(new TargetCheck("gateway-overhead", "gateway p50 - worker p50, 16-token request", g.E2eP50Ms - w.E2eP50Ms, "ms", 1.0, false));
     }
 
-    /// <summary>Through the gateway at concurrency 8: two 1-thread workers on two cores against one.</summary>
+    /// <summary>Through the gateway at concurrency 8: two 1-thread workers on two cores against one, in interleaved rounds.</summary>
     public static async Task ScalingAsync(BenchContext context)
     {
         var s = context.Settings;
-        Console.WriteLine($"scenario scaling: gateway at c=8, 1-thread workers pinned to cores, {s.Slots} slots each");
-        var results = new List<Reports.RunResult>();
-        foreach (var workers in new[] { 1, 2 })
+        Console.WriteLine($"scenario scaling: gateway at c=8, 1-thread workers pinned to cores, {s.Slots} slots each, {s.Rounds} interleaved rounds");
+        // Both clusters run side by side; the one not being measured is idle (its threads sleep), so each round
+        // compares one worker and two in the same minute of this machine.
+        await using var one = context.Cluster(workers: 1, threads: 1, slots: s.Slots, pin: true);
+        await using var two = context.Cluster(workers: 2, threads: 1, slots: s.Slots, pin: true);
+        await one.StartAsync(CancellationToken.None);
+        await two.StartAsync(CancellationToken.None);
+        await using var gatewayOne = new GrpcTarget("gateway, 1 worker", one.GatewayGrpc, one.WorkerEndpoints[0].Process.Id);
+        await using var gatewayTwo = new GrpcTarget("gateway, 2 workers", two.GatewayGrpc, two.WorkerEndpoints[0].Process.Id);
+        Arm[] arms = [new(gatewayOne, 8), new(gatewayTwo, 8)];
+        var run = await new InterleavedRun(arms, s.Rounds, s.RequestsPerClient, s.MaxTokens / 2, context.Prompts, s.WarmUp).ExecuteAsync(CancellationToken.None);
+        foreach (var result in run.Results)
         {
-            await using var cluster = context.Cluster(workers: workers, threads: 1, slots: s.Slots, pin: true);
-            await cluster.StartAsync(CancellationToken.None);
-            await using var gateway = new GrpcTarget($"gateway, {workers} worker(s)", cluster.GatewayGrpc, cluster.WorkerEndpoints[0].Process.Id);
-            results.Add(await context.MeasureAsync(gateway, 8, s.MaxTokens / 2, s.RequestsPerClient));
+            context.Record(result);
         }
 
-        context.Check(new TargetCheck("scaling", "tok/s with 2 workers / 1 worker, c=8", results[1].TokensPerSecond / results[0].TokensPerSecond, "x", 1.8, true));
+        var (median, min, max) = run.Ratio(1, 0);
+        context.Check(new TargetCheck("scaling", $"tok/s with 2 workers / 1 worker, c=8 (median of {s.Rounds} rounds; range {min:F3}-{max:F3})", median, "x", 1.8, true));
     }
 
     /// <summary>The response cache: the latency of a hit through the gateway, and what the cache adds to a miss.</summary>

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using SlmCluster.Bench.Reports;
+using SlmCluster.Bench.Targets;
+
+namespace SlmCluster.Bench.Load;
+
+/// <summary>
+/// Several arms (a target at a concurrency) measured in turns: every round gives each arm a short closed-loop burst
+/// (its clients, the same requests per client), in an order that rotates from round to round. On a shared VM
+/// whose speed drifts by tens of percent over minutes, targets measured one after the other compare their minutes
+/// as much as themselves; in turns, each round's drift touches them all alike, and the ratio of two targets within a
+/// round is what the comparison rests on.
+/// </summary>
+internal sealed class InterleavedRun(
+    IReadOnlyList<Arm> arms,
+    int rounds,
+    int requestsPerClient,
+    int maxTokens,
+    IReadOnlyList<string> prompts,
+    TimeSpan warmUp)
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
+
+    private int _nextPrompt = -1;
+
+    private string NextPrompt() => prompts[Interlocked.Increment(ref _nextPrompt) % prompts.Count];
+
+    public async Task<InterleavedResult> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        foreach (var arm in arms)
+        {
+            // As in ClosedLoopRun: connections, threads and the JIT's tiers settle before anything counts.
+            var warmUpStarted = Stopwatch.GetTimestamp();
+            for (var round = 0; round < 2 || Stopwatch.GetElapsedTime(warmUpStarted) < warmUp; round++)
+            {
+                await BurstAsync(arm, 1, cancellationToken);
+            }
+        }
+
+        var samples = arms.Select(_ => new List<RequestSample>()).ToArray();
+        var walls = arms.Select(_ => TimeSpan.Zero).ToArray();
+        var perRound = arms.Select(_ => new double[rounds]).ToArray();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var k = 0; k < arms.Count; k++)
+            {
+                var a = (round + k) % arms.Count;
+                // A pause between bursts: compute threads that spin-wait for a while after their last step (llama.cpp's
+                // threadpool polling) are asleep again before the next arm starts.
+                await Task.Delay(Settle, cancellationToken);
+                var (burst, wall) = await BurstAsync(arms[a], requestsPerClient, cancellationToken);
+                samples[a].AddRange(burst);
+                walls[a] += wall;
+                perRound[a][round] = burst.Sum(s => s.CompletionTokens) / wall.TotalSeconds;
+            }
+
+            Console.Error.Write($"\r  round {round + 1}/{rounds}: " +
+                string.Join(", ", arms.Select((x, i) => $"{x} {perRound[i][round]:F0}")) + " tok/s   ");
+        }
+
+        Console.Error.Write("\r" + new string(' ', 160) + "\r");
+        var results = arms.Select((x, i) => RunResult.From(x.Target.Name, x.Concurrency, maxTokens, [.. samples[i]], walls[i], PeakRss.OfProcess(x.Target.ServingProcessId))).ToArray();
+        return new InterleavedResult(results, perRound);
+    }
+
+    private async Task<(RequestSample[] Samples, TimeSpan Wall)> BurstAsync(Arm arm, int requests, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var perClient = await Task.WhenAll(Enumerable.Range(0, arm.Concurrency).Select(async _ =>
+        {
+            var mine = new RequestSample[requests];
+            for (var i = 0; i < requests; i++)
+            {
+                mine[i] = await arm.Target.RunAsync(NextPrompt(), maxTokens, cancellationToken);
+            }
+
+            return mine;
+        }));
+        return (perClient.SelectMany(x => x).ToArray(), Stopwatch.GetElapsedTime(started));
+    }
+}
+
+/// <summary>A target driven by <paramref name="Concurrency"/> clients.</summary>
+internal sealed record Arm(IBenchTarget Target, int Concurrency)
+{
+    public override string ToString() => $"{Target.Name} c={Concurrency}";
+}
+
+/// <summary>The arms' results over all rounds (in the order of the arms), and each round's tokens/s per arm.</summary>
+internal sealed record InterleavedResult(IReadOnlyList<RunResult> Results, IReadOnlyList<double[]> TokensPerSecondByRound)
+{
+    /// <summary>Tokens/s of arm <paramref name="a"/> over arm <paramref name="b"/>: the median of the rounds' ratios, and their range.</summary>
+    public (double Median, double Min, double Max) Ratio(int a, int b)
+    {
+        var ratios = TokensPerSecondByRound[a].Zip(TokensPerSecondByRound[b], (x, y) => x / y).Order().ToArray();
+        var median = ratios.Length % 2 == 1
+            ? ratios[ratios.Length / 2]
+            : (ratios[ratios.Length / 2 - 1] + ratios[ratios.Length / 2]) / 2;
+        return (median, ratios[0], ratios[^1]);
+    }
+}
