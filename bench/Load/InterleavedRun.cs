@@ -23,13 +23,17 @@ internal sealed class InterleavedRun(
 
     private int _nextPrompt = -1;
 
+    /// <summary>Every request its own prompt, warm-up included: a repeated one would meet its cached prefix, and
+    /// the gateway's prefix affinity would send it back to the same worker.</summary>
     private string NextPrompt() => prompts[Interlocked.Increment(ref _nextPrompt) % prompts.Count];
 
     public async Task<InterleavedResult> ExecuteAsync(CancellationToken cancellationToken)
     {
         foreach (var arm in arms)
         {
-            // As in ClosedLoopRun: connections, threads and the JIT's tiers settle before anything counts.
+            // Warm-up, not counted: at least two bursts and at least warmUp, so that connections, threads and caches
+            // are ready. Fresh processes JIT for seconds (the gateway spent ~45% of its CPU in the JIT 10 s after
+            // start), and that CPU comes out of llama.cpp's cores.
             var warmUpStarted = Stopwatch.GetTimestamp();
             for (var round = 0; round < 2 || Stopwatch.GetElapsedTime(warmUpStarted) < warmUp; round++)
             {

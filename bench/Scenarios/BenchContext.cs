@@ -19,8 +19,10 @@ internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string>
 
     public async Task<RunResult> MeasureAsync(IBenchTarget target, int concurrency, int maxTokens, int requestsPerClient, IReadOnlyList<string>? promptsOverride = null, string? label = null)
     {
-        var result = await new ClosedLoopRun(target, concurrency, requestsPerClient, maxTokens, promptsOverride ?? prompts, settings.WarmUp).ExecuteAsync(CancellationToken.None);
-        result = result with { Target = label ?? result.Target };
+        // One arm, one round: a closed loop of requestsPerClient per client after the usual warm-up.
+        var run = await new InterleavedRun([new Arm(target, concurrency)], 1, requestsPerClient, maxTokens, promptsOverride ?? prompts, settings.WarmUp)
+            .ExecuteAsync(CancellationToken.None);
+        var result = run.Results[0] with { Target = label ?? run.Results[0].Target };
         Record(result);
         return result;
     }
