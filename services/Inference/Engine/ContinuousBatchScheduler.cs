@@ -7,7 +7,7 @@ namespace SlmCluster.Inference;
 
 /// <summary>
 /// The engine thread's loop over one llama_context. Each step admits waiting requests into free sequence slots
-/// (reusing the longest cached prompt prefix), puts one token for every decoding slot and prompt chunks for
+/// (next to the running ones, or where a long prefix of the prompt is cached: <see cref="SlotPlacement"/>), puts one token for every decoding slot and prompt chunks for
 /// prefilling slots into one batch, decodes it once, samples every slot that produced logits with its own sampler
 /// chain, streams the text and retires finished or cancelled requests. Everything here runs on the engine thread
 /// except <see cref="ActiveSequences"/> and <see cref="AverageServiceTime"/>.
@@ -22,6 +22,9 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     private readonly SequenceSlot[] _slots;
     private readonly SequenceSlot[] _prefillOrder;
     private readonly SequenceSlot[] _inBatch;
+    private readonly SlotPlacement.Candidate[] _candidates;
+    private readonly int[] _prefillTake;
+    private readonly bool _perSlotStreams;
     private readonly List<GenerationJob> _cancelledWaiting = [];
     private readonly int _sequenceLimit;
     private readonly int _batchCapacity;
@@ -63,6 +66,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         _scratchSequence = batchInvariant ? slots : -1;
         // Without a unified cache every slot has its own stream, sized for the longest request: it never runs out.
         _usableCells = unifiedKvCache ? _totalCells : int.MaxValue / 2;
+        _perSlotStreams = !unifiedKvCache;
         _slots = new SequenceSlot[slots];
         for (int i = 0; i < slots; i++)
         {
@@ -70,6 +74,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         }
         _prefillOrder = new SequenceSlot[slots];
         _inBatch = new SequenceSlot[slots];
+        _candidates = new SlotPlacement.Candidate[slots];
+        _prefillTake = new int[slots];
         // One sequence id per token: the batch never shares a token between sequences.
         _batch = LlamaApi.llama_batch_init(_batchCapacity, 0, 1);
         _self = GCHandle.Alloc(this, GCHandleType.Normal);
@@ -246,27 +252,20 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         }
     }
 
-    /// <summary>Puts <paramref name="job"/> into the free slot whose cached tokens share the longest prefix with its prompt.</summary>
+    /// <summary>
+    /// Puts <paramref name="job"/> into a free slot chosen by <see cref="SlotPlacement"/>: next to the running ones,
+    /// or where a long prefix of its prompt is already cached.
+    /// </summary>
     private void Assign(GenerationJob job)
     {
         ReadOnlySpan<int> prompt = job.PromptTokens;
-        SequenceSlot? best = null;
-        int bestPrefix = -1;
-        foreach (SequenceSlot slot in _slots)
+        for (int i = 0; i < _slots.Length; i++)
         {
-            if (slot.IsBusy)
-            {
-                continue;
-            }
-            int prefix = slot.CommonPrefixLength(prompt);
-            // Ties go to the least recently used slot, so recent caches survive for their follow-up requests.
-            if (prefix > bestPrefix || (prefix == bestPrefix && slot.LastUsedStep < best!.LastUsedStep))
-            {
-                best = slot;
-                bestPrefix = prefix;
-            }
+            SequenceSlot slot = _slots[i];
+            _candidates[i] = new SlotPlacement.Candidate(slot.IsBusy, slot.IsBusy ? 0 : slot.CommonPrefixLength(prompt), slot.LastUsedStep);
         }
-        SequenceSlot target = best!;
+        SequenceSlot target = _slots[SlotPlacement.Choose(_candidates, _perSlotStreams)];
+        int bestPrefix = _candidates[target.Id].CachedPrefix;
 
         // The last prompt token is always decoded again: its logits pick the first generated token.
         int reused = Math.Min(bestPrefix, prompt.Length - 1);
@@ -292,8 +291,10 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     }
 
     /// <summary>
-    /// Fills the batch: the pending token of every decoding slot, then prompt chunks for prefilling slots (oldest
-    /// first) up to the batch size, within the free KV cells. False when nothing could be scheduled this step.
+    /// Fills the batch: the pending token of every decoding slot and prompt chunks for prefilling slots (the oldest
+    /// request's first) up to the batch size, within the free KV cells, in sequence id order: llama.cpp splits a
+    /// per-slot-stream batch wherever the next sequence id is not the previous one plus one. False when nothing
+    /// could be scheduled this step.
     /// </summary>
     private bool BuildBatch()
     {
@@ -335,24 +336,25 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
             return false;
         }
 
-        if (decoding > 0)
-        {
-            foreach (SequenceSlot slot in _slots)
-            {
-                if (slot.IsBusy && !slot.IsPrefilling)
-                {
-                    Add(slot, 1);
-                }
-            }
-        }
-
         int budget = Math.Min(rows, free) - decoding;
-        for (int i = 0; i < prefilling && budget > 0; i++)
+        for (int i = 0; i < prefilling; i++)
         {
             SequenceSlot slot = _prefillOrder[i];
-            int take = Math.Min(slot.PendingCount, budget);
-            Add(slot, take);
+            int take = Math.Clamp(slot.PendingCount, 0, Math.Max(budget, 0));
+            _prefillTake[slot.Id] = take;
             budget -= take;
+        }
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (!slot.IsBusy)
+            {
+                continue;
+            }
+            int count = slot.IsPrefilling ? _prefillTake[slot.Id] : 1;
+            if (count > 0)
+            {
+                Add(slot, count);
+            }
         }
         if (_outputsInBatch == 1 && _scratchSequence >= 0)
         {

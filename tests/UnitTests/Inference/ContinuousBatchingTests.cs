@@ -149,6 +149,81 @@ public sealed class ContinuousBatchingTests(BatchingEngineFixture fixture)
             e.Message == $"Prefix reuse: {warm.Final.ReusedPromptTokens} of {warm.Final.PromptTokens} prompt tokens already cached in slot 1");
     }
 
+    private int[] SlotsStartedSince(int logEntriesBefore) => fixture.Logs.Entries.Skip(logEntriesBefore)
+        .Select(e => e.Message)
+        .Where(m => m.StartsWith("Generation started in slot ", StringComparison.Ordinal))
+        .Select(m => int.Parse(m.Split(' ')[4].TrimEnd(':'), System.Globalization.CultureInfo.InvariantCulture))
+        .ToArray();
+
+    /// <summary>Starts each request once the one before it has streamed its first piece, so they overlap in admission order.</summary>
+    private static async Task<Generated[]> StartOverlappingAsync(IInferenceEngine engine, IEnumerable<GenerationRequest> requests)
+    {
+        var runs = new List<Task<Generated>>();
+        foreach (GenerationRequest request in requests)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            runs.Add(Task.Run(async () =>
+            {
+                var updates = new List<GenerationUpdate>();
+                await foreach (GenerationUpdate update in engine.GenerateAsync(request))
+                {
+                    updates.Add(update);
+                    started.TrySetResult();
+                }
+                started.TrySetResult();
+                return new Generated(string.Concat(updates.Select(u => u.Text)), updates, updates[^1].Final!);
+            }));
+            await started.Task;
+        }
+        return await Task.WhenAll(runs);
+    }
+
+    private static GenerationRequest Long(string prompt, int maxTokens = 96) => Greedy(prompt, maxTokens) with { IgnoreEndOfSequence = true };
+
+    [Fact]
+    public async Task Overlapping_requests_run_in_adjacent_slots_rather_than_where_a_few_of_their_tokens_are_cached()
+    {
+        // A gap between running slots splits llama.cpp's decode into one more pass per step (see SlotPlacement).
+        string[] cached = ["Lily went to the park", "Tom and Sue went", "The little dog ran", "One day, a bird sang",
+            "The sun was hot", "A big red ball fell", "Ben had a toy", "In the park there was"];
+        await using LlamaEngine engine = fixture.StartEngine(slots: 8, batchInvariant: false);
+        int logsBefore = fixture.Logs.Entries.Count;
+        await StartOverlappingAsync(engine, cached.Select(p => Long(p, 200)));
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7], SlotsStartedSince(logsBefore));
+
+        // Each opens like the prompt cached in slot 0, 7, 3, 5: placed by prefix, they would run in those four.
+        string[] openings = ["Lily went to the shop", "In the park there were", "One day, a bird flew", "A big red ball rolled"];
+        int[] sharedTokens = openings.Zip([cached[0], cached[7], cached[3], cached[5]], (o, c) =>
+            fixture.Model.Tokenize(o, true, false).AsSpan().CommonPrefixLength(fixture.Model.Tokenize(c, true, false))).ToArray();
+        Assert.All(sharedTokens, n => Assert.InRange(n, 3, SlotPlacement.PrefixWorthASplit - 1));
+        logsBefore = fixture.Logs.Entries.Count;
+
+        Generated[] runs = await StartOverlappingAsync(engine, openings.Select(p => Long(p)));
+
+        int[] slots = SlotsStartedSince(logsBefore);
+        Assert.Equal(0, slots[0]); // nothing was running: the longest cached prefix
+        Assert.Equal([0, 1, 2, 3], slots.Order().ToArray());
+        Assert.All(runs, r => Assert.Equal(96, r.Final.CompletionTokens));
+    }
+
+    [Fact]
+    public async Task A_long_cached_prefix_takes_its_request_to_its_slot_even_apart_from_the_running_ones()
+    {
+        const string story = "Once upon a time there was a little girl named Lily. She liked to play with her big red ball in the park.";
+        await using LlamaEngine engine = fixture.StartEngine(slots: 4, batchInvariant: false);
+        int logsBefore = fixture.Logs.Entries.Count;
+        await StartOverlappingAsync(engine, [Long("The little dog ran", 200), Long("Tom and Sue went", 200), Long("The sun was hot", 200), Long(story, 200)]);
+        Assert.Equal([0, 1, 2, 3], SlotsStartedSince(logsBefore));
+        int storyTokens = fixture.Model.Tokenize(story, true, false).Length;
+        Assert.True(storyTokens >= SlotPlacement.PrefixWorthASplit, $"the story is only {storyTokens} tokens");
+        logsBefore = fixture.Logs.Entries.Count;
+
+        Generated[] runs = await StartOverlappingAsync(engine, [Long("The little dog ran away"), Long(story + " Then she went home.")]);
+
+        Assert.Equal([0, 3], SlotsStartedSince(logsBefore));
+        Assert.True(runs[1].Final.ReusedPromptTokens >= storyTokens - 1, $"reused {runs[1].Final.ReusedPromptTokens} of {storyTokens}");
+    }
+
     [Fact]
     public async Task Same_request_again_reuses_all_but_the_last_prompt_token_and_repeats_its_output()
     {
