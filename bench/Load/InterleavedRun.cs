@@ -44,6 +44,7 @@ internal sealed class InterleavedRun(
         var samples = arms.Select(_ => new List<RequestSample>()).ToArray();
         var walls = arms.Select(_ => TimeSpan.Zero).ToArray();
         var perRound = arms.Select(_ => new double[rounds]).ToArray();
+        var steadyPerRound = arms.Select(_ => new double[rounds]).ToArray();
         for (var round = 0; round < rounds; round++)
         {
             for (var k = 0; k < arms.Count; k++)
@@ -52,10 +53,11 @@ internal sealed class InterleavedRun(
                 // A pause between bursts: compute threads that spin-wait for a while after their last step (llama.cpp's
                 // threadpool polling) are asleep again before the next arm starts.
                 await Task.Delay(Settle, cancellationToken);
-                var (burst, wall) = await BurstAsync(arms[a], requestsPerClient, cancellationToken);
+                var (burst, wall, steady) = await BurstAsync(arms[a], requestsPerClient, cancellationToken);
                 samples[a].AddRange(burst);
                 walls[a] += wall;
                 perRound[a][round] = burst.Sum(s => s.CompletionTokens) / wall.TotalSeconds;
+                steadyPerRound[a][round] = steady;
             }
 
             Console.Error.Write($"\r  round {round + 1}/{rounds}: " +
@@ -64,24 +66,76 @@ internal sealed class InterleavedRun(
 
         Console.Error.Write("\r" + new string(' ', 160) + "\r");
         var results = arms.Select((x, i) => RunResult.From(x.Target.Name, x.Concurrency, maxTokens, [.. samples[i]], walls[i], PeakRss.OfProcess(x.Target.ServingProcessId))).ToArray();
-        return new InterleavedResult(results, perRound);
+        return new InterleavedResult(results, perRound, steadyPerRound);
     }
 
-    private async Task<(RequestSample[] Samples, TimeSpan Wall)> BurstAsync(Arm arm, int requests, CancellationToken cancellationToken)
+    private async Task<(RequestSample[] Samples, TimeSpan Wall, double SteadyTokensPerSecond)> BurstAsync(Arm arm, int requests, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var perClient = await Task.WhenAll(Enumerable.Range(0, arm.Concurrency).Select(async _ =>
         {
-            var mine = new RequestSample[requests];
+            var mine = new TimedSample[requests];
             for (var i = 0; i < requests; i++)
             {
-                mine[i] = await arm.Target.RunAsync(NextPrompt(), maxTokens, cancellationToken);
+                var sent = Stopwatch.GetTimestamp();
+                mine[i] = new TimedSample(sent, await arm.Target.RunAsync(NextPrompt(), maxTokens, cancellationToken));
             }
 
             return mine;
         }));
-        return (perClient.SelectMany(x => x).ToArray(), Stopwatch.GetElapsedTime(started));
+        return (perClient.SelectMany(x => x).Select(t => t.Sample).ToArray(), Stopwatch.GetElapsedTime(started), SteadyTokensPerSecond(perClient));
     }
+
+    /// <summary>
+    /// Tokens/s while every client kept a request running: from the moment the first client got its first answer
+    /// whole (the burst's common start and prefill are over, requests now come and go) to the moment the first
+    /// client finished its last (from then on fewer than all are busy). A request's tokens are counted in the
+    /// window pro rata: its first at the time to first token, the rest evenly until its end. NaN with one request
+    /// per client, which has no such window.
+    /// </summary>
+    internal static double SteadyTokensPerSecond(IReadOnlyList<TimedSample[]> perClient)
+    {
+        if (perClient.Count == 0 || perClient[0].Length < 2)
+        {
+            return double.NaN;
+        }
+
+        var from = perClient.Min(c => c[0].Ended);
+        var to = perClient.Min(c => c[^1].Ended);
+        if (to <= from)
+        {
+            return double.NaN;
+        }
+
+        double tokens = 0;
+        foreach (var sample in perClient.SelectMany(c => c))
+        {
+            var first = sample.FirstToken;
+            if (sample.Sample.CompletionTokens > 0 && first >= from && first < to)
+            {
+                tokens += 1;
+            }
+
+            if (sample.Sample.CompletionTokens > 1 && sample.Ended > first)
+            {
+                var overlap = Math.Min(sample.Ended, to) - Math.Max(first, from);
+                if (overlap > 0)
+                {
+                    tokens += (sample.Sample.CompletionTokens - 1) * (double)overlap / (sample.Ended - first);
+                }
+            }
+        }
+
+        return tokens / Stopwatch.GetElapsedTime(from, to).TotalSeconds;
+    }
+}
+
+/// <summary>A request's sample and when its client sent it (a <see cref="Stopwatch"/> timestamp).</summary>
+internal readonly record struct TimedSample(long Sent, RequestSample Sample)
+{
+    public long FirstToken => Sent + (long)(Sample.TimeToFirstToken.TotalSeconds * Stopwatch.Frequency);
+
+    public long Ended => Sent + (long)(Sample.EndToEnd.TotalSeconds * Stopwatch.Frequency);
 }
 
 /// <summary>A target driven by <paramref name="Concurrency"/> clients.</summary>
@@ -90,13 +144,26 @@ internal sealed record Arm(IBenchTarget Target, int Concurrency)
     public override string ToString() => $"{Target.Name} c={Concurrency}";
 }
 
-/// <summary>The arms' results over all rounds (in the order of the arms), and each round's tokens/s per arm.</summary>
-internal sealed record InterleavedResult(IReadOnlyList<RunResult> Results, IReadOnlyList<double[]> TokensPerSecondByRound)
+/// <summary>
+/// The arms' results over all rounds (in the order of the arms), each round's tokens/s per arm over whole bursts,
+/// and over each burst's steady window (<see cref="InterleavedRun.SteadyTokensPerSecond"/>).
+/// </summary>
+internal sealed record InterleavedResult(IReadOnlyList<RunResult> Results, IReadOnlyList<double[]> TokensPerSecondByRound, IReadOnlyList<double[]> SteadyTokensPerSecondByRound)
 {
     /// <summary>Tokens/s of arm <paramref name="a"/> over arm <paramref name="b"/>: the median of the rounds' ratios, and their range.</summary>
-    public (double Median, double Min, double Max) Ratio(int a, int b)
+    public (double Median, double Min, double Max) Ratio(int a, int b) => MedianRatio(TokensPerSecondByRound, a, b);
+
+    /// <summary>As <see cref="Ratio"/>, over the bursts' steady windows (NaN with one request per client).</summary>
+    public (double Median, double Min, double Max) SteadyRatio(int a, int b) => MedianRatio(SteadyTokensPerSecondByRound, a, b);
+
+    private static (double Median, double Min, double Max) MedianRatio(IReadOnlyList<double[]> byRound, int a, int b)
     {
-        var ratios = TokensPerSecondByRound[a].Zip(TokensPerSecondByRound[b], (x, y) => x / y).Order().ToArray();
+        var ratios = byRound[a].Zip(byRound[b], (x, y) => x / y).Where(double.IsFinite).Order().ToArray();
+        if (ratios.Length == 0)
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
         var median = ratios.Length % 2 == 1
             ? ratios[ratios.Length / 2]
             : (ratios[ratios.Length / 2 - 1] + ratios[ratios.Length / 2]) / 2;
