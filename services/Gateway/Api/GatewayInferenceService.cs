@@ -254,9 +254,9 @@ public sealed partial class GatewayInferenceService(
         RpcException? atCapacity = null;
         while (true)
         {
-            var worker = PickOrThrow(route, tried, atCapacity);
+            using var lease = AcquireOrThrow(route, tried, atCapacity);
+            var worker = lease.Worker;
             progress.ReachedWorker = true;
-            using var lease = worker.Begin();
             using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.worker_call", ActivityKind.Client, progress.Trace);
             activity?.SetTag("slm.worker", worker.Address.ToString());
             await using var call = worker.Inference.GenerateStream(forwarded,
@@ -370,15 +370,15 @@ public sealed partial class GatewayInferenceService(
         throw new RpcException(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}.");
     }
 
-    private WorkerEndpoint PickOrThrow(in RouteRequest route, List<WorkerEndpoint> tried, RpcException? atCapacity)
+    private WorkerEndpoint.Lease AcquireOrThrow(in RouteRequest route, List<WorkerEndpoint> tried, RpcException? atCapacity)
     {
         // Workers that are merely full make the cluster busy (retry later), not unavailable.
-        var worker = router.Pick(route, tried) ?? throw (atCapacity is null
+        var lease = router.Acquire(route, tried) ?? throw (atCapacity is null
             ? NoWorker($"model '{route.Model}'")
             : new RpcException(StatusCode.ResourceExhausted,
                 $"Every worker serving model '{route.Model}' that was tried is at capacity ({atCapacity.Detail}). Retry shortly.", atCapacity.Trailers));
-        tried.Add(worker);
-        return worker;
+        tried.Add(lease.Worker);
+        return lease;
     }
 
     private RpcException NoWorker(string what)

@@ -4,8 +4,9 @@ namespace SlmCluster.Gateway.Routing;
 public interface IWorkerRouter
 {
     /// <summary>
-    /// A healthy worker serving the request's model that is not in <paramref name="exclude"/>
-    /// (the workers already tried), or null when none is left.
+    /// A healthy worker serving the request's model that is not in <paramref name="exclude"/> (the workers already
+    /// tried), already counted as outstanding in the same step as the choice, so requests arriving together see each
+    /// other; dispose the lease when the call ends. Null when no worker is left.
     /// </summary>
-    WorkerEndpoint? Pick(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude);
+    WorkerEndpoint.Lease? Acquire(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude);
 }

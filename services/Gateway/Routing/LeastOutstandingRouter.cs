@@ -15,9 +15,11 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
     private readonly Random _random = random ?? Random.Shared;
     private readonly AffinityTable<string> _sessions = new(options.Value.Routing.AffinityCapacity);
     private readonly AffinityTable<ulong> _prefixes = new(options.Value.Routing.AffinityCapacity);
-    private readonly Lock _randomLock = new();
+    // Choosing and counting the request happen under one lock: eight requests arriving together at two idle
+    // workers would otherwise all read 0 and 0, and could split 5/3 or worse.
+    private readonly Lock _pickLock = new();
 
-    public WorkerEndpoint? Pick(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude)
+    public WorkerEndpoint.Lease? Acquire(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude)
     {
         var candidates = new List<WorkerEndpoint>(pool.Workers.Count);
         foreach (var worker in pool.Workers)
@@ -33,8 +35,14 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
             return null;
         }
 
-        var least = candidates.Min(w => w.Outstanding);
-        var chosen = Affine(request, candidates, least) ?? PowerOfTwoChoices(candidates);
+        WorkerEndpoint.Lease lease;
+        lock (_pickLock)
+        {
+            var least = candidates.Min(w => w.Outstanding);
+            lease = (Affine(request, candidates, least) ?? PowerOfTwoChoices(candidates)).Begin();
+        }
+
+        var chosen = lease.Worker;
         if (request.SessionKey.Length > 0)
         {
             _sessions.Set(request.SessionKey, chosen);
@@ -45,7 +53,7 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
             _prefixes.Set(request.PrefixKey, chosen);
         }
 
-        return chosen;
+        return lease;
     }
 
     private WorkerEndpoint? Affine(in RouteRequest request, List<WorkerEndpoint> candidates, int least)
@@ -65,12 +73,9 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
             return candidates[0];
         }
 
-        int first, second;
-        lock (_randomLock)
-        {
-            first = _random.Next(candidates.Count);
-            second = _random.Next(candidates.Count - 1);
-        }
+        // Under _pickLock: Random is not thread-safe.
+        var first = _random.Next(candidates.Count);
+        var second = _random.Next(candidates.Count - 1);
 
         if (second >= first)
         {

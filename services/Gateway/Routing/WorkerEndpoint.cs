@@ -63,6 +63,8 @@ public sealed class WorkerEndpoint : IDisposable
 
     public readonly struct Lease(WorkerEndpoint worker) : IDisposable
     {
+        public WorkerEndpoint Worker => worker;
+
         public void Dispose() => Interlocked.Decrement(ref worker._outstanding);
     }
 }

@@ -60,9 +60,9 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         var inFlight = new Queue<WorkerEndpoint.Lease>();
         for (var i = 0; i < 1000; i++)
         {
-            var worker = Pick("stories")!;
-            counts[worker] = counts.GetValueOrDefault(worker) + 1;
-            inFlight.Enqueue(worker.Begin());
+            var lease = _router.Acquire(new RouteRequest("stories", "", 0), [])!.Value;
+            counts[lease.Worker] = counts.GetValueOrDefault(lease.Worker) + 1;
+            inFlight.Enqueue(lease);
             if (inFlight.Count > 6)
             {
                 inFlight.Dequeue().Dispose(); // requests finish in order, six stay outstanding
@@ -76,6 +76,49 @@ public sealed class LeastOutstandingRouterTests : IDisposable
 
         Assert.Equal(4, counts.Count);
         Assert.All(counts.Values, c => Assert.InRange(c, 225, 275));
+    }
+
+    [Fact]
+    public void A_lease_counts_its_request_until_disposed()
+    {
+        var lease = _router.Acquire(new RouteRequest("stories", "", 0), [])!.Value;
+
+        Assert.Equal(1, lease.Worker.Outstanding);
+        lease.Dispose();
+        Assert.Equal(0, lease.Worker.Outstanding);
+    }
+
+    [Fact]
+    public void Eight_requests_arriving_together_at_two_idle_workers_split_four_and_four()
+    {
+        Stories[2].IsHealthy = false;
+        Stories[3].IsHealthy = false;
+        for (var round = 0; round < 200; round++)
+        {
+            using var start = new Barrier(8);
+            var leases = new WorkerEndpoint.Lease[8];
+            var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
+            {
+                start.SignalAndWait();
+                leases[i] = _router.Acquire(new RouteRequest("stories", "", 0), [])!.Value;
+            })).ToArray();
+            foreach (var thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+
+            var split = leases.GroupBy(l => l.Worker).Select(g => g.Count()).Order().ToArray();
+            Assert.True(split is [4, 4], $"round {round}: split {string.Join("/", split)}");
+            foreach (var lease in leases)
+            {
+                lease.Dispose();
+            }
+        }
     }
 
     [Fact]
@@ -161,13 +204,13 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         var tried = new List<WorkerEndpoint>();
         for (var i = 0; i < 4; i++)
         {
-            var worker = _router.Pick(new RouteRequest("stories", "s", 0), tried);
+            var worker = Pick(new RouteRequest("stories", "s", 0), tried);
             Assert.NotNull(worker);
             Assert.DoesNotContain(worker, tried);
             tried.Add(worker);
         }
 
-        Assert.Null(_router.Pick(new RouteRequest("stories", "s", 0), tried));
+        Assert.Null(Pick(new RouteRequest("stories", "s", 0), tried));
     }
 
     [Fact]
@@ -200,9 +243,21 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         Assert.Equal(Stories[0], table.Get(999));
     }
 
-    private WorkerEndpoint? Pick(string model, string session = "") => _router.Pick(new RouteRequest(model, session, 0), []);
+    /// <summary>The worker a request would get, its lease returned at once (the request ended).</summary>
+    private WorkerEndpoint? Pick(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude)
+    {
+        if (_router.Acquire(request, exclude) is not { } lease)
+        {
+            return null;
+        }
 
-    private WorkerEndpoint? Pick(GenerateRequest request) => _router.Pick(RouteRequest.For(request, 256), []);
+        lease.Dispose();
+        return lease.Worker;
+    }
+
+    private WorkerEndpoint? Pick(string model, string session = "") => Pick(new RouteRequest(model, session, 0), []);
+
+    private WorkerEndpoint? Pick(GenerateRequest request) => Pick(RouteRequest.For(request, 256), []);
 
     private static GenerateRequest Chat(string system, string question)
     {
