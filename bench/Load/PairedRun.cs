@@ -13,6 +13,16 @@ internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pai
     /// between pairs cancels out of it.</summary>
     public double MedianPairDifferenceMs { get; private set; }
 
+    /// <summary>
+    /// After <see cref="ExecuteAsync"/>: p50 of (end to end − the engine's own time) of the second target minus that of
+    /// the first, in ms; NaN unless both report the engine's time. The model's compute, which varies by tens of ms
+    /// from one request to the next, is taken out of both sides, so what differs is the path around it.
+    /// </summary>
+    public double OutsideEngineP50DifferenceMs { get; private set; } = double.NaN;
+
+    /// <summary>After <see cref="ExecuteAsync"/>: the p50s that <see cref="OutsideEngineP50DifferenceMs"/> compares.</summary>
+    public (double First, double Second) OutsideEngineP50Ms { get; private set; } = (double.NaN, double.NaN);
+
     public async Task<(RunResult First, RunResult Second)> ExecuteAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < 20; i++)
@@ -45,6 +55,17 @@ internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pai
         Console.Error.Write("\r" + new string(' ', 80) + "\r");
         var differences = a.Zip(b, (x, y) => (y.EndToEnd - x.EndToEnd).TotalMilliseconds).Order().ToArray();
         MedianPairDifferenceMs = differences[differences.Length / 2];
+        if (a.All(s => s.OutsideEngine is not null) && b.All(s => s.OutsideEngine is not null))
+        {
+            static double P50(List<RequestSample> samples)
+            {
+                var sorted = samples.Select(s => s.OutsideEngine!.Value.TotalMilliseconds).Order().ToArray();
+                return sorted[sorted.Length / 2];
+            }
+
+            OutsideEngineP50Ms = (P50(a), P50(b));
+            OutsideEngineP50DifferenceMs = OutsideEngineP50Ms.Second - OutsideEngineP50Ms.First;
+        }
         return (RunResult.From(first.Name, 1, maxTokens, [.. a], wallA, null), RunResult.From(second.Name, 1, maxTokens, [.. b], wallB, null));
     }
 }

@@ -101,8 +101,15 @@ internal static class Scenarios
         var (w, g) = await run.ExecuteAsync(CancellationToken.None);
         Report(context, w);
         Report(context, g);
+        var rawDifference = g.E2eP50Ms - w.E2eP50Ms;
         Console.WriteLine($"  median over pairs of (gateway - worker): {run.MedianPairDifferenceMs:F3} ms");
-        context.Check(new TargetCheck("gateway-overhead", "gateway p50 - worker p50, 16-token request", g.E2eP50Ms - w.E2eP50Ms, "ms", 1.0, false));
+        Console.WriteLine($"  outside the engine (end to end - served.total_ms), p50: worker {run.OutsideEngineP50Ms.First:F3} ms, gateway {run.OutsideEngineP50Ms.Second:F3} ms");
+        // The end-to-end p50s of a few hundred ~200 ms requests whose compute varies by tens of ms differ by chance
+        // by more than the 1 ms to be seen (run to run: -0.06 to 1.34 ms). The worker reports its engine's own time
+        // for every request, so each side's compute is taken out and what remains is the path around it: the target's
+        // "what the gateway adds", measured without the model's noise. The raw p50 difference is printed beside it.
+        context.Check(new TargetCheck("gateway-overhead", $"gateway p50 - worker p50 of a 16-token request outside the engine (end to end - served.total_ms; " +
+            $"raw end-to-end p50 difference {rawDifference:F3} ms, median pair difference {run.MedianPairDifferenceMs:F3} ms)", run.OutsideEngineP50DifferenceMs, "ms", 1.0, false));
     }
 
     /// <summary>Through the gateway at concurrency 8: two 1-thread workers on two cores against one, in interleaved rounds.</summary>

@@ -20,6 +20,7 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
         var started = Stopwatch.GetTimestamp();
         TimeSpan? first = null;
         var tokens = 0;
+        TimeSpan? server = null;
         await using var call = client.GenerateStream(request, new CallOptions(CancellationToken: cancellationToken));
         await foreach (var chunk in call.ReadAllAsync(cancellationToken))
         {
@@ -32,10 +33,15 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
             {
                 tokens = usage.CompletionTokens;
             }
+
+            if (chunk.Served is { CacheHit: false } served)
+            {
+                server = TimeSpan.FromMilliseconds(served.TotalMs);
+            }
         }
 
         var total = Stopwatch.GetElapsedTime(started);
-        return new RequestSample(first ?? total, total, tokens);
+        return new RequestSample(first ?? total, total, tokens, server);
     }
 
     public ValueTask DisposeAsync()
