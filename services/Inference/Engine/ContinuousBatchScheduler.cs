@@ -7,9 +7,10 @@ namespace SlmCluster.Inference;
 
 /// <summary>
 /// The engine thread's loop over one llama_context. Each step admits waiting requests into free sequence slots
-/// (next to the running ones, or where a long prefix of the prompt is cached: <see cref="SlotPlacement"/>), puts one token for every decoding slot and prompt chunks for
-/// prefilling slots into one batch, decodes it once, samples every slot that produced logits with its own sampler
-/// chain, streams the text and retires finished or cancelled requests. Everything here runs on the engine thread
+/// (next to the running ones, or where a long prefix of the prompt is cached: <see cref="SlotPlacement"/>), puts
+/// one token for every decoding slot and prompt chunks for prefilling slots into one batch, decodes it once,
+/// samples every slot that produced logits with its own sampler chain, streams the text and retires finished or
+/// cancelled requests. Everything here runs on the engine thread
 /// except <see cref="ActiveSequences"/> and <see cref="AverageServiceTime"/>.
 /// </summary>
 internal sealed unsafe class ContinuousBatchScheduler : IDisposable
