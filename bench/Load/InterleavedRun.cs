@@ -156,17 +156,23 @@ internal sealed record InterleavedResult(IReadOnlyList<RunResult> Results, IRead
     /// <summary>As <see cref="Ratio"/>, over the bursts' steady windows (NaN with one request per client).</summary>
     public (double Median, double Min, double Max) SteadyRatio(int a, int b) => MedianRatio(SteadyTokensPerSecondByRound, a, b);
 
-    private static (double Median, double Min, double Max) MedianRatio(IReadOnlyList<double[]> byRound, int a, int b)
+    /// <summary>The median of the finite values (the mean of the middle two for an even count); NaN when there are none.</summary>
+    public static double Median(IEnumerable<double> values)
     {
-        var ratios = byRound[a].Zip(byRound[b], (x, y) => x / y).Where(double.IsFinite).Order().ToArray();
-        if (ratios.Length == 0)
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        if (sorted.Length == 0)
         {
-            return (double.NaN, double.NaN, double.NaN);
+            return double.NaN;
         }
 
-        var median = ratios.Length % 2 == 1
-            ? ratios[ratios.Length / 2]
-            : (ratios[ratios.Length / 2 - 1] + ratios[ratios.Length / 2]) / 2;
-        return (median, ratios[0], ratios[^1]);
+        return sorted.Length % 2 == 1
+            ? sorted[sorted.Length / 2]
+            : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static (double Median, double Min, double Max) MedianRatio(IReadOnlyList<double[]> byRound, int a, int b)
+    {
+        var ratios = byRound[a].Zip(byRound[b], (x, y) => x / y).Where(double.IsFinite).ToArray();
+        return ratios.Length == 0 ? (double.NaN, double.NaN, double.NaN) : (Median(ratios), ratios.Min(), ratios.Max());
     }
 }

@@ -57,13 +57,8 @@ internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pai
         MedianPairDifferenceMs = differences[differences.Length / 2];
         if (a.All(s => s.OutsideEngine is not null) && b.All(s => s.OutsideEngine is not null))
         {
-            static double P50(List<RequestSample> samples)
-            {
-                var sorted = samples.Select(s => s.OutsideEngine!.Value.TotalMilliseconds).Order().ToArray();
-                return sorted[sorted.Length / 2];
-            }
-
-            OutsideEngineP50Ms = (P50(a), P50(b));
+            OutsideEngineP50Ms = (RunResult.Percentile(a.Select(s => s.OutsideEngine!.Value), 50),
+                RunResult.Percentile(b.Select(s => s.OutsideEngine!.Value), 50));
             OutsideEngineP50DifferenceMs = OutsideEngineP50Ms.Second - OutsideEngineP50Ms.First;
         }
         return (RunResult.From(first.Name, 1, maxTokens, [.. a], wallA, null), RunResult.From(second.Name, 1, maxTokens, [.. b], wallB, null));

@@ -143,15 +143,9 @@ internal static class Scenarios
         // printed beside it.
         var (median, min, max) = run.SteadyRatio(1, 0);
         var (whole, wholeMin, wholeMax) = run.Ratio(1, 0);
-        Console.WriteLine($"  steady window: 1 worker {Median(run.SteadyTokensPerSecondByRound[0]):F1}, 2 workers {Median(run.SteadyTokensPerSecondByRound[1]):F1} tok/s (medians of rounds)");
+        Console.WriteLine($"  steady window: 1 worker {InterleavedResult.Median(run.SteadyTokensPerSecondByRound[0]):F1}, 2 workers {InterleavedResult.Median(run.SteadyTokensPerSecondByRound[1]):F1} tok/s (medians of rounds)");
         context.Check(new TargetCheck("scaling", $"tok/s with 2 workers / 1 worker, c=8, all 8 clients busy (median of {rounds} rounds of {ScalingRequestsPerClient} requests per client, " +
             $"range {min:F3}-{max:F3}; whole bursts with ramp-up and drain: {whole:F3}, range {wholeMin:F3}-{wholeMax:F3})", median, "x", 1.8, true));
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Where(double.IsFinite).Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
     }
 
     /// <summary>The response cache: the latency of a hit through the gateway, and what the cache adds to a miss.</summary>

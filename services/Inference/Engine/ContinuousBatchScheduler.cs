@@ -266,10 +266,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
             _candidates[i] = new SlotPlacement.Candidate(slot.IsBusy, slot.IsBusy ? 0 : slot.CommonPrefixLength(prompt), slot.LastUsedStep);
         }
         SequenceSlot target = _slots[SlotPlacement.Choose(_candidates, _perSlotStreams)];
-        int bestPrefix = _candidates[target.Id].CachedPrefix;
-
         // The last prompt token is always decoded again: its logits pick the first generated token.
-        int reused = Math.Min(bestPrefix, prompt.Length - 1);
+        int reused = Math.Min(_candidates[target.Id].CachedPrefix, prompt.Length - 1);
         if (target.CachedCount > reused)
         {
             if (!LlamaApi.llama_memory_seq_rm(_memory, target.Id, reused, -1))

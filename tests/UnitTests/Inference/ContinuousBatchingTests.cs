@@ -46,12 +46,7 @@ public sealed class ContinuousBatchingTests(BatchingEngineFixture fixture)
         Assert.Equal(alone.Final.FinishReason, batched.Final.FinishReason);
     }
 
-    private int SlotsUsedSince(int logEntriesBefore) => fixture.Logs.Entries.Skip(logEntriesBefore)
-        .Select(e => e.Message)
-        .Where(m => m.StartsWith("Generation started in slot ", StringComparison.Ordinal))
-        .Select(m => m.Split(' ')[4].TrimEnd(':'))
-        .Distinct()
-        .Count();
+    private int SlotsUsedSince(int logEntriesBefore) => SlotsStartedSince(logEntriesBefore).Distinct().Count();
 
     [Fact]
     public async Task Eight_concurrent_greedy_requests_each_return_token_for_token_what_they_return_alone()
@@ -149,6 +144,7 @@ public sealed class ContinuousBatchingTests(BatchingEngineFixture fixture)
             e.Message == $"Prefix reuse: {warm.Final.ReusedPromptTokens} of {warm.Final.PromptTokens} prompt tokens already cached in slot 1");
     }
 
+    /// <summary>The slot of every request started since the log had <paramref name="logEntriesBefore"/> entries, in order.</summary>
     private int[] SlotsStartedSince(int logEntriesBefore) => fixture.Logs.Entries.Skip(logEntriesBefore)
         .Select(e => e.Message)
         .Where(m => m.StartsWith("Generation started in slot ", StringComparison.Ordinal))
@@ -162,18 +158,9 @@ public sealed class ContinuousBatchingTests(BatchingEngineFixture fixture)
         foreach (GenerationRequest request in requests)
         {
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            runs.Add(Task.Run(async () =>
-            {
-                var updates = new List<GenerationUpdate>();
-                await foreach (GenerationUpdate update in engine.GenerateAsync(request))
-                {
-                    updates.Add(update);
-                    started.TrySetResult();
-                }
-                started.TrySetResult();
-                return new Generated(string.Concat(updates.Select(u => u.Text)), updates, updates[^1].Final!);
-            }));
-            await started.Task;
+            Task<Generated> run = Task.Run(() => Generated.CollectAsync(engine, request, onUpdate: _ => started.TrySetResult()));
+            runs.Add(run);
+            await Task.WhenAny(started.Task, run);
         }
         return await Task.WhenAll(runs);
     }

@@ -42,12 +42,14 @@ public sealed class StoriesEngineCollection : ICollectionFixture<StoriesEngineFi
 /// <summary>What a finished stream delivered.</summary>
 public sealed record Generated(string Text, IReadOnlyList<GenerationUpdate> Updates, GenerationResult Final)
 {
-    public static async Task<Generated> CollectAsync(IInferenceEngine engine, GenerationRequest request, CancellationToken cancellationToken = default)
+    public static async Task<Generated> CollectAsync(IInferenceEngine engine, GenerationRequest request, CancellationToken cancellationToken = default,
+        Action<GenerationUpdate>? onUpdate = null)
     {
         var updates = new List<GenerationUpdate>();
         await foreach (GenerationUpdate update in engine.GenerateAsync(request, cancellationToken))
         {
             updates.Add(update);
+            onUpdate?.Invoke(update);
         }
         Assert.NotEmpty(updates);
         Assert.All(updates.SkipLast(1), u => Assert.Null(u.Final));
