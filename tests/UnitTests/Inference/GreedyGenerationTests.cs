@@ -38,6 +38,18 @@ public sealed class GreedyGenerationTests(StoriesEngineFixture fixture, ITestOut
     }
 
     [Fact]
+    public async Task Last_token_text_travels_in_the_final_update_not_in_a_message_of_its_own()
+    {
+        Generated longer = await fixture.GenerateAsync(Greedy("Once upon a time", 8) with { IgnoreEndOfSequence = true });
+        Generated result = await fixture.GenerateAsync(Greedy("Once upon a time", 7) with { IgnoreEndOfSequence = true });
+
+        // At most one update per token, the final one included: none is left to carry the end alone.
+        Assert.NotEmpty(result.Updates[^1].Text);
+        Assert.InRange(result.Updates.Count, 1, 7);
+        Assert.StartsWith(result.Text, longer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Usage_counts_prompt_tokens_with_BOS_and_times_are_measured()
     {
         Generated result = await fixture.GenerateAsync(Greedy("Once upon a time", 4));
