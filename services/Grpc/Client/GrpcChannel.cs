@@ -18,7 +18,7 @@ public sealed class GrpcChannel : IDisposable
         Address = address;
         MaxReceiveMessageSize = options.MaxReceiveMessageSize;
         MaxSendMessageSize = options.MaxSendMessageSize;
-        Invoker = new HttpMessageInvoker(options.Handler ?? CreateDefaultHandler(), disposeHandler: options.Handler is null);
+        Invoker = new HttpMessageInvoker(options.Handler ?? CreateDefaultHandler(address), disposeHandler: options.Handler is null);
     }
 
     public Uri Address { get; }
@@ -90,7 +90,16 @@ public sealed class GrpcChannel : IDisposable
     internal Uri GetMethodUri(string path) =>
         _methodUris.GetOrAdd(path, static (p, address) => new Uri(address, p), Address);
 
-    private static SocketsHttpHandler CreateDefaultHandler() => new()
+    /// <summary>
+    /// Plain-text addresses (h2c, the cluster's own traffic) go through the project's lean HTTP/2 handler, which takes
+    /// fewer thread hand-offs per message; TLS goes through <see cref="SocketsHttpHandler"/>.
+    /// </summary>
+    private static HttpMessageHandler CreateDefaultHandler(Uri address) =>
+        address.Scheme == Uri.UriSchemeHttp
+            ? new Transport.Http2PriorKnowledgeHandler()
+            : CreateSocketsHandler();
+
+    private static SocketsHttpHandler CreateSocketsHandler() => new()
     {
         // One HTTP/2 connection caps concurrent streams (Kestrel: 100); more connections lift that cap.
         EnableMultipleHttp2Connections = true,

@@ -10,7 +10,8 @@ public sealed class GrpcChannelOptions
 
     /// <summary>
     /// The handler that carries calls (for tests or custom transports). The channel does not dispose it.
-    /// When null the channel owns a <see cref="SocketsHttpHandler"/> tuned for long-lived HTTP/2 connections.
+    /// When null the channel owns one: <see cref="Transport.Http2PriorKnowledgeHandler"/> for http (h2c), a
+    /// <see cref="SocketsHttpHandler"/> tuned for long-lived HTTP/2 connections for https.
     /// </summary>
     public HttpMessageHandler? Handler { get; set; }
 }

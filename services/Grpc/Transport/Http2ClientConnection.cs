@@ -1,0 +1,962 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SlmCluster.Grpc.Transport;
+
+/// <summary>
+/// One HTTP/2 connection with prior knowledge (h2c), carrying many concurrent streams. Requests are written by the
+/// caller's own thread, whole (headers and body in one send when the windows allow), and one read loop reads every
+/// frame and hands each stream its data inline: a message crosses the connection with no thread hand-off on either
+/// side, which is what it is for (the gateway relays every token through one).
+/// </summary>
+internal sealed class Http2ClientConnection : IAsyncDisposable
+{
+    /// <summary>The window this side opens for each stream's response (SETTINGS_INITIAL_WINDOW_SIZE).</summary>
+    public const int StreamReceiveWindow = 1024 * 1024;
+
+    /// <summary>The window this side opens for the whole connection.</summary>
+    public const int ConnectionReceiveWindow = 16 * 1024 * 1024;
+
+    private const int ReceiveBufferSize = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly string _authority;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly object _sync = new();
+    private readonly Dictionary<int, Http2ClientStream> _streams = [];
+    private readonly HpackDecoder _decoder = new();
+    private readonly Task _readLoop;
+
+    // Guarded by _sync.
+    private int _nextStreamId = 1;
+    private int _reserved;
+    private int _peerMaxConcurrentStreams = 100; // until the server's SETTINGS say otherwise
+    private int _peerInitialWindow = Http2Frame.DefaultWindowSize;
+    private int _peerMaxFrameSize = Http2Frame.DefaultMaxFrameSize;
+    private long _connectionSendWindow = Http2Frame.DefaultWindowSize;
+    private TaskCompletionSource _windowOpened = NewSignal();
+    private bool _goingAway;
+    private Exception? _closed;
+
+    // Read loop only.
+    private int _connectionUnacknowledged;
+    private byte[]? _headerBlock;
+    private int _headerBlockLength;
+    private int _headerStreamId;
+    private bool _headerEndStream;
+
+    private Http2ClientConnection(Socket socket, string authority)
+    {
+        _socket = socket;
+        _authority = authority;
+        _readLoop = Task.Run(ReadLoopAsync);
+    }
+
+    /// <summary>Closed by an error or by the server's GOAWAY once its last stream ended: it takes no new streams.</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _closed is not null || _goingAway;
+            }
+        }
+    }
+
+    /// <summary>Connects, sends the connection preface and this side's settings, and starts reading.</summary>
+    public static async Task<Http2ClientConnection> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var authority = $"{host}:{port}";
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeoutSource.CancelAfter(timeout);
+            EndPoint endPoint = IPAddress.TryParse(host.Trim('[', ']'), out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
+            try
+            {
+                await socket.ConnectAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Connecting to {authority} took longer than {timeout.TotalSeconds:0.#} s.");
+            }
+
+            var preface = new byte[Http2Frame.Preface.Length + Http2Frame.HeaderSize + 18 + Http2Frame.HeaderSize + 4];
+            var span = preface.AsSpan();
+            Http2Frame.Preface.CopyTo(span);
+            span = span[Http2Frame.Preface.Length..];
+            Http2Frame.WriteHeader(span, 18, Http2Frame.Settings, 0, 0);
+            WriteSetting(span[9..], Http2Frame.SettingsEnablePush, 0);
+            WriteSetting(span[15..], Http2Frame.SettingsInitialWindowSize, StreamReceiveWindow);
+            WriteSetting(span[21..], Http2Frame.SettingsMaxHeaderListSize, 64 * 1024);
+            span = span[27..];
+            Http2Frame.WriteHeader(span, 4, Http2Frame.WindowUpdate, 0, 0);
+            BinaryPrimitives.WriteInt32BigEndian(span[9..], ConnectionReceiveWindow - Http2Frame.DefaultWindowSize);
+            await SendAllAsync(socket, preface, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            socket.Dispose();
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"Could not connect to {authority}: {ex.Message}", ex);
+        }
+
+        return new Http2ClientConnection(socket, authority);
+    }
+
+    /// <summary>Claims room for one more stream; false when the server's limit is reached or the connection is closing.</summary>
+    public bool TryReserve()
+    {
+        lock (_sync)
+        {
+            if (_closed is not null || _goingAway || _reserved >= _peerMaxConcurrentStreams)
+            {
+                return false;
+            }
+
+            _reserved++;
+            return true;
+        }
+    }
+
+    /// <summary>Sends the request on a stream reserved with <see cref="TryReserve"/> and waits for the response headers.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var stream = new Http2ClientStream(this, request);
+        byte[]? body = null;
+        try
+        {
+            var bodyLength = 0;
+            if (request.Content is { } content)
+            {
+                var buffered = new MemoryStream(content.Headers.ContentLength is long known and < int.MaxValue ? (int)known : 256);
+                await content.CopyToAsync(buffered, cancellationToken).ConfigureAwait(false);
+                body = buffered.GetBuffer();
+                bodyLength = (int)buffered.Length;
+            }
+
+            var headerBlock = EncodeHeaders(request);
+            await StartStreamAsync(stream, headerBlock, body, bodyLength, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Release(stream);
+            if (ex is OperationCanceledException || ex is HttpRequestException)
+            {
+                throw;
+            }
+
+            throw new HttpRequestException(HttpRequestError.Unknown, $"Sending the request to {_authority} failed: {ex.Message}", ex);
+        }
+
+        using var registration = cancellationToken.UnsafeRegister(static s => ((Http2ClientStream)s!).Abort(), stream);
+        try
+        {
+            return await stream.ResponseTask.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new TaskCanceledException("The request was canceled.", null, cancellationToken);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Close(new ObjectDisposedException(nameof(Http2ClientConnection)));
+        return new ValueTask(_readLoop);
+    }
+
+    /// <summary>Read loop: the stream has ended or was reset; it no longer counts or receives.</summary>
+    internal void Forget(Http2ClientStream stream)
+    {
+        lock (_sync)
+        {
+            if (_streams.TryGetValue(stream.Id, out var known) && known == stream)
+            {
+                _streams.Remove(stream.Id);
+            }
+        }
+
+        Release(stream);
+    }
+
+    /// <summary>The caller abandoned the stream: tell the server with RST_STREAM(CANCEL) and forget it.</summary>
+    internal void CancelStream(Http2ClientStream stream)
+    {
+        bool known;
+        lock (_sync)
+        {
+            known = stream.Id != 0 && _streams.Remove(stream.Id);
+        }
+
+        Release(stream);
+        if (known)
+        {
+            _ = WriteControlAsync(Http2Frame.RstStream, 0, stream.Id, Http2Frame.Cancel);
+        }
+    }
+
+    /// <summary>Read loop: a stream-level protocol error; the stream is reset and fails with <paramref name="error"/>.</summary>
+    internal void ResetStream(Http2ClientStream stream, uint errorCode, Exception error)
+    {
+        _ = WriteControlAsync(Http2Frame.RstStream, 0, stream.Id, errorCode);
+        stream.Fail(error);
+    }
+
+    /// <summary>The caller read <paramref name="count"/> bytes of the stream's body: let the server send that much more.</summary>
+    internal void CreditStream(Http2ClientStream stream, int count) =>
+        _ = WriteControlAsync(Http2Frame.WindowUpdate, 0, stream.Id, (uint)count);
+
+    private void Release(Http2ClientStream stream)
+    {
+        if (!stream.TryRelease())
+        {
+            return;
+        }
+
+        bool closeNow;
+        lock (_sync)
+        {
+            _reserved--;
+            closeNow = _goingAway && _streams.Count == 0;
+        }
+
+        if (closeNow)
+        {
+            Close(new HttpRequestException(HttpRequestError.ConnectionError, $"{_authority} closed the connection (GOAWAY)."));
+        }
+    }
+
+    private async Task StartStreamAsync(Http2ClientStream stream, byte[] headerBlock, byte[]? body, int bodyLength, CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            byte[] frames;
+            int length;
+            lock (_sync)
+            {
+                if (_closed is not null || _goingAway)
+                {
+                    throw new HttpRequestException(HttpRequestError.ConnectionError,
+                        $"The connection to {_authority} closed before the request was sent.", _closed);
+                }
+
+                // Stream ids go out in increasing order, so the id is taken under the write lock.
+                stream.Id = _nextStreamId;
+                _nextStreamId += 2;
+                stream.SendWindow = _peerInitialWindow;
+                _streams.Add(stream.Id, stream);
+                var first = (int)Math.Min(bodyLength, Math.Min(_connectionSendWindow, stream.SendWindow));
+                _connectionSendWindow -= first;
+                stream.SendWindow -= first;
+                (frames, length) = BuildFrames(stream.Id, headerBlock, body, first, bodyLength, _peerMaxFrameSize);
+                sent = first;
+            }
+
+            try
+            {
+                await SendAllAsync(_socket, frames.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Close(ex);
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {ex.Message}", ex);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(frames);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        // A body larger than the windows: the rest goes as the server opens them.
+        while (sent < bodyLength)
+        {
+            sent += await SendMoreBodyAsync(stream, body!, sent, bodyLength, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int> SendMoreBodyAsync(Http2ClientStream stream, byte[] body, int offset, int bodyLength, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task opened;
+            lock (_sync)
+            {
+                if (_closed is not null)
+                {
+                    throw new HttpRequestException(HttpRequestError.ConnectionError, $"The connection to {_authority} closed while the request was sent.", _closed);
+                }
+
+                if (stream.IsFinished || stream.IsAborted)
+                {
+                    return bodyLength - offset; // the server answered or reset already: the rest is not wanted
+                }
+
+                if (_connectionSendWindow > 0 && stream.SendWindow > 0)
+                {
+                    break;
+                }
+
+                opened = _windowOpened.Task;
+            }
+
+            await opened.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            byte[] frames;
+            int length;
+            int count;
+            lock (_sync)
+            {
+                count = (int)Math.Min(bodyLength - offset, Math.Min(_connectionSendWindow, stream.SendWindow));
+                if (count <= 0)
+                {
+                    return 0;
+                }
+
+                _connectionSendWindow -= count;
+                stream.SendWindow -= count;
+                (frames, length) = BuildFrames(stream.Id, null, body.AsSpan(offset, count).ToArray(), count, bodyLength - offset, _peerMaxFrameSize);
+            }
+
+            try
+            {
+                await SendAllAsync(_socket, frames.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Close(ex);
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {ex.Message}", ex);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(frames);
+            }
+
+            return count;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// HEADERS (+ CONTINUATION) when <paramref name="headerBlock"/> is given, then DATA frames for the first
+    /// <paramref name="count"/> bytes of <paramref name="body"/>; END_STREAM goes on the last frame once
+    /// <paramref name="remaining"/> bytes (counted from the start of <paramref name="body"/>) are all sent.
+    /// </summary>
+    private static (byte[] Frames, int Length) BuildFrames(int streamId, byte[]? headerBlock, byte[]? body, int count, int remaining, int maxFrameSize)
+    {
+        var headerLength = headerBlock?.Length ?? 0;
+        var frameCount = (headerLength / maxFrameSize) + 1 + (count / maxFrameSize) + 1;
+        var frames = ArrayPool<byte>.Shared.Rent(headerLength + count + (frameCount * Http2Frame.HeaderSize));
+        var position = 0;
+        var endsHere = count == remaining;
+        if (headerBlock is not null)
+        {
+            var offset = 0;
+            var type = Http2Frame.Headers;
+            do
+            {
+                var size = Math.Min(maxFrameSize, headerLength - offset);
+                var last = offset + size == headerLength;
+                byte flags = 0;
+                if (last)
+                {
+                    flags |= Http2Frame.EndHeaders;
+                }
+
+                if (type == Http2Frame.Headers && remaining == 0)
+                {
+                    flags |= Http2Frame.EndStream;
+                }
+
+                Http2Frame.WriteHeader(frames.AsSpan(position), size, type, flags, streamId);
+                headerBlock.AsSpan(offset, size).CopyTo(frames.AsSpan(position + Http2Frame.HeaderSize));
+                position += Http2Frame.HeaderSize + size;
+                offset += size;
+                type = Http2Frame.Continuation;
+            }
+            while (offset < headerLength);
+
+            if (remaining == 0)
+            {
+                return (frames, position);
+            }
+        }
+
+        var sent = 0;
+        while (sent < count)
+        {
+            var size = Math.Min(maxFrameSize, count - sent);
+            var flags = endsHere && sent + size == count ? Http2Frame.EndStream : (byte)0;
+            Http2Frame.WriteHeader(frames.AsSpan(position), size, Http2Frame.Data, flags, streamId);
+            body.AsSpan(sent, size).CopyTo(frames.AsSpan(position + Http2Frame.HeaderSize));
+            position += Http2Frame.HeaderSize + size;
+            sent += size;
+        }
+
+        return (frames, position);
+    }
+
+    private static byte[] EncodeHeaders(HttpRequestMessage request)
+    {
+        var uri = request.RequestUri ?? throw new InvalidOperationException("The request has no URI.");
+        var block = new List<byte>(256);
+        if (request.Method == HttpMethod.Post)
+        {
+            HpackEncoder.WriteIndexed(block, HpackStaticTable.MethodPost);
+        }
+        else
+        {
+            HpackEncoder.WriteLiteral(block, 2, request.Method.Method);
+        }
+
+        HpackEncoder.WriteIndexed(block, HpackStaticTable.SchemeHttp);
+        HpackEncoder.WriteLiteral(block, HpackStaticTable.AuthorityName, uri.Authority);
+        HpackEncoder.WriteLiteral(block, HpackStaticTable.PathName, uri.PathAndQuery);
+        foreach (var (name, values) in request.Headers.NonValidated)
+        {
+            if (IsConnectionSpecific(name))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                HpackEncoder.WriteLiteral(block, name, value);
+            }
+        }
+
+        if (request.Content is { } content)
+        {
+            foreach (var (name, values) in content.Headers.NonValidated)
+            {
+                foreach (var value in values)
+                {
+                    if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                    {
+                        HpackEncoder.WriteLiteral(block, HpackStaticTable.ContentTypeName, value);
+                    }
+                    else
+                    {
+                        HpackEncoder.WriteLiteral(block, name, value);
+                    }
+                }
+            }
+        }
+
+        return block.ToArray();
+    }
+
+    // HTTP/2 forbids HTTP/1.1's connection-specific fields; Host travels as :authority.
+    private static bool IsConnectionSpecific(string name) =>
+        name.Equals("Host", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
+
+    private async Task ReadLoopAsync()
+    {
+        var buffer = new byte[ReceiveBufferSize];
+        var filled = 0;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var read = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new IOException($"{_authority} closed the connection.");
+                }
+
+                filled += read;
+                var offset = 0;
+                while (filled - offset >= Http2Frame.HeaderSize)
+                {
+                    var (length, type, flags, streamId) = Http2Frame.ReadHeader(buffer.AsSpan(offset));
+                    if (length > Http2Frame.DefaultMaxFrameSize)
+                    {
+                        throw new Http2ConnectionException(Http2Frame.FrameSizeError, $"{_authority} sent a {length}-byte frame; the limit is {Http2Frame.DefaultMaxFrameSize}.");
+                    }
+
+                    if (filled - offset < Http2Frame.HeaderSize + length)
+                    {
+                        break;
+                    }
+
+                    await ProcessFrameAsync(type, flags, streamId, buffer.AsMemory(offset + Http2Frame.HeaderSize, length)).ConfigureAwait(false);
+                    offset += Http2Frame.HeaderSize + length;
+                }
+
+                if (offset > 0)
+                {
+                    buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
+                    filled -= offset;
+                }
+            }
+        }
+        catch (Http2ConnectionException ex)
+        {
+            error = new IOException($"HTTP/2 protocol error from {_authority}: {ex.Message}", ex);
+            await TrySendGoAwayAsync(ex.ErrorCode).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error = ex is IOException ? ex : new IOException($"The connection to {_authority} failed: {ex.Message}", ex);
+        }
+
+        Close(error!);
+        List<Http2ClientStream> orphans;
+        lock (_sync)
+        {
+            orphans = [.. _streams.Values];
+            _streams.Clear();
+        }
+
+        foreach (var stream in orphans)
+        {
+            stream.Fail(StreamError(stream, error!));
+        }
+    }
+
+    private static Exception StreamError(Http2ClientStream stream, Exception error) =>
+        stream.ResponseTask.IsCompleted
+            ? error
+            : new HttpRequestException(HttpRequestError.ConnectionError, error.Message, error);
+
+    private async ValueTask ProcessFrameAsync(byte type, byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    {
+        if (_headerBlock is not null && (type != Http2Frame.Continuation || streamId != _headerStreamId))
+        {
+            throw new Http2ConnectionException(Http2Frame.ProtocolError, "A header block was interrupted by another frame.");
+        }
+
+        switch (type)
+        {
+            case Http2Frame.Data:
+                await OnDataAsync(flags, streamId, payload).ConfigureAwait(false);
+                break;
+            case Http2Frame.Headers:
+                OnHeaders(flags, streamId, payload.Span);
+                break;
+            case Http2Frame.Continuation:
+                if (_headerBlock is null)
+                {
+                    throw new Http2ConnectionException(Http2Frame.ProtocolError, "CONTINUATION without a header block.");
+                }
+
+                AppendHeaderBlock(payload.Span);
+                if ((flags & Http2Frame.EndHeaders) != 0)
+                {
+                    DeliverHeaderBlock();
+                }
+
+                break;
+            case Http2Frame.RstStream:
+                OnReset(streamId, payload.Span);
+                break;
+            case Http2Frame.Settings:
+                await OnSettingsAsync(flags, streamId, payload).ConfigureAwait(false);
+                break;
+            case Http2Frame.Ping:
+                if (payload.Length != 8 || streamId != 0)
+                {
+                    throw new Http2ConnectionException(Http2Frame.ProtocolError, "Malformed PING.");
+                }
+
+                if ((flags & Http2Frame.Ack) == 0)
+                {
+                    await WriteFrameAsync(Http2Frame.Ping, Http2Frame.Ack, 0, payload).ConfigureAwait(false);
+                }
+
+                break;
+            case Http2Frame.GoAway:
+                OnGoAway(payload.Span);
+                break;
+            case Http2Frame.WindowUpdate:
+                OnWindowUpdate(streamId, payload.Span);
+                break;
+            case Http2Frame.PushPromise:
+                throw new Http2ConnectionException(Http2Frame.ProtocolError, "PUSH_PROMISE although push is disabled.");
+            default:
+                break; // PRIORITY and unknown types carry nothing for this client
+        }
+    }
+
+    private async ValueTask OnDataAsync(byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    {
+        if (streamId == 0)
+        {
+            throw new Http2ConnectionException(Http2Frame.ProtocolError, "DATA on stream 0.");
+        }
+
+        var frameLength = payload.Length;
+        var data = Unpad(flags, payload.Span);
+        Http2ClientStream? stream;
+        lock (_sync)
+        {
+            _streams.TryGetValue(streamId, out stream);
+        }
+
+        stream?.OnData(data, (flags & Http2Frame.EndStream) != 0);
+
+        // The connection window is reopened as data arrives; each stream's own window bounds what it buffers.
+        _connectionUnacknowledged += frameLength;
+        if (_connectionUnacknowledged >= ConnectionReceiveWindow / 4)
+        {
+            var credit = _connectionUnacknowledged;
+            _connectionUnacknowledged = 0;
+            await WriteControlAsync(Http2Frame.WindowUpdate, 0, 0, (uint)credit).ConfigureAwait(false);
+        }
+    }
+
+    private void OnHeaders(byte flags, int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (streamId == 0)
+        {
+            throw new Http2ConnectionException(Http2Frame.ProtocolError, "HEADERS on stream 0.");
+        }
+
+        var fragment = Unpad(flags, payload);
+        if ((flags & Http2Frame.PriorityFlag) != 0)
+        {
+            if (fragment.Length < 5)
+            {
+                throw new Http2ConnectionException(Http2Frame.FrameSizeError, "HEADERS too short for its priority fields.");
+            }
+
+            fragment = fragment[5..];
+        }
+
+        _headerStreamId = streamId;
+        _headerEndStream = (flags & Http2Frame.EndStream) != 0;
+        _headerBlockLength = 0;
+        _headerBlock = ArrayPool<byte>.Shared.Rent(Math.Max(fragment.Length, 1024));
+        AppendHeaderBlock(fragment);
+        if ((flags & Http2Frame.EndHeaders) != 0)
+        {
+            DeliverHeaderBlock();
+        }
+    }
+
+    private void AppendHeaderBlock(ReadOnlySpan<byte> fragment)
+    {
+        if (_headerBlockLength + fragment.Length > 256 * 1024)
+        {
+            throw new Http2ConnectionException(Http2Frame.ProtocolError, "A header block exceeds 256 KiB.");
+        }
+
+        if (_headerBlockLength + fragment.Length > _headerBlock!.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent((_headerBlockLength + fragment.Length) * 2);
+            _headerBlock.AsSpan(0, _headerBlockLength).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_headerBlock);
+            _headerBlock = larger;
+        }
+
+        fragment.CopyTo(_headerBlock.AsSpan(_headerBlockLength));
+        _headerBlockLength += fragment.Length;
+    }
+
+    private void DeliverHeaderBlock()
+    {
+        var block = _headerBlock!;
+        _headerBlock = null;
+        List<(string Name, string Value)> fields;
+        try
+        {
+            // Every block is decoded, even for a forgotten stream: the dynamic table must follow the server's.
+            fields = _decoder.Decode(block.AsSpan(0, _headerBlockLength));
+        }
+        catch (HpackException ex)
+        {
+            throw new Http2ConnectionException(Http2Frame.CompressionError, ex.Message);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+
+        Http2ClientStream? stream;
+        lock (_sync)
+        {
+            _streams.TryGetValue(_headerStreamId, out stream);
+        }
+
+        stream?.OnHeaders(fields, _headerEndStream);
+    }
+
+    private void OnReset(int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != 4 || streamId == 0)
+        {
+            throw new Http2ConnectionException(Http2Frame.ProtocolError, "Malformed RST_STREAM.");
+        }
+
+        var code = BinaryPrimitives.ReadUInt32BigEndian(payload);
+        Http2ClientStream? stream;
+        lock (_sync)
+        {
+            _streams.TryGetValue(streamId, out stream);
+        }
+
+        if (stream is null)
+        {
+            return;
+        }
+
+        var message = $"The server reset the stream ({Http2Frame.ErrorName(code)}).";
+        var reset = new HttpProtocolException(code, message, null);
+        stream.Fail(stream.ResponseTask.IsCompleted ? reset : new HttpRequestException(HttpRequestError.HttpProtocolError, message, reset));
+    }
+
+    private async ValueTask OnSettingsAsync(byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    {
+        if (streamId != 0 || ((flags & Http2Frame.Ack) != 0 ? payload.Length != 0 : payload.Length % 6 != 0))
+        {
+            throw new Http2ConnectionException(Http2Frame.FrameSizeError, "Malformed SETTINGS.");
+        }
+
+        if ((flags & Http2Frame.Ack) != 0)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            for (var i = 0; i < payload.Length; i += 6)
+            {
+                var id = BinaryPrimitives.ReadUInt16BigEndian(payload.Span[i..]);
+                var value = BinaryPrimitives.ReadUInt32BigEndian(payload.Span[(i + 2)..]);
+                switch (id)
+                {
+                    case Http2Frame.SettingsMaxConcurrentStreams:
+                        _peerMaxConcurrentStreams = (int)Math.Min(value, int.MaxValue);
+                        break;
+                    case Http2Frame.SettingsInitialWindowSize:
+                        if (value > int.MaxValue)
+                        {
+                            throw new Http2ConnectionException(Http2Frame.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1.");
+                        }
+
+                        // A change applies to every open stream's window, up or down.
+                        var delta = (int)value - _peerInitialWindow;
+                        _peerInitialWindow = (int)value;
+                        foreach (var stream in _streams.Values)
+                        {
+                            stream.SendWindow += delta;
+                        }
+
+                        break;
+                    case Http2Frame.SettingsMaxFrameSize:
+                        if (value < Http2Frame.DefaultMaxFrameSize || value > 16777215)
+                        {
+                            throw new Http2ConnectionException(Http2Frame.ProtocolError, $"SETTINGS_MAX_FRAME_SIZE {value} is out of range.");
+                        }
+
+                        _peerMaxFrameSize = (int)value;
+                        break;
+                }
+            }
+
+            SignalWindow();
+        }
+
+        await WriteFrameAsync(Http2Frame.Settings, Http2Frame.Ack, 0, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+    }
+
+    private void OnGoAway(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 8)
+        {
+            throw new Http2ConnectionException(Http2Frame.FrameSizeError, "Malformed GOAWAY.");
+        }
+
+        var lastStreamId = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
+        var code = BinaryPrimitives.ReadUInt32BigEndian(payload[4..]);
+        List<Http2ClientStream> refused;
+        lock (_sync)
+        {
+            _goingAway = true;
+            refused = [.. _streams.Values.Where(s => s.Id > lastStreamId)];
+        }
+
+        // Streams past the last one the server took were never processed: safe to send elsewhere.
+        foreach (var stream in refused)
+        {
+            stream.Fail(new HttpRequestException(HttpRequestError.ConnectionError,
+                $"{_authority} is going away ({Http2Frame.ErrorName(code)}) and did not process the request."));
+        }
+
+        bool idle;
+        lock (_sync)
+        {
+            idle = _streams.Count == 0;
+        }
+
+        if (idle)
+        {
+            throw new IOException($"{_authority} closed the connection (GOAWAY {Http2Frame.ErrorName(code)}).");
+        }
+    }
+
+    private void OnWindowUpdate(int streamId, ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length != 4)
+        {
+            throw new Http2ConnectionException(Http2Frame.FrameSizeError, "Malformed WINDOW_UPDATE.");
+        }
+
+        var increment = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
+        lock (_sync)
+        {
+            if (streamId == 0)
+            {
+                _connectionSendWindow += increment;
+            }
+            else if (_streams.TryGetValue(streamId, out var stream))
+            {
+                stream.SendWindow += increment;
+            }
+
+            SignalWindow();
+        }
+    }
+
+    // Under _sync.
+    private void SignalWindow()
+    {
+        var opened = _windowOpened;
+        _windowOpened = NewSignal();
+        opened.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static ReadOnlySpan<byte> Unpad(byte flags, ReadOnlySpan<byte> payload)
+    {
+        if ((flags & Http2Frame.Padded) == 0)
+        {
+            return payload;
+        }
+
+        if (payload.Length < 1 || payload[0] >= payload.Length)
+        {
+            throw new Http2ConnectionException(Http2Frame.ProtocolError, "Padding longer than the frame.");
+        }
+
+        return payload[1..^payload[0]];
+    }
+
+    private void Close(Exception reason)
+    {
+        lock (_sync)
+        {
+            if (_closed is not null)
+            {
+                return;
+            }
+
+            _closed = reason;
+            SignalWindow();
+        }
+
+        // Ends the read loop, which fails the streams still open.
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+    }
+
+    private async Task TrySendGoAwayAsync(uint errorCode)
+    {
+        var payload = new byte[8];
+        int lastStreamId;
+        lock (_sync)
+        {
+            lastStreamId = 0; // this client accepts no server-initiated streams
+        }
+
+        BinaryPrimitives.WriteInt32BigEndian(payload, lastStreamId);
+        BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(4), errorCode);
+        try
+        {
+            await WriteFrameAsync(Http2Frame.GoAway, 0, 0, payload).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The connection is being torn down anyway.
+        }
+    }
+
+    /// <summary>A 4-byte control frame (RST_STREAM, WINDOW_UPDATE); a failure closes the connection, which the streams then see.</summary>
+    private async Task WriteControlAsync(byte type, byte flags, int streamId, uint value)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, value);
+        try
+        {
+            await WriteFrameAsync(type, flags, streamId, payload).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Close(ex);
+        }
+    }
+
+    private async Task WriteFrameAsync(byte type, byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    {
+        var frame = new byte[Http2Frame.HeaderSize + payload.Length];
+        Http2Frame.WriteHeader(frame, payload.Length, type, flags, streamId);
+        payload.Span.CopyTo(frame.AsSpan(Http2Frame.HeaderSize));
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await SendAllAsync(_socket, frame, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static void WriteSetting(Span<byte> destination, ushort id, int value)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(destination, id);
+        BinaryPrimitives.WriteInt32BigEndian(destination[2..], value);
+    }
+
+    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+        {
+            var sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            data = data[sent..];
+        }
+    }
+}
