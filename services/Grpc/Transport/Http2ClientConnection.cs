@@ -28,6 +28,11 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     private readonly Dictionary<int, Http2ClientStream> _streams = [];
     private readonly HpackDecoder _decoder = new();
     private readonly Task _readLoop;
+    private readonly Timer _keepAlive;
+    private readonly long _pingDelayMs;
+    private readonly long _pingTimeoutMs;
+    private long _lastReceived = Environment.TickCount64;
+    private long _pingSentAt;
 
     // Guarded by _sync.
     private int _nextStreamId = 1;
@@ -47,10 +52,14 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     private int _headerStreamId;
     private bool _headerEndStream;
 
-    private Http2ClientConnection(Socket socket, string authority)
+    private Http2ClientConnection(Socket socket, string authority, TimeSpan pingDelay, TimeSpan pingTimeout)
     {
         _socket = socket;
         _authority = authority;
+        _pingDelayMs = (long)pingDelay.TotalMilliseconds;
+        _pingTimeoutMs = (long)pingTimeout.TotalMilliseconds;
+        var period = TimeSpan.FromMilliseconds(Math.Max(10, Math.Min(_pingDelayMs, _pingTimeoutMs) / 4));
+        _keepAlive = new Timer(static state => ((Http2ClientConnection)state!).CheckAlive(), this, period, period);
         _readLoop = Task.Run(ReadLoopAsync);
     }
 
@@ -67,7 +76,10 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     }
 
     /// <summary>Connects, sends the connection preface and this side's settings, and starts reading.</summary>
-    public static async Task<Http2ClientConnection> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="pingDelay">With streams open and nothing received for this long, a PING asks whether the server is still there.</param>
+    /// <param name="pingTimeout">How long the server has to answer it before the connection is given up (its streams fail as unavailable).</param>
+    public static async Task<Http2ClientConnection> ConnectAsync(string host, int port, TimeSpan timeout, TimeSpan pingDelay, TimeSpan pingTimeout,
+        CancellationToken cancellationToken)
     {
         var authority = $"{host}:{port}";
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -104,7 +116,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             throw new HttpRequestException(HttpRequestError.ConnectionError, $"Could not connect to {authority}: {ex.Message}", ex);
         }
 
-        return new Http2ClientConnection(socket, authority);
+        return new Http2ClientConnection(socket, authority, pingDelay, pingTimeout);
     }
 
     /// <summary>Claims room for one more stream; false when the server's limit is reached or the connection is closing.</summary>
@@ -487,6 +499,8 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                 }
 
                 filled += read;
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                Volatile.Write(ref _pingSentAt, 0); // anything the server sends shows it is alive
                 var offset = 0;
                 while (filled - offset >= Http2Frame.HeaderSize)
                 {
@@ -523,6 +537,15 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
 
         Close(error!);
+        lock (_sync)
+        {
+            // When the connection was given up on purpose (a keep-alive PING unanswered), that is what the calls hear.
+            if (_closed is IOException or HttpRequestException)
+            {
+                error = _closed;
+            }
+        }
+
         List<Http2ClientStream> orphans;
         lock (_sync)
         {
@@ -865,6 +888,52 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         return payload[1..^payload[0]];
     }
 
+    /// <summary>
+    /// Timer: a server that vanished without closing the socket (a lost machine, a cut network) would leave its streams
+    /// waiting forever; a PING it cannot answer ends them instead.
+    /// </summary>
+    private void CheckAlive()
+    {
+        lock (_sync)
+        {
+            if (_closed is not null || _streams.Count == 0)
+            {
+                Volatile.Write(ref _pingSentAt, 0);
+                return;
+            }
+        }
+
+        var now = Environment.TickCount64;
+        var sentAt = Volatile.Read(ref _pingSentAt);
+        if (sentAt != 0)
+        {
+            if (now - sentAt > _pingTimeoutMs)
+            {
+                Close(new IOException($"{_authority} did not answer a keep-alive PING within {_pingTimeoutMs} ms; the connection is given up."));
+            }
+
+            return;
+        }
+
+        if (now - Volatile.Read(ref _lastReceived) >= _pingDelayMs)
+        {
+            Volatile.Write(ref _pingSentAt, now);
+            _ = WriteControlPingAsync();
+        }
+    }
+
+    private async Task WriteControlPingAsync()
+    {
+        try
+        {
+            await WriteFrameAsync(Http2Frame.Ping, 0, 0, new byte[8]).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Close(ex);
+        }
+    }
+
     private void Close(Exception reason)
     {
         lock (_sync)
@@ -877,6 +946,8 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             _closed = reason;
             SignalWindow();
         }
+
+        _keepAlive.Dispose();
 
         // Ends the read loop, which fails the streams still open.
         try

@@ -17,6 +17,12 @@ public sealed class Http2PriorKnowledgeHandler : HttpMessageHandler
     /// <summary>How long opening a connection may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>With calls open and nothing heard from the server for this long, a PING checks that it is still there.</summary>
+    public TimeSpan KeepAlivePingDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long the server has to answer that PING before its connection is dropped and its calls fail as unavailable.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -27,8 +33,8 @@ public sealed class Http2PriorKnowledgeHandler : HttpMessageHandler
             throw new NotSupportedException($"This handler speaks HTTP/2 over plain TCP only (http://); got '{uri}'.");
         }
 
-        var pool = _pools.GetOrAdd(uri.Authority, static (_, state) => new ConnectionPool(state.Host, state.Port, state.Timeout),
-            (Host: uri.IdnHost, uri.Port, Timeout: ConnectTimeout));
+        var pool = _pools.GetOrAdd(uri.Authority, static (_, state) => new ConnectionPool(state.Host, state.Port, state.Handler),
+            (Host: uri.IdnHost, uri.Port, Handler: this));
         return pool.SendAsync(request, cancellationToken);
     }
 
@@ -46,7 +52,7 @@ public sealed class Http2PriorKnowledgeHandler : HttpMessageHandler
         base.Dispose(disposing);
     }
 
-    private sealed class ConnectionPool(string host, int port, TimeSpan connectTimeout) : IDisposable
+    private sealed class ConnectionPool(string host, int port, Http2PriorKnowledgeHandler settings) : IDisposable
     {
         private readonly List<Http2ClientConnection> _connections = [];
         private Task<Http2ClientConnection>? _connecting;
@@ -93,7 +99,8 @@ public sealed class Http2PriorKnowledgeHandler : HttpMessageHandler
                     }
 
                     // One connection opens at a time; everyone who needs room waits for it.
-                    connecting = _connecting ??= Http2ClientConnection.ConnectAsync(host, port, connectTimeout, CancellationToken.None);
+                    connecting = _connecting ??= Http2ClientConnection.ConnectAsync(host, port,
+                        settings.ConnectTimeout, settings.KeepAlivePingDelay, settings.KeepAlivePingTimeout, CancellationToken.None);
                 }
 
                 Http2ClientConnection opened;
