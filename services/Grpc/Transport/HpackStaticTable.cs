@@ -21,10 +21,10 @@ internal static class HpackStaticTable
     ];
 
     // Indexes of the fields the client sends by index (name and value) or by name.
+    public const int MethodName = 2;
     public const int MethodPost = 3;
     public const int SchemeHttp = 6;
     public const int AuthorityName = 1;
     public const int PathName = 4;
     public const int ContentTypeName = 31;
-    public const int UserAgentName = 58;
 }

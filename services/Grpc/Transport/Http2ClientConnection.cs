@@ -263,26 +263,11 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                 _nextStreamId += 2;
                 stream.SendWindow = _peerInitialWindow;
                 _streams.Add(stream.Id, stream);
-                var first = (int)Math.Min(bodyLength, Math.Min(_connectionSendWindow, stream.SendWindow));
-                _connectionSendWindow -= first;
-                stream.SendWindow -= first;
-                (frames, length) = BuildFrames(stream.Id, headerBlock, body, first, bodyLength, _peerMaxFrameSize);
-                sent = first;
+                sent = TakeSendWindow(stream, bodyLength);
+                (frames, length) = BuildFrames(stream.Id, headerBlock, body.AsSpan(0, sent), sent == bodyLength, _peerMaxFrameSize);
             }
 
-            try
-            {
-                await SendAllAsync(_socket, frames.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Close(ex);
-                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {ex.Message}", ex);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(frames);
-            }
+            await SendFramesAsync(frames, length).ConfigureAwait(false);
         }
         finally
         {
@@ -332,31 +317,16 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             int count;
             lock (_sync)
             {
-                count = (int)Math.Min(bodyLength - offset, Math.Min(_connectionSendWindow, stream.SendWindow));
+                count = TakeSendWindow(stream, bodyLength - offset);
                 if (count <= 0)
                 {
                     return 0;
                 }
 
-                _connectionSendWindow -= count;
-                stream.SendWindow -= count;
-                (frames, length) = BuildFrames(stream.Id, null, body.AsSpan(offset, count).ToArray(), count, bodyLength - offset, _peerMaxFrameSize);
+                (frames, length) = BuildFrames(stream.Id, null, body.AsSpan(offset, count), offset + count == bodyLength, _peerMaxFrameSize);
             }
 
-            try
-            {
-                await SendAllAsync(_socket, frames.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Close(ex);
-                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {ex.Message}", ex);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(frames);
-            }
-
+            await SendFramesAsync(frames, length).ConfigureAwait(false);
             return count;
         }
         finally
@@ -365,18 +335,43 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Under _sync: as much of <paramref name="wanted"/> as both windows allow, taken from them.</summary>
+    private int TakeSendWindow(Http2ClientStream stream, int wanted)
+    {
+        var count = (int)Math.Max(0, Math.Min(wanted, Math.Min(_connectionSendWindow, stream.SendWindow)));
+        _connectionSendWindow -= count;
+        stream.SendWindow -= count;
+        return count;
+    }
+
+    /// <summary>Under the write lock: sends pooled frames and returns the buffer; a failed send closes the connection.</summary>
+    private async Task SendFramesAsync(byte[] frames, int length)
+    {
+        try
+        {
+            await SendAllAsync(_socket, frames.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Close(ex);
+            throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frames);
+        }
+    }
+
     /// <summary>
-    /// HEADERS (+ CONTINUATION) when <paramref name="headerBlock"/> is given, then DATA frames for the first
-    /// <paramref name="count"/> bytes of <paramref name="body"/>; END_STREAM goes on the last frame once
-    /// <paramref name="remaining"/> bytes (counted from the start of <paramref name="body"/>) are all sent.
+    /// HEADERS (+ CONTINUATION) when <paramref name="headerBlock"/> is given, then DATA frames carrying
+    /// <paramref name="data"/>; END_STREAM goes on the last frame when <paramref name="endStream"/>.
     /// </summary>
-    private static (byte[] Frames, int Length) BuildFrames(int streamId, byte[]? headerBlock, byte[]? body, int count, int remaining, int maxFrameSize)
+    private static (byte[] Frames, int Length) BuildFrames(int streamId, byte[]? headerBlock, ReadOnlySpan<byte> data, bool endStream, int maxFrameSize)
     {
         var headerLength = headerBlock?.Length ?? 0;
-        var frameCount = (headerLength / maxFrameSize) + 1 + (count / maxFrameSize) + 1;
-        var frames = ArrayPool<byte>.Shared.Rent(headerLength + count + (frameCount * Http2Frame.HeaderSize));
+        var frameCount = (headerLength / maxFrameSize) + 1 + (data.Length / maxFrameSize) + 1;
+        var frames = ArrayPool<byte>.Shared.Rent(headerLength + data.Length + (frameCount * Http2Frame.HeaderSize));
         var position = 0;
-        var endsHere = count == remaining;
         if (headerBlock is not null)
         {
             var offset = 0;
@@ -384,14 +379,8 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             do
             {
                 var size = Math.Min(maxFrameSize, headerLength - offset);
-                var last = offset + size == headerLength;
-                byte flags = 0;
-                if (last)
-                {
-                    flags |= Http2Frame.EndHeaders;
-                }
-
-                if (type == Http2Frame.Headers && remaining == 0)
+                var flags = offset + size == headerLength ? Http2Frame.EndHeaders : (byte)0;
+                if (type == Http2Frame.Headers && endStream && data.IsEmpty)
                 {
                     flags |= Http2Frame.EndStream;
                 }
@@ -403,20 +392,14 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                 type = Http2Frame.Continuation;
             }
             while (offset < headerLength);
-
-            if (remaining == 0)
-            {
-                return (frames, position);
-            }
         }
 
-        var sent = 0;
-        while (sent < count)
+        for (var sent = 0; sent < data.Length;)
         {
-            var size = Math.Min(maxFrameSize, count - sent);
-            var flags = endsHere && sent + size == count ? Http2Frame.EndStream : (byte)0;
+            var size = Math.Min(maxFrameSize, data.Length - sent);
+            var flags = endStream && sent + size == data.Length ? Http2Frame.EndStream : (byte)0;
             Http2Frame.WriteHeader(frames.AsSpan(position), size, Http2Frame.Data, flags, streamId);
-            body.AsSpan(sent, size).CopyTo(frames.AsSpan(position + Http2Frame.HeaderSize));
+            data.Slice(sent, size).CopyTo(frames.AsSpan(position + Http2Frame.HeaderSize));
             position += Http2Frame.HeaderSize + size;
             sent += size;
         }
@@ -434,7 +417,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
         else
         {
-            HpackEncoder.WriteLiteral(block, 2, request.Method.Method);
+            HpackEncoder.WriteLiteral(block, HpackStaticTable.MethodName, request.Method.Method);
         }
 
         HpackEncoder.WriteIndexed(block, HpackStaticTable.SchemeHttp);
@@ -918,19 +901,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         if (now - Volatile.Read(ref _lastReceived) >= _pingDelayMs)
         {
             Volatile.Write(ref _pingSentAt, now);
-            _ = WriteControlPingAsync();
-        }
-    }
-
-    private async Task WriteControlPingAsync()
-    {
-        try
-        {
-            await WriteFrameAsync(Http2Frame.Ping, 0, 0, new byte[8]).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Close(ex);
+            _ = WriteOrCloseAsync(Http2Frame.Ping, 0, 0, new byte[8]);
         }
     }
 
@@ -966,14 +937,8 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
 
     private async Task TrySendGoAwayAsync(uint errorCode)
     {
+        // Last stream id 0: this client accepts no server-initiated streams.
         var payload = new byte[8];
-        int lastStreamId;
-        lock (_sync)
-        {
-            lastStreamId = 0; // this client accepts no server-initiated streams
-        }
-
-        BinaryPrimitives.WriteInt32BigEndian(payload, lastStreamId);
         BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(4), errorCode);
         try
         {
@@ -985,11 +950,17 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>A 4-byte control frame (RST_STREAM, WINDOW_UPDATE); a failure closes the connection, which the streams then see.</summary>
-    private async Task WriteControlAsync(byte type, byte flags, int streamId, uint value)
+    /// <summary>A 4-byte control frame (RST_STREAM, WINDOW_UPDATE).</summary>
+    private Task WriteControlAsync(byte type, byte flags, int streamId, uint value)
     {
         var payload = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(payload, value);
+        return WriteOrCloseAsync(type, flags, streamId, payload);
+    }
+
+    /// <summary>A control frame sent on the side; a failure closes the connection, which the streams then see.</summary>
+    private async Task WriteOrCloseAsync(byte type, byte flags, int streamId, byte[] payload)
+    {
         try
         {
             await WriteFrameAsync(type, flags, streamId, payload).ConfigureAwait(false);
