@@ -73,14 +73,18 @@ public static class GrpcEndpointRouteBuilderExtensions
         RequestDelegate requestDelegate,
         ILogger logger)
     {
-        if (GetRegistry(endpoints.ServiceProvider).Add(serviceName))
+        var registry = GetRegistry(endpoints.ServiceProvider);
+        if (registry.Add(serviceName))
         {
             // A literal route segment outranks this parameter, so only methods nobody mapped land here.
             var unimplemented = new UnimplementedMethodHandler(logger);
             endpoints.Map("/" + serviceName + "/{method}", unimplemented.HandleCallAsync)
                 .WithDisplayName($"gRPC - {serviceName} unimplemented method");
+            registry.AddFallback(serviceName, unimplemented.HandleCallAsync);
         }
 
+        // Kestrel's endpoints reach the method through routing; the h2c listener through the registry.
+        registry.AddMethod(path, requestDelegate);
         return endpoints.Map(path, requestDelegate).WithDisplayName("gRPC - " + path);
     }
 

@@ -1,9 +1,16 @@
+using Microsoft.AspNetCore.Http;
+
 namespace SlmCluster.Grpc.Server;
 
-/// <summary>The gRPC services mapped in this application: each gets an UNIMPLEMENTED fallback, and the health service knows their names.</summary>
+/// <summary>
+/// The gRPC services and methods mapped in this application: each service gets an UNIMPLEMENTED fallback, the
+/// health service knows their names, and the h2c listener finds a call's handler here by its path.
+/// </summary>
 internal sealed class GrpcServiceRegistry
 {
     private readonly HashSet<string> _services = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RequestDelegate> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RequestDelegate> _fallbacks = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     /// <summary>Records <paramref name="serviceName"/>; true the first time it is seen.</summary>
@@ -20,6 +27,39 @@ internal sealed class GrpcServiceRegistry
         lock (_lock)
         {
             return _services.Contains(serviceName);
+        }
+    }
+
+    /// <summary>Records the handler of one method, by its full path (<c>/package.Service/Method</c>).</summary>
+    public void AddMethod(string path, RequestDelegate handler)
+    {
+        lock (_lock)
+        {
+            _methods[path] = handler;
+        }
+    }
+
+    /// <summary>Records what answers calls to methods of <paramref name="serviceName"/> that nobody mapped.</summary>
+    public void AddFallback(string serviceName, RequestDelegate handler)
+    {
+        lock (_lock)
+        {
+            _fallbacks[serviceName] = handler;
+        }
+    }
+
+    /// <summary>The handler for a call's path: the method's own, its service's fallback, or null when neither is known.</summary>
+    public RequestDelegate? Find(string path)
+    {
+        lock (_lock)
+        {
+            if (_methods.TryGetValue(path, out var handler))
+            {
+                return handler;
+            }
+
+            var slash = path.Length > 1 ? path.IndexOf('/', 1) : -1;
+            return slash > 1 && _fallbacks.TryGetValue(path[1..slash], out var fallback) ? fallback : null;
         }
     }
 }

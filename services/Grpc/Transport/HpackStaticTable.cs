@@ -20,11 +20,13 @@ internal static class HpackStaticTable
         ("user-agent", ""), ("vary", ""), ("via", ""), ("www-authenticate", ""),
     ];
 
-    // Indexes of the fields the client sends by index (name and value) or by name.
+    // Indexes of the fields sent by index (name and value) or by name.
     public const int MethodName = 2;
     public const int MethodPost = 3;
     public const int SchemeHttp = 6;
     public const int AuthorityName = 1;
     public const int PathName = 4;
     public const int ContentTypeName = 31;
+    public const int StatusName = 8;
+    public const int Status200 = 8;
 }

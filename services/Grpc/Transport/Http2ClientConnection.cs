@@ -264,7 +264,8 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                 stream.SendWindow = _peerInitialWindow;
                 _streams.Add(stream.Id, stream);
                 sent = TakeSendWindow(stream, bodyLength);
-                (frames, length) = BuildFrames(stream.Id, headerBlock, body.AsSpan(0, sent), sent == bodyLength, _peerMaxFrameSize);
+                (frames, length) = Http2FrameBuilder.Build(stream.Id, headerBlock, hasHeaders: true, new ReadOnlySequence<byte>(body.AsMemory(0, sent)),
+                    sent == bodyLength, [], hasTrailers: false, _peerMaxFrameSize);
             }
 
             await SendFramesAsync(frames, length).ConfigureAwait(false);
@@ -323,7 +324,8 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                     return 0;
                 }
 
-                (frames, length) = BuildFrames(stream.Id, null, body.AsSpan(offset, count), offset + count == bodyLength, _peerMaxFrameSize);
+                (frames, length) = Http2FrameBuilder.Build(stream.Id, [], hasHeaders: false, new ReadOnlySequence<byte>(body.AsMemory(offset, count)),
+                    offset + count == bodyLength, [], hasTrailers: false, _peerMaxFrameSize);
             }
 
             await SendFramesAsync(frames, length).ConfigureAwait(false);
@@ -360,51 +362,6 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(frames);
         }
-    }
-
-    /// <summary>
-    /// HEADERS (+ CONTINUATION) when <paramref name="headerBlock"/> is given, then DATA frames carrying
-    /// <paramref name="data"/>; END_STREAM goes on the last frame when <paramref name="endStream"/>.
-    /// </summary>
-    private static (byte[] Frames, int Length) BuildFrames(int streamId, byte[]? headerBlock, ReadOnlySpan<byte> data, bool endStream, int maxFrameSize)
-    {
-        var headerLength = headerBlock?.Length ?? 0;
-        var frameCount = (headerLength / maxFrameSize) + 1 + (data.Length / maxFrameSize) + 1;
-        var frames = ArrayPool<byte>.Shared.Rent(headerLength + data.Length + (frameCount * Http2Frame.HeaderSize));
-        var position = 0;
-        if (headerBlock is not null)
-        {
-            var offset = 0;
-            var type = Http2Frame.Headers;
-            do
-            {
-                var size = Math.Min(maxFrameSize, headerLength - offset);
-                var flags = offset + size == headerLength ? Http2Frame.EndHeaders : (byte)0;
-                if (type == Http2Frame.Headers && endStream && data.IsEmpty)
-                {
-                    flags |= Http2Frame.EndStream;
-                }
-
-                Http2Frame.WriteHeader(frames.AsSpan(position), size, type, flags, streamId);
-                headerBlock.AsSpan(offset, size).CopyTo(frames.AsSpan(position + Http2Frame.HeaderSize));
-                position += Http2Frame.HeaderSize + size;
-                offset += size;
-                type = Http2Frame.Continuation;
-            }
-            while (offset < headerLength);
-        }
-
-        for (var sent = 0; sent < data.Length;)
-        {
-            var size = Math.Min(maxFrameSize, data.Length - sent);
-            var flags = endStream && sent + size == data.Length ? Http2Frame.EndStream : (byte)0;
-            Http2Frame.WriteHeader(frames.AsSpan(position), size, Http2Frame.Data, flags, streamId);
-            data.Slice(sent, size).CopyTo(frames.AsSpan(position + Http2Frame.HeaderSize));
-            position += Http2Frame.HeaderSize + size;
-            sent += size;
-        }
-
-        return (frames, position);
     }
 
     private static byte[] EncodeHeaders(HttpRequestMessage request)

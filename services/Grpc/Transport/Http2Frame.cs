@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace SlmCluster.Grpc.Transport;
 
-/// <summary>HTTP/2 frame layout and codes (RFC 9113, sections 4, 6, 7) as the client uses them.</summary>
+/// <summary>HTTP/2 frame layout and codes (RFC 9113, sections 4, 6, 7) as the client and the server use them.</summary>
 internal static class Http2Frame
 {
     public const int HeaderSize = 9;
@@ -41,11 +41,14 @@ internal static class Http2Frame
     // Error codes.
     public const uint NoError = 0x0;
     public const uint ProtocolError = 0x1;
+    public const uint InternalError = 0x2;
     public const uint FlowControlError = 0x3;
+    public const uint StreamClosed = 0x5;
     public const uint FrameSizeError = 0x6;
     public const uint RefusedStream = 0x7;
     public const uint Cancel = 0x8;
     public const uint CompressionError = 0x9;
+    public const uint EnhanceYourCalm = 0xB;
 
     public static void WriteHeader(Span<byte> destination, int length, byte type, byte flags, int streamId)
     {

@@ -9,18 +9,68 @@ using Xunit;
 namespace SlmCluster.UnitTests.Grpc;
 
 /// <summary>Our client against our server on Kestrel, over real HTTP/2 sockets.</summary>
-public sealed class GrpcLoopbackTests : IClassFixture<LoopbackServerFixture>, IDisposable
+public sealed class GrpcLoopbackTests(LoopbackServerFixture fixture) : GrpcLoopbackTestsBase<LoopbackServerFixture>(fixture)
+{
+    // Plain (non-gRPC) endpoints exist only where Kestrel serves the port: these check how the client reads them.
+    [Fact]
+    public async Task Plain_http_error_status_is_mapped_to_a_grpc_status()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            Channel.UnaryAsync(LoopbackTestService.PlainHttp503, new GenerateRequest()));
+
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Contains("503", error.Detail);
+    }
+
+    [Fact]
+    public async Task Response_that_ends_without_a_grpc_status_fails_with_internal()
+    {
+        await using var call = Channel.ServerStreaming(LoopbackTestService.PlainNoStatus, new GenerateRequest());
+
+        var received = 0;
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var _ in call.ReadAllAsync())
+            {
+                received++;
+            }
+        });
+
+        Assert.Equal(1, received);
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Contains("grpc-status", error.Detail);
+    }
+}
+
+/// <summary>Our client against our server on the built-in h2c listener: the same calls, the same outcomes.</summary>
+public sealed class H2cGrpcLoopbackTests(H2cLoopbackServerFixture fixture) : GrpcLoopbackTestsBase<H2cLoopbackServerFixture>(fixture)
+{
+    [Fact]
+    public async Task Path_that_no_service_maps_is_unimplemented()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            Channel.UnaryAsync(LoopbackTestService.PlainHttp503, new GenerateRequest()));
+
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+    }
+}
+
+/// <summary>Every behaviour of the gRPC layer, checked over real sockets against the server <typeparamref name="TFixture"/> runs.</summary>
+public abstract class GrpcLoopbackTestsBase<TFixture> : IClassFixture<TFixture>, IDisposable
+    where TFixture : LoopbackServerFixture
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
     private readonly LoopbackServerFixture _fixture;
     private readonly GrpcChannel _channel;
 
-    public GrpcLoopbackTests(LoopbackServerFixture fixture)
+    protected GrpcLoopbackTestsBase(TFixture fixture)
     {
         _fixture = fixture;
         _channel = fixture.Server.CreateChannel();
     }
+
+    protected GrpcChannel Channel => _channel;
 
     public void Dispose() => _channel.Dispose();
 
@@ -290,35 +340,6 @@ public sealed class GrpcLoopbackTests : IClassFixture<LoopbackServerFixture>, ID
             _channel.UnaryAsync(LoopbackTestService.UnknownService, new GenerateRequest()));
 
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-    }
-
-    [Fact]
-    public async Task Plain_http_error_status_is_mapped_to_a_grpc_status()
-    {
-        var error = await Assert.ThrowsAsync<RpcException>(() =>
-            _channel.UnaryAsync(LoopbackTestService.PlainHttp503, new GenerateRequest()));
-
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-        Assert.Contains("503", error.Detail);
-    }
-
-    [Fact]
-    public async Task Response_that_ends_without_a_grpc_status_fails_with_internal()
-    {
-        await using var call = _channel.ServerStreaming(LoopbackTestService.PlainNoStatus, new GenerateRequest());
-
-        var received = 0;
-        var error = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await foreach (var _ in call.ReadAllAsync())
-            {
-                received++;
-            }
-        });
-
-        Assert.Equal(1, received);
-        Assert.Equal(StatusCode.Internal, error.StatusCode);
-        Assert.Contains("grpc-status", error.Detail);
     }
 
     [Fact]

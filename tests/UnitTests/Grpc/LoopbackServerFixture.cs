@@ -2,12 +2,20 @@ using Xunit;
 
 namespace SlmCluster.UnitTests.Grpc;
 
-/// <summary>One loopback server for a test class: starting Kestrel per test would cost more than the tests.</summary>
-public sealed class LoopbackServerFixture : IAsyncLifetime
+/// <summary>One loopback server (gRPC on Kestrel) for a test class: starting a server per test would cost more than the tests.</summary>
+public class LoopbackServerFixture : IAsyncLifetime
 {
     public const int ServerMaxReceiveMessageSize = 64 * 1024;
 
+    private readonly bool _h2c;
     private LoopbackGrpcServer? _server;
+
+    public LoopbackServerFixture()
+        : this(h2c: false)
+    {
+    }
+
+    protected LoopbackServerFixture(bool h2c) => _h2c = h2c;
 
     internal LoopbackTestService Service { get; } = new();
 
@@ -17,7 +25,8 @@ public sealed class LoopbackServerFixture : IAsyncLifetime
     {
         _server = await LoopbackGrpcServer.StartAsync(
             Service.Map,
-            configureGrpc: options => options.MaxReceiveMessageSize = ServerMaxReceiveMessageSize);
+            configureGrpc: options => options.MaxReceiveMessageSize = ServerMaxReceiveMessageSize,
+            h2c: _h2c);
 
         // The first HTTP/2 request in a process pays for JIT of the whole stack (about a second here); pay it once.
         using var channel = _server.CreateChannel();
@@ -30,5 +39,14 @@ public sealed class LoopbackServerFixture : IAsyncLifetime
         {
             await _server.DisposeAsync();
         }
+    }
+}
+
+/// <summary>The same loopback service, with gRPC served by the built-in h2c listener.</summary>
+public sealed class H2cLoopbackServerFixture : LoopbackServerFixture
+{
+    public H2cLoopbackServerFixture()
+        : base(h2c: true)
+    {
     }
 }
