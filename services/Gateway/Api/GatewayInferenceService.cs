@@ -31,10 +31,21 @@ public sealed partial class GatewayInferenceService(
     private const string CacheWorkerId = "cache";
 
     public Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context) =>
-        StreamAsync(request, context.Deadline, context.CancellationToken).CollectAsync();
+        StreamAsync(request, context.Deadline, context.CancellationToken, AfterResponse(context)).CollectAsync();
 
     public Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context) =>
-        StreamAsync(request, context.Deadline, context.CancellationToken).WriteAllAsync(writer, context.CancellationToken);
+        StreamAsync(request, context.Deadline, context.CancellationToken, AfterResponse(context)).WriteAllAsync(writer, context.CancellationToken);
+
+    /// <summary>
+    /// Runs bookkeeping once the call's response (its status included) is on the wire: the metrics of a request cost
+    /// ~0.06 ms on a small machine, and the caller need not wait for them.
+    /// </summary>
+    private static Action<Action> AfterResponse(ServerCallContext context) =>
+        work => context.HttpContext.Response.OnCompleted(static state =>
+        {
+            ((Action)state).Invoke();
+            return Task.CompletedTask;
+        }, work);
 
     /// <summary>
     /// The one path every API takes: validate, resolve the model, answer from the cache when the request
@@ -42,8 +53,9 @@ public sealed partial class GatewayInferenceService(
     /// The closing chunk carries the self-hosted cost and the reference API's; the request is counted in the metrics.
     /// </summary>
     /// <exception cref="RpcException">The request is invalid, or no worker could serve it.</exception>
+    /// <param name="afterResponse">Given, it is handed the request's bookkeeping to run once the answer has left; else it runs at the end of the stream.</param>
     public async IAsyncEnumerable<GenerateChunk> StreamAsync(GenerateRequest request, DateTime? deadline,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, Action<Action>? afterResponse = null)
     {
         using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.generate", ActivityKind.Server);
         var progress = new RequestProgress { Trace = activity?.Context ?? default };
@@ -116,7 +128,15 @@ public sealed partial class GatewayInferenceService(
                 usage?.PromptTokens ?? 0,
                 usage?.CompletionTokens ?? 0,
                 served?.CostUsd ?? 0);
-            metrics.RequestEnded(record);
+            if (afterResponse is null)
+            {
+                metrics.RequestEnded(record);
+            }
+            else
+            {
+                afterResponse(() => metrics.RequestEnded(record));
+            }
+
             activity?.SetTag("slm.model", record.Model);
             activity?.SetTag("slm.status", status);
             activity?.SetTag("slm.source", source);
