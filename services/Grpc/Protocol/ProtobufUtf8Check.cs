@@ -24,6 +24,13 @@ internal static class ProtobufUtf8Check
         }
 
         var bytes = payload.IsSingleSegment ? payload.First : payload.ToArray();
+
+        // Every byte below 0x80 (most prompts and tokens, with small numbers around them): every string is ASCII, so UTF-8.
+        if (System.Text.Ascii.IsValid(bytes.Span))
+        {
+            return null;
+        }
+
         return Find(descriptor, UnsafeByteOperations.UnsafeWrap(bytes));
     }
 
