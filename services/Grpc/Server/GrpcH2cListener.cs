@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using SlmCluster.Grpc.Transport;
 
 namespace SlmCluster.Grpc.Server;
@@ -71,7 +70,12 @@ internal sealed class GrpcH2cListener : IHostedService, IAsyncDisposable
         _listener = listener;
         BoundEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         Http2ServerLog.Listening(_logger, $"http://{BoundEndPoint}");
-        _acceptLoop = AcceptLoopAsync(listener);
+        // Connections (and the handlers their read loops start) begin from a clean execution context, not the host's.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _acceptLoop = Task.Run(() => AcceptLoopAsync(listener));
+        }
+
         return Task.CompletedTask;
     }
 

@@ -73,6 +73,7 @@ internal sealed class Http2ServerConnection
     private int _runningHandlers;
 
     // Read loop only.
+    private readonly List<(Http2ServerStream Stream, Func<HttpContext, Task> Application)> _pendingStarts = [];
     private volatile bool _handshakeDone;
     private int _lastStreamId;
     private byte[]? _headerBlock;
@@ -139,6 +140,8 @@ internal sealed class Http2ServerConnection
             stream.MarkReset(error!);
         }
 
+        // Requests that arrived with the failing read still get their handler run (cancelled at once), so it is counted out.
+        StartPendingStreams();
         ReleaseHeaderBlock();
         CheckDrained();
     }
@@ -415,6 +418,8 @@ internal sealed class Http2ServerConnection
                 await ProcessFrameAsync(type, flags, streamId, buffer.AsMemory(offset + Http2Frame.HeaderSize, length)).ConfigureAwait(false);
                 offset += Http2Frame.HeaderSize + length;
             }
+
+            StartPendingStreams();
 
             if (offset > 0)
             {
@@ -706,8 +711,25 @@ internal sealed class Http2ServerConnection
             ? (Func<HttpContext, Task>)(context => RefuseOversizeHeaders(context, listSize))
             : _application;
 
-        // Inline: the handler runs on this thread until it first waits (for the body, usually, which comes next).
-        _ = RunStreamAsync(stream, application);
+        // Started once the frames already received are processed: a request's DATA usually shares the packet with its
+        // HEADERS, and the handler then finds its body waiting instead of suspending for it.
+        _pendingStarts.Add((stream, application));
+    }
+
+    /// <summary>Starts the handlers of the requests whose headers came in this read: each runs inline until it first waits.</summary>
+    private void StartPendingStreams()
+    {
+        if (_pendingStarts.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (stream, application) in _pendingStarts)
+        {
+            _ = RunStreamAsync(stream, application);
+        }
+
+        _pendingStarts.Clear();
     }
 
     private Task RefuseOversizeHeaders(HttpContext context, int listSize)
