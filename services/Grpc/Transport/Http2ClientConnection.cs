@@ -11,7 +11,7 @@ namespace SlmCluster.Grpc.Transport;
 /// frame and hands each stream its data inline: a message crosses the connection with no thread hand-off on either
 /// side, which is what it is for (the gateway relays every token through one).
 /// </summary>
-internal sealed class Http2ClientConnection : IAsyncDisposable
+internal sealed class Http2ClientConnection : Http2Connection<Http2ClientStream>, IAsyncDisposable
 {
     /// <summary>The window this side opens for each stream's response (SETTINGS_INITIAL_WINDOW_SIZE).</summary>
     public const int StreamReceiveWindow = 1024 * 1024;
@@ -21,11 +21,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
 
     private const int ReceiveBufferSize = 64 * 1024;
 
-    private readonly Socket _socket;
     private readonly string _authority;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly object _sync = new();
-    private readonly Dictionary<int, Http2ClientStream> _streams = [];
     private readonly HpackDecoder _decoder = new();
     private readonly Task _readLoop;
     private readonly Timer _keepAlive;
@@ -34,27 +30,18 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     private long _lastReceived = Environment.TickCount64;
     private long _pingSentAt;
 
-    // Guarded by _sync.
+    // Guarded by Sync.
     private int _nextStreamId = 1;
     private int _reserved;
     private int _peerMaxConcurrentStreams = 100; // until the server's SETTINGS say otherwise
-    private int _peerInitialWindow = Http2Frame.DefaultWindowSize;
-    private int _peerMaxFrameSize = Http2Frame.DefaultMaxFrameSize;
-    private long _connectionSendWindow = Http2Frame.DefaultWindowSize;
-    private TaskCompletionSource _windowOpened = NewSignal();
     private bool _goingAway;
-    private Exception? _closed;
 
     // Read loop only.
     private int _connectionUnacknowledged;
-    private byte[]? _headerBlock;
-    private int _headerBlockLength;
-    private int _headerStreamId;
-    private bool _headerEndStream;
 
     private Http2ClientConnection(Socket socket, string authority, TimeSpan pingDelay, TimeSpan pingTimeout)
+        : base(socket)
     {
-        _socket = socket;
         _authority = authority;
         _pingDelayMs = (long)pingDelay.TotalMilliseconds;
         _pingTimeoutMs = (long)pingTimeout.TotalMilliseconds;
@@ -68,9 +55,9 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     {
         get
         {
-            lock (_sync)
+            lock (Sync)
             {
-                return _closed is not null || _goingAway;
+                return ClosedReason is not null || _goingAway;
             }
         }
     }
@@ -122,9 +109,9 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     /// <summary>Claims room for one more stream; false when the server's limit is reached or the connection is closing.</summary>
     public bool TryReserve()
     {
-        lock (_sync)
+        lock (Sync)
         {
-            if (_closed is not null || _goingAway || _reserved >= _peerMaxConcurrentStreams)
+            if (ClosedReason is not null || _goingAway || _reserved >= _peerMaxConcurrentStreams)
             {
                 return false;
             }
@@ -184,11 +171,11 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     /// <summary>Read loop: the stream has ended or was reset; it no longer counts or receives.</summary>
     internal void Forget(Http2ClientStream stream)
     {
-        lock (_sync)
+        lock (Sync)
         {
-            if (_streams.TryGetValue(stream.Id, out var known) && known == stream)
+            if (Streams.TryGetValue(stream.Id, out var known) && known == stream)
             {
-                _streams.Remove(stream.Id);
+                Streams.Remove(stream.Id);
             }
         }
 
@@ -199,9 +186,9 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     internal void CancelStream(Http2ClientStream stream)
     {
         bool known;
-        lock (_sync)
+        lock (Sync)
         {
-            known = stream.Id != 0 && _streams.Remove(stream.Id);
+            known = stream.Id != 0 && Streams.Remove(stream.Id);
         }
 
         Release(stream);
@@ -230,10 +217,10 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
 
         bool closeNow;
-        lock (_sync)
+        lock (Sync)
         {
             _reserved--;
-            closeNow = _goingAway && _streams.Count == 0;
+            closeNow = _goingAway && Streams.Count == 0;
         }
 
         if (closeNow)
@@ -245,34 +232,37 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
     private async Task StartStreamAsync(Http2ClientStream stream, byte[] headerBlock, byte[]? body, int bodyLength, CancellationToken cancellationToken)
     {
         var sent = 0;
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             byte[] frames;
             int length;
-            lock (_sync)
+            lock (Sync)
             {
-                if (_closed is not null || _goingAway)
+                if (ClosedReason is not null || _goingAway)
                 {
                     throw new HttpRequestException(HttpRequestError.ConnectionError,
-                        $"The connection to {_authority} closed before the request was sent.", _closed);
+                        $"The connection to {_authority} closed before the request was sent.", ClosedReason);
                 }
 
                 // Stream ids go out in increasing order, so the id is taken under the write lock.
                 stream.Id = _nextStreamId;
                 _nextStreamId += 2;
-                stream.SendWindow = _peerInitialWindow;
-                _streams.Add(stream.Id, stream);
+                stream.SendWindow = PeerInitialWindow;
+                Streams.Add(stream.Id, stream);
                 sent = TakeSendWindow(stream, bodyLength);
                 (frames, length) = Http2FrameBuilder.Build(stream.Id, headerBlock, hasHeaders: true, new ReadOnlySequence<byte>(body.AsMemory(0, sent)),
-                    sent == bodyLength, [], hasTrailers: false, _peerMaxFrameSize);
+                    sent == bodyLength, [], hasTrailers: false, PeerMaxFrameSize);
             }
 
-            await SendFramesAsync(frames, length).ConfigureAwait(false);
+            if (await TrySendFramesAsync(frames, length).ConfigureAwait(false) is { } failure)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {failure.Message}", failure);
+            }
         }
         finally
         {
-            _writeLock.Release();
+            WriteLock.Release();
         }
 
         // A body larger than the windows: the rest goes as the server opens them.
@@ -287,11 +277,11 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         while (true)
         {
             Task opened;
-            lock (_sync)
+            lock (Sync)
             {
-                if (_closed is not null)
+                if (ClosedReason is not null)
                 {
-                    throw new HttpRequestException(HttpRequestError.ConnectionError, $"The connection to {_authority} closed while the request was sent.", _closed);
+                    throw new HttpRequestException(HttpRequestError.ConnectionError, $"The connection to {_authority} closed while the request was sent.", ClosedReason);
                 }
 
                 if (stream.IsFinished || stream.IsAborted)
@@ -299,24 +289,24 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                     return bodyLength - offset; // the server answered or reset already: the rest is not wanted
                 }
 
-                if (_connectionSendWindow > 0 && stream.SendWindow > 0)
+                if (ConnectionSendWindow > 0 && stream.SendWindow > 0)
                 {
                     break;
                 }
 
-                opened = _windowOpened.Task;
+                opened = WindowOpened;
             }
 
             await opened.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             byte[] frames;
             int length;
             int count;
-            lock (_sync)
+            lock (Sync)
             {
                 count = TakeSendWindow(stream, bodyLength - offset);
                 if (count <= 0)
@@ -325,42 +315,18 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
                 }
 
                 (frames, length) = Http2FrameBuilder.Build(stream.Id, [], hasHeaders: false, new ReadOnlySequence<byte>(body.AsMemory(offset, count)),
-                    offset + count == bodyLength, [], hasTrailers: false, _peerMaxFrameSize);
+                    offset + count == bodyLength, [], hasTrailers: false, PeerMaxFrameSize);
             }
 
-            await SendFramesAsync(frames, length).ConfigureAwait(false);
+            if (await TrySendFramesAsync(frames, length).ConfigureAwait(false) is { } failure)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {failure.Message}", failure);
+            }
             return count;
         }
         finally
         {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>Under _sync: as much of <paramref name="wanted"/> as both windows allow, taken from them.</summary>
-    private int TakeSendWindow(Http2ClientStream stream, int wanted)
-    {
-        var count = (int)Math.Max(0, Math.Min(wanted, Math.Min(_connectionSendWindow, stream.SendWindow)));
-        _connectionSendWindow -= count;
-        stream.SendWindow -= count;
-        return count;
-    }
-
-    /// <summary>Under the write lock: sends pooled frames and returns the buffer; a failed send closes the connection.</summary>
-    private async Task SendFramesAsync(byte[] frames, int length)
-    {
-        try
-        {
-            await SendAllAsync(_socket, frames.AsMemory(0, length), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Close(ex);
-            throw new HttpRequestException(HttpRequestError.ConnectionError, $"Sending to {_authority} failed: {ex.Message}", ex);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frames);
+            WriteLock.Release();
         }
     }
 
@@ -382,7 +348,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         HpackEncoder.WriteLiteral(block, HpackStaticTable.PathName, uri.PathAndQuery);
         foreach (var (name, values) in request.Headers.NonValidated)
         {
-            if (IsConnectionSpecific(name))
+            if (Http2Frame.IsConnectionSpecific(name))
             {
                 continue;
             }
@@ -414,15 +380,6 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         return block.ToArray();
     }
 
-    // HTTP/2 forbids HTTP/1.1's connection-specific fields; Host travels as :authority.
-    private static bool IsConnectionSpecific(string name) =>
-        name.Equals("Host", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
-
     private async Task ReadLoopAsync()
     {
         var buffer = new byte[ReceiveBufferSize];
@@ -432,7 +389,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         {
             while (true)
             {
-                var read = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None).ConfigureAwait(false);
+                var read = await Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw new IOException($"{_authority} closed the connection.");
@@ -469,7 +426,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         catch (Http2ConnectionException ex)
         {
             error = new IOException($"HTTP/2 protocol error from {_authority}: {ex.Message}", ex);
-            await TrySendGoAwayAsync(ex.ErrorCode).ConfigureAwait(false);
+            await TrySendGoAwayAsync(0, ex.ErrorCode).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -477,20 +434,20 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
 
         Close(error!);
-        lock (_sync)
+        lock (Sync)
         {
             // When the connection was given up on purpose (a keep-alive PING unanswered), that is what the calls hear.
-            if (_closed is IOException or HttpRequestException)
+            if (ClosedReason is IOException or HttpRequestException)
             {
-                error = _closed;
+                error = ClosedReason;
             }
         }
 
         List<Http2ClientStream> orphans;
-        lock (_sync)
+        lock (Sync)
         {
-            orphans = [.. _streams.Values];
-            _streams.Clear();
+            orphans = [.. Streams.Values];
+            Streams.Clear();
         }
 
         foreach (var stream in orphans)
@@ -504,66 +461,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
             ? error
             : new HttpRequestException(HttpRequestError.ConnectionError, error.Message, error);
 
-    private async ValueTask ProcessFrameAsync(byte type, byte flags, int streamId, ReadOnlyMemory<byte> payload)
-    {
-        if (_headerBlock is not null && (type != Http2Frame.Continuation || streamId != _headerStreamId))
-        {
-            throw new Http2ConnectionException(Http2Frame.ProtocolError, "A header block was interrupted by another frame.");
-        }
-
-        switch (type)
-        {
-            case Http2Frame.Data:
-                await OnDataAsync(flags, streamId, payload).ConfigureAwait(false);
-                break;
-            case Http2Frame.Headers:
-                OnHeaders(flags, streamId, payload.Span);
-                break;
-            case Http2Frame.Continuation:
-                if (_headerBlock is null)
-                {
-                    throw new Http2ConnectionException(Http2Frame.ProtocolError, "CONTINUATION without a header block.");
-                }
-
-                AppendHeaderBlock(payload.Span);
-                if ((flags & Http2Frame.EndHeaders) != 0)
-                {
-                    DeliverHeaderBlock();
-                }
-
-                break;
-            case Http2Frame.RstStream:
-                OnReset(streamId, payload.Span);
-                break;
-            case Http2Frame.Settings:
-                await OnSettingsAsync(flags, streamId, payload).ConfigureAwait(false);
-                break;
-            case Http2Frame.Ping:
-                if (payload.Length != 8 || streamId != 0)
-                {
-                    throw new Http2ConnectionException(Http2Frame.ProtocolError, "Malformed PING.");
-                }
-
-                if ((flags & Http2Frame.Ack) == 0)
-                {
-                    await WriteFrameAsync(Http2Frame.Ping, Http2Frame.Ack, 0, payload).ConfigureAwait(false);
-                }
-
-                break;
-            case Http2Frame.GoAway:
-                OnGoAway(payload.Span);
-                break;
-            case Http2Frame.WindowUpdate:
-                OnWindowUpdate(streamId, payload.Span);
-                break;
-            case Http2Frame.PushPromise:
-                throw new Http2ConnectionException(Http2Frame.ProtocolError, "PUSH_PROMISE although push is disabled.");
-            default:
-                break; // PRIORITY and unknown types carry nothing for this client
-        }
-    }
-
-    private async ValueTask OnDataAsync(byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    protected override async ValueTask OnDataAsync(byte flags, int streamId, ReadOnlyMemory<byte> payload)
     {
         if (streamId == 0)
         {
@@ -573,9 +471,9 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         var frameLength = payload.Length;
         var data = Unpad(flags, payload.Span);
         Http2ClientStream? stream;
-        lock (_sync)
+        lock (Sync)
         {
-            _streams.TryGetValue(streamId, out stream);
+            Streams.TryGetValue(streamId, out stream);
         }
 
         stream?.OnData(data, (flags & Http2Frame.EndStream) != 0);
@@ -590,83 +488,34 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
     }
 
-    private void OnHeaders(byte flags, int streamId, ReadOnlySpan<byte> payload)
+    protected override void OnHeaders(byte flags, int streamId, ReadOnlySpan<byte> payload)
     {
         if (streamId == 0)
         {
             throw new Http2ConnectionException(Http2Frame.ProtocolError, "HEADERS on stream 0.");
         }
 
-        var fragment = Unpad(flags, payload);
-        if ((flags & Http2Frame.PriorityFlag) != 0)
-        {
-            if (fragment.Length < 5)
-            {
-                throw new Http2ConnectionException(Http2Frame.FrameSizeError, "HEADERS too short for its priority fields.");
-            }
-
-            fragment = fragment[5..];
-        }
-
-        _headerStreamId = streamId;
-        _headerEndStream = (flags & Http2Frame.EndStream) != 0;
-        _headerBlockLength = 0;
-        _headerBlock = ArrayPool<byte>.Shared.Rent(Math.Max(fragment.Length, 1024));
-        AppendHeaderBlock(fragment);
-        if ((flags & Http2Frame.EndHeaders) != 0)
+        if (BeginHeaderBlock(flags, streamId, payload))
         {
             DeliverHeaderBlock();
         }
     }
 
-    private void AppendHeaderBlock(ReadOnlySpan<byte> fragment)
+    protected override void DeliverHeaderBlock()
     {
-        if (_headerBlockLength + fragment.Length > 256 * 1024)
-        {
-            throw new Http2ConnectionException(Http2Frame.ProtocolError, "A header block exceeds 256 KiB.");
-        }
-
-        if (_headerBlockLength + fragment.Length > _headerBlock!.Length)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent((_headerBlockLength + fragment.Length) * 2);
-            _headerBlock.AsSpan(0, _headerBlockLength).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_headerBlock);
-            _headerBlock = larger;
-        }
-
-        fragment.CopyTo(_headerBlock.AsSpan(_headerBlockLength));
-        _headerBlockLength += fragment.Length;
-    }
-
-    private void DeliverHeaderBlock()
-    {
-        var block = _headerBlock!;
-        _headerBlock = null;
-        List<(string Name, string Value)> fields;
-        try
-        {
-            // Every block is decoded, even for a forgotten stream: the dynamic table must follow the server's.
-            fields = _decoder.Decode(block.AsSpan(0, _headerBlockLength));
-        }
-        catch (HpackException ex)
-        {
-            throw new Http2ConnectionException(Http2Frame.CompressionError, ex.Message);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(block);
-        }
+        // Every block is decoded, even for a forgotten stream: the dynamic table must follow the server's.
+        var fields = DecodeHeaderBlock(_decoder);
 
         Http2ClientStream? stream;
-        lock (_sync)
+        lock (Sync)
         {
-            _streams.TryGetValue(_headerStreamId, out stream);
+            Streams.TryGetValue(HeaderStreamId, out stream);
         }
 
-        stream?.OnHeaders(fields, _headerEndStream);
+        stream?.OnHeaders(fields, HeaderEndStream);
     }
 
-    private void OnReset(int streamId, ReadOnlySpan<byte> payload)
+    protected override void OnReset(int streamId, ReadOnlySpan<byte> payload)
     {
         if (payload.Length != 4 || streamId == 0)
         {
@@ -675,9 +524,9 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
 
         var code = BinaryPrimitives.ReadUInt32BigEndian(payload);
         Http2ClientStream? stream;
-        lock (_sync)
+        lock (Sync)
         {
-            _streams.TryGetValue(streamId, out stream);
+            Streams.TryGetValue(streamId, out stream);
         }
 
         if (stream is null)
@@ -690,75 +539,15 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         stream.Fail(stream.ResponseTask.IsCompleted ? reset : new HttpRequestException(HttpRequestError.HttpProtocolError, message, reset));
     }
 
-    private async ValueTask OnSettingsAsync(byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    protected override void OnGoAway(ReadOnlySpan<byte> payload)
     {
-        if (streamId != 0 || ((flags & Http2Frame.Ack) != 0 ? payload.Length != 0 : payload.Length % 6 != 0))
-        {
-            throw new Http2ConnectionException(Http2Frame.FrameSizeError, "Malformed SETTINGS.");
-        }
-
-        if ((flags & Http2Frame.Ack) != 0)
-        {
-            return;
-        }
-
-        lock (_sync)
-        {
-            for (var i = 0; i < payload.Length; i += 6)
-            {
-                var id = BinaryPrimitives.ReadUInt16BigEndian(payload.Span[i..]);
-                var value = BinaryPrimitives.ReadUInt32BigEndian(payload.Span[(i + 2)..]);
-                switch (id)
-                {
-                    case Http2Frame.SettingsMaxConcurrentStreams:
-                        _peerMaxConcurrentStreams = (int)Math.Min(value, int.MaxValue);
-                        break;
-                    case Http2Frame.SettingsInitialWindowSize:
-                        if (value > int.MaxValue)
-                        {
-                            throw new Http2ConnectionException(Http2Frame.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1.");
-                        }
-
-                        // A change applies to every open stream's window, up or down.
-                        var delta = (int)value - _peerInitialWindow;
-                        _peerInitialWindow = (int)value;
-                        foreach (var stream in _streams.Values)
-                        {
-                            stream.SendWindow += delta;
-                        }
-
-                        break;
-                    case Http2Frame.SettingsMaxFrameSize:
-                        if (value < Http2Frame.DefaultMaxFrameSize || value > 16777215)
-                        {
-                            throw new Http2ConnectionException(Http2Frame.ProtocolError, $"SETTINGS_MAX_FRAME_SIZE {value} is out of range.");
-                        }
-
-                        _peerMaxFrameSize = (int)value;
-                        break;
-                }
-            }
-
-            SignalWindow();
-        }
-
-        await WriteFrameAsync(Http2Frame.Settings, Http2Frame.Ack, 0, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
-    }
-
-    private void OnGoAway(ReadOnlySpan<byte> payload)
-    {
-        if (payload.Length < 8)
-        {
-            throw new Http2ConnectionException(Http2Frame.FrameSizeError, "Malformed GOAWAY.");
-        }
-
         var lastStreamId = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
         var code = BinaryPrimitives.ReadUInt32BigEndian(payload[4..]);
         List<Http2ClientStream> refused;
-        lock (_sync)
+        lock (Sync)
         {
             _goingAway = true;
-            refused = [.. _streams.Values.Where(s => s.Id > lastStreamId)];
+            refused = [.. Streams.Values.Where(s => s.Id > lastStreamId)];
         }
 
         // Streams past the last one the server took were never processed: safe to send elsewhere.
@@ -769,9 +558,9 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
 
         bool idle;
-        lock (_sync)
+        lock (Sync)
         {
-            idle = _streams.Count == 0;
+            idle = Streams.Count == 0;
         }
 
         if (idle)
@@ -780,7 +569,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
     }
 
-    private void OnWindowUpdate(int streamId, ReadOnlySpan<byte> payload)
+    protected override void OnWindowUpdate(int streamId, ReadOnlySpan<byte> payload)
     {
         if (payload.Length != 4)
         {
@@ -788,13 +577,13 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
 
         var increment = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
-        lock (_sync)
+        lock (Sync)
         {
             if (streamId == 0)
             {
-                _connectionSendWindow += increment;
+                ConnectionSendWindow += increment;
             }
-            else if (_streams.TryGetValue(streamId, out var stream))
+            else if (Streams.TryGetValue(streamId, out var stream))
             {
                 stream.SendWindow += increment;
             }
@@ -803,40 +592,15 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
     }
 
-    // Under _sync.
-    private void SignalWindow()
-    {
-        var opened = _windowOpened;
-        _windowOpened = NewSignal();
-        opened.TrySetResult();
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private static ReadOnlySpan<byte> Unpad(byte flags, ReadOnlySpan<byte> payload)
-    {
-        if ((flags & Http2Frame.Padded) == 0)
-        {
-            return payload;
-        }
-
-        if (payload.Length < 1 || payload[0] >= payload.Length)
-        {
-            throw new Http2ConnectionException(Http2Frame.ProtocolError, "Padding longer than the frame.");
-        }
-
-        return payload[1..^payload[0]];
-    }
-
     /// <summary>
     /// Timer: a server that vanished without closing the socket (a lost machine, a cut network) would leave its streams
     /// waiting forever; a PING it cannot answer ends them instead.
     /// </summary>
     private void CheckAlive()
     {
-        lock (_sync)
+        lock (Sync)
         {
-            if (_closed is not null || _streams.Count == 0)
+            if (ClosedReason is not null || Streams.Count == 0)
             {
                 Volatile.Write(ref _pingSentAt, 0);
                 return;
@@ -862,100 +626,7 @@ internal sealed class Http2ClientConnection : IAsyncDisposable
         }
     }
 
-    private void Close(Exception reason)
-    {
-        lock (_sync)
-        {
-            if (_closed is not null)
-            {
-                return;
-            }
+    protected override void OnClosing() => _keepAlive.Dispose();
 
-            _closed = reason;
-            SignalWindow();
-        }
-
-        _keepAlive.Dispose();
-
-        // Ends the read loop, which fails the streams still open.
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        _socket.Dispose();
-    }
-
-    private async Task TrySendGoAwayAsync(uint errorCode)
-    {
-        // Last stream id 0: this client accepts no server-initiated streams.
-        var payload = new byte[8];
-        BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(4), errorCode);
-        try
-        {
-            await WriteFrameAsync(Http2Frame.GoAway, 0, 0, payload).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // The connection is being torn down anyway.
-        }
-    }
-
-    /// <summary>A 4-byte control frame (RST_STREAM, WINDOW_UPDATE).</summary>
-    private Task WriteControlAsync(byte type, byte flags, int streamId, uint value)
-    {
-        var payload = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(payload, value);
-        return WriteOrCloseAsync(type, flags, streamId, payload);
-    }
-
-    /// <summary>A control frame sent on the side; a failure closes the connection, which the streams then see.</summary>
-    private async Task WriteOrCloseAsync(byte type, byte flags, int streamId, byte[] payload)
-    {
-        try
-        {
-            await WriteFrameAsync(type, flags, streamId, payload).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Close(ex);
-        }
-    }
-
-    private async Task WriteFrameAsync(byte type, byte flags, int streamId, ReadOnlyMemory<byte> payload)
-    {
-        var frame = new byte[Http2Frame.HeaderSize + payload.Length];
-        Http2Frame.WriteHeader(frame, payload.Length, type, flags, streamId);
-        payload.Span.CopyTo(frame.AsSpan(Http2Frame.HeaderSize));
-        await _writeLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await SendAllAsync(_socket, frame, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    private static void WriteSetting(Span<byte> destination, ushort id, int value)
-    {
-        BinaryPrimitives.WriteUInt16BigEndian(destination, id);
-        BinaryPrimitives.WriteInt32BigEndian(destination[2..], value);
-    }
-
-    private static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            data = data[sent..];
-        }
-    }
+    protected override void OnPeerMaxConcurrentStreams(uint value) => _peerMaxConcurrentStreams = (int)Math.Min(value, int.MaxValue);
 }

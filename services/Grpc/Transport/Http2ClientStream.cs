@@ -8,19 +8,12 @@ namespace SlmCluster.Grpc.Transport;
 /// arrives and the trailers. The connection's read loop is the only writer of the body; the caller reads it through
 /// <see cref="Http2ResponseStream"/>, and its reads complete on the read loop's thread, without a hand-off.
 /// </summary>
-internal sealed class Http2ClientStream
+internal sealed class Http2ClientStream : IHttp2SendWindow
 {
-    private static readonly PipeOptions BodyOptions = new(
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: 0, // the stream's flow-control window bounds what can pile up
-        resumeWriterThreshold: 0,
-        useSynchronizationContext: false);
-
     private readonly Http2ClientConnection _connection;
     private readonly HttpRequestMessage _request;
     private readonly TaskCompletionSource<HttpResponseMessage> _response = new();
-    private readonly Pipe _body = new(BodyOptions);
+    private readonly Pipe _body = new(Http2BodyPipe.Options);
     private HttpResponseMessage? _responseMessage;
     private int _released;
     private int _unacknowledged;
@@ -131,17 +124,7 @@ internal sealed class Http2ClientStream
             return;
         }
 
-        if (payload.Length > 0)
-        {
-            var writer = _body.Writer;
-            payload.CopyTo(writer.GetSpan(payload.Length));
-            writer.Advance(payload.Length);
-            if (!endStream)
-            {
-                // Never pauses (no threshold), so this completes at once, running the waiting reader inline.
-                _ = writer.FlushAsync();
-            }
-        }
+        Http2BodyPipe.Append(_body.Writer, payload, endStream);
 
         if (endStream)
         {

@@ -63,6 +63,15 @@ internal static class Http2Frame
     public static (int Length, byte Type, byte Flags, int StreamId) ReadHeader(ReadOnlySpan<byte> source) =>
         ((source[0] << 16) | (source[1] << 8) | source[2], source[3], source[4], BinaryPrimitives.ReadInt32BigEndian(source[5..]) & int.MaxValue);
 
+    /// <summary>HTTP/1.1's connection-specific fields, which HTTP/2 forbids (Host travels as :authority).</summary>
+    public static bool IsConnectionSpecific(string name) =>
+        name.Equals("Host", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The name of an error code, for messages.</summary>
     public static string ErrorName(long code) => code switch
     {

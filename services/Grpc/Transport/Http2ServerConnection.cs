@@ -33,7 +33,7 @@ internal sealed record Http2ServerLimits
 /// under a write lock: a streamed message leaves with no thread hand-off, which is what this server is for (the
 /// gateway relays every token through it).
 /// </summary>
-internal sealed class Http2ServerConnection
+internal sealed class Http2ServerConnection : Http2Connection<Http2ServerStream>
 {
     /// <summary>The window this side opens for each request body (SETTINGS_INITIAL_WINDOW_SIZE).</summary>
     public const int StreamReceiveWindow = 1024 * 1024;
@@ -42,33 +42,23 @@ internal sealed class Http2ServerConnection
     public const int ConnectionReceiveWindow = 2 * 1024 * 1024;
 
     private const int ReceiveBufferSize = 64 * 1024;
-    private const int MaxHeaderBlockSize = 256 * 1024;
 
     private static readonly string[] StatusStrings = Enumerable.Range(0, 600).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
 
-    private readonly Socket _socket;
     private readonly Func<HttpContext, Task> _application;
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly ILogger _logger;
     private readonly Http2ServerLimits _limits;
     private readonly HttpConnectionFeature _connectionFeature;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly object _sync = new();
-    private readonly Dictionary<int, Http2ServerStream> _streams = [];
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxHeaderBlockSize);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Timer _timer;
     private readonly long _startedAt = Environment.TickCount64;
 
-    // Guarded by _sync.
-    private int _peerInitialWindow = Http2Frame.DefaultWindowSize;
-    private int _peerMaxFrameSize = Http2Frame.DefaultMaxFrameSize;
-    private long _connectionSendWindow = Http2Frame.DefaultWindowSize;
+    // Guarded by Sync.
     private long _connectionReceiveWindow = ConnectionReceiveWindow;
     private long _connectionUncredited;
-    private TaskCompletionSource _windowOpened = NewSignal();
     private bool _goingAway;
-    private Exception? _closed;
     private long _idleSince = Environment.TickCount64;
     private int _runningHandlers;
 
@@ -76,15 +66,11 @@ internal sealed class Http2ServerConnection
     private readonly List<(Http2ServerStream Stream, Func<HttpContext, Task> Application)> _pendingStarts = [];
     private volatile bool _handshakeDone;
     private int _lastStreamId;
-    private byte[]? _headerBlock;
-    private int _headerBlockLength;
-    private int _headerStreamId;
-    private bool _headerEndStream;
 
     public Http2ServerConnection(Socket socket, Func<HttpContext, Task> application, IServiceScopeFactory scopeFactory, ILogger logger,
         Http2ServerLimits limits, string connectionId)
+        : base(socket)
     {
-        _socket = socket;
         _application = application;
         _scopeFactory = scopeFactory;
         _logger = logger;
@@ -120,7 +106,7 @@ internal sealed class Http2ServerConnection
         {
             Http2ServerLog.ProtocolError(_logger, _connectionFeature.ConnectionId, Http2Frame.ErrorName(ex.ErrorCode), ex.Message);
             error = new IOException($"HTTP/2 protocol error: {ex.Message}", ex);
-            await TrySendGoAwayAsync(ex.ErrorCode, ex.Message).ConfigureAwait(false);
+            await TrySendGoAwayAsync(_lastStreamId, ex.ErrorCode, ex.Message).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -129,10 +115,10 @@ internal sealed class Http2ServerConnection
 
         Close(error ?? new IOException("The client closed the connection."));
         List<Http2ServerStream> orphans;
-        lock (_sync)
+        lock (Sync)
         {
-            orphans = [.. _streams.Values];
-            error = _closed;
+            orphans = [.. Streams.Values];
+            error = ClosedReason;
         }
 
         foreach (var stream in orphans)
@@ -150,18 +136,18 @@ internal sealed class Http2ServerConnection
     public async Task ShutdownAsync()
     {
         bool idle;
-        lock (_sync)
+        lock (Sync)
         {
-            if (_closed is not null || _goingAway)
+            if (ClosedReason is not null || _goingAway)
             {
                 return;
             }
 
             _goingAway = true;
-            idle = _streams.Count == 0;
+            idle = Streams.Count == 0;
         }
 
-        await TrySendGoAwayAsync(Http2Frame.NoError, "The server is shutting down.").ConfigureAwait(false);
+        await TrySendGoAwayAsync(_lastStreamId, Http2Frame.NoError, "The server is shutting down.").ConfigureAwait(false);
         if (idle)
         {
             Close(new IOException("The server shut the connection down."));
@@ -186,16 +172,16 @@ internal sealed class Http2ServerConnection
                 return;
             }
 
-            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WriteLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             byte[] frames;
             int length;
             int count;
             bool done;
             try
             {
-                lock (_sync)
+                lock (Sync)
                 {
-                    if (_closed is not null || stream.IsReset || stream.ResponseEnded)
+                    if (ClosedReason is not null || stream.IsReset || stream.ResponseEnded)
                     {
                         return;
                     }
@@ -206,16 +192,16 @@ internal sealed class Http2ServerConnection
                     var headerBlock = stream.HeadersSent ? null : EncodeResponseHeaders(stream);
                     var trailerBlock = end && trailers is not null ? EncodeTrailers(trailers) : null;
                     (frames, length) = Http2FrameBuilder.Build(stream.Id, headerBlock, headerBlock is not null, data.Slice(0, count), end,
-                        trailerBlock, trailerBlock is not null, _peerMaxFrameSize);
+                        trailerBlock, trailerBlock is not null, PeerMaxFrameSize);
                     stream.HeadersSent = true;
                     stream.ResponseEnded = end;
                 }
 
-                await SendFramesAsync(frames, length).ConfigureAwait(false);
+                await TrySendFramesAsync(frames, length).ConfigureAwait(false);
             }
             finally
             {
-                _writeLock.Release();
+                WriteLock.Release();
             }
 
             if (done)
@@ -231,9 +217,9 @@ internal sealed class Http2ServerConnection
     internal void ResetStream(Http2ServerStream stream, uint errorCode)
     {
         bool send;
-        lock (_sync)
+        lock (Sync)
         {
-            send = _closed is null && !stream.IsReset && !(stream.ResponseEnded && stream.RequestEnded);
+            send = ClosedReason is null && !stream.IsReset && !(stream.ResponseEnded && stream.RequestEnded);
             SignalWindow();
         }
 
@@ -249,9 +235,9 @@ internal sealed class Http2ServerConnection
     {
         long streamCredit = 0;
         long connectionCredit;
-        lock (_sync)
+        lock (Sync)
         {
-            if (_closed is not null)
+            if (ClosedReason is not null)
             {
                 return;
             }
@@ -284,35 +270,26 @@ internal sealed class Http2ServerConnection
         while (true)
         {
             Task opened;
-            lock (_sync)
+            lock (Sync)
             {
-                if (_closed is not null || stream.IsReset)
+                if (ClosedReason is not null || stream.IsReset)
                 {
                     return false;
                 }
 
-                if (_connectionSendWindow > 0 && stream.SendWindow > 0)
+                if (ConnectionSendWindow > 0 && stream.SendWindow > 0)
                 {
                     return true;
                 }
 
-                opened = _windowOpened.Task;
+                opened = WindowOpened;
             }
 
             await opened.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    // Under _sync.
-    private int TakeSendWindow(Http2ServerStream stream, long wanted)
-    {
-        var count = (int)Math.Max(0, Math.Min(wanted, Math.Min(_connectionSendWindow, stream.SendWindow)));
-        _connectionSendWindow -= count;
-        stream.SendWindow -= count;
-        return count;
-    }
-
-    // Under _sync: adds to what the client has been allowed again once enough has gathered; the amount to send, or 0.
+    // Under Sync: adds to what the client has been allowed again once enough has gathered; the amount to send, or 0.
     private long TakeConnectionCredit(long count)
     {
         _connectionUncredited += count;
@@ -346,14 +323,14 @@ internal sealed class Http2ServerConnection
         span = span[27..];
         Http2Frame.WriteHeader(span, 4, Http2Frame.WindowUpdate, 0, 0);
         BinaryPrimitives.WriteInt32BigEndian(span[9..], ConnectionReceiveWindow - Http2Frame.DefaultWindowSize);
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await WriteLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            await SendAllAsync(preface).ConfigureAwait(false);
+            await SendAllAsync(preface, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
-            _writeLock.Release();
+            WriteLock.Release();
         }
     }
 
@@ -365,7 +342,7 @@ internal sealed class Http2ServerConnection
         var settingsSeen = false;
         while (true)
         {
-            var read = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None).ConfigureAwait(false);
+            var read = await Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None).ConfigureAwait(false);
             if (read == 0)
             {
                 throw new IOException("The client closed the connection.");
@@ -429,74 +406,15 @@ internal sealed class Http2ServerConnection
         }
     }
 
-    private async ValueTask ProcessFrameAsync(byte type, byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    protected override ValueTask OnDataAsync(byte flags, int streamId, ReadOnlyMemory<byte> payload)
     {
-        if (_headerBlock is not null && (type != Http2Frame.Continuation || streamId != _headerStreamId))
-        {
-            throw new Http2ConnectionException(Http2Frame.ProtocolError, "A header block was interrupted by another frame.");
-        }
+        OnData(flags, streamId, payload.Span);
+        return ValueTask.CompletedTask;
+    }
 
-        switch (type)
-        {
-            case Http2Frame.Data:
-                OnData(flags, streamId, payload.Span);
-                break;
-            case Http2Frame.Headers:
-                OnHeaders(flags, streamId, payload.Span);
-                break;
-            case Http2Frame.Continuation:
-                if (_headerBlock is null)
-                {
-                    throw new Http2ConnectionException(Http2Frame.ProtocolError, "CONTINUATION without a header block.");
-                }
-
-                AppendHeaderBlock(payload.Span);
-                if ((flags & Http2Frame.EndHeaders) != 0)
-                {
-                    DeliverHeaderBlock();
-                }
-
-                break;
-            case Http2Frame.Priority:
-                if (streamId == 0 || payload.Length != 5)
-                {
-                    throw new Http2ConnectionException(streamId == 0 ? Http2Frame.ProtocolError : Http2Frame.FrameSizeError, "Malformed PRIORITY.");
-                }
-
-                break;
-            case Http2Frame.RstStream:
-                OnReset(streamId, payload.Span);
-                break;
-            case Http2Frame.Settings:
-                await OnSettingsAsync(flags, streamId, payload).ConfigureAwait(false);
-                break;
-            case Http2Frame.Ping:
-                if (payload.Length != 8 || streamId != 0)
-                {
-                    throw new Http2ConnectionException(payload.Length != 8 ? Http2Frame.FrameSizeError : Http2Frame.ProtocolError, "Malformed PING.");
-                }
-
-                if ((flags & Http2Frame.Ack) == 0)
-                {
-                    await WriteFrameAsync(Http2Frame.Ping, Http2Frame.Ack, 0, payload).ConfigureAwait(false);
-                }
-
-                break;
-            case Http2Frame.GoAway:
-                if (streamId != 0 || payload.Length < 8)
-                {
-                    throw new Http2ConnectionException(Http2Frame.ProtocolError, "Malformed GOAWAY.");
-                }
-
-                break; // the client is leaving; its open streams finish and it closes the socket
-            case Http2Frame.WindowUpdate:
-                OnWindowUpdate(streamId, payload.Span);
-                break;
-            case Http2Frame.PushPromise:
-                throw new Http2ConnectionException(Http2Frame.ProtocolError, "A client cannot send PUSH_PROMISE.");
-            default:
-                break; // unknown frame types are ignored, as the protocol requires
-        }
+    // The client's GOAWAY: it is leaving; its open streams finish and it closes the socket.
+    protected override void OnGoAway(ReadOnlySpan<byte> payload)
+    {
     }
 
     private void OnData(byte flags, int streamId, ReadOnlySpan<byte> payload)
@@ -517,7 +435,7 @@ internal sealed class Http2ServerConnection
         Http2ServerStream? failed = null;
         long connectionCredit = 0;
         var streamError = 0u;
-        lock (_sync)
+        lock (Sync)
         {
             _connectionReceiveWindow -= frameLength;
             if (_connectionReceiveWindow < 0)
@@ -525,7 +443,7 @@ internal sealed class Http2ServerConnection
                 throw new Http2ConnectionException(Http2Frame.FlowControlError, "The client sent more data than the connection window allows.");
             }
 
-            if (_streams.TryGetValue(streamId, out stream) && !stream.IsReset && !stream.RequestEnded)
+            if (Streams.TryGetValue(streamId, out stream) && !stream.IsReset && !stream.RequestEnded)
             {
                 stream.ReceiveWindow -= frameLength;
                 if (stream.ReceiveWindow < 0)
@@ -567,86 +485,29 @@ internal sealed class Http2ServerConnection
         stream?.OnData(data, (flags & Http2Frame.EndStream) != 0);
     }
 
-    private void OnHeaders(byte flags, int streamId, ReadOnlySpan<byte> payload)
+    protected override void OnHeaders(byte flags, int streamId, ReadOnlySpan<byte> payload)
     {
         if (streamId == 0 || (streamId & 1) == 0)
         {
             throw new Http2ConnectionException(Http2Frame.ProtocolError, $"HEADERS on stream {streamId}; client streams have odd ids.");
         }
 
-        var fragment = Unpad(flags, payload);
-        if ((flags & Http2Frame.PriorityFlag) != 0)
-        {
-            if (fragment.Length < 5)
-            {
-                throw new Http2ConnectionException(Http2Frame.FrameSizeError, "HEADERS too short for its priority fields.");
-            }
-
-            fragment = fragment[5..];
-        }
-
-        _headerStreamId = streamId;
-        _headerEndStream = (flags & Http2Frame.EndStream) != 0;
-        _headerBlockLength = 0;
-        _headerBlock = ArrayPool<byte>.Shared.Rent(Math.Max(fragment.Length, 1024));
-        AppendHeaderBlock(fragment);
-        if ((flags & Http2Frame.EndHeaders) != 0)
+        if (BeginHeaderBlock(flags, streamId, payload))
         {
             DeliverHeaderBlock();
         }
     }
 
-    private void AppendHeaderBlock(ReadOnlySpan<byte> fragment)
+    protected override void DeliverHeaderBlock()
     {
-        if (_headerBlockLength + fragment.Length > MaxHeaderBlockSize)
-        {
-            throw new Http2ConnectionException(Http2Frame.EnhanceYourCalm, $"A header block exceeds {MaxHeaderBlockSize / 1024} KiB.");
-        }
-
-        if (_headerBlockLength + fragment.Length > _headerBlock!.Length)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent((_headerBlockLength + fragment.Length) * 2);
-            _headerBlock.AsSpan(0, _headerBlockLength).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_headerBlock);
-            _headerBlock = larger;
-        }
-
-        fragment.CopyTo(_headerBlock.AsSpan(_headerBlockLength));
-        _headerBlockLength += fragment.Length;
-    }
-
-    private void ReleaseHeaderBlock()
-    {
-        if (_headerBlock is { } block)
-        {
-            _headerBlock = null;
-            ArrayPool<byte>.Shared.Return(block);
-        }
-    }
-
-    private void DeliverHeaderBlock()
-    {
-        List<(string Name, string Value)> fields;
-        try
-        {
-            // Every block is decoded, even one that will be refused: the dynamic table must follow the client's.
-            fields = _decoder.Decode(_headerBlock.AsSpan(0, _headerBlockLength));
-        }
-        catch (HpackException ex)
-        {
-            throw new Http2ConnectionException(Http2Frame.CompressionError, ex.Message);
-        }
-        finally
-        {
-            ReleaseHeaderBlock();
-        }
-
-        var streamId = _headerStreamId;
-        var endStream = _headerEndStream;
+        // Every block is decoded, even one that will be refused: the dynamic table must follow the client's.
+        var fields = DecodeHeaderBlock(_decoder);
+        var streamId = HeaderStreamId;
+        var endStream = HeaderEndStream;
         Http2ServerStream? existing;
-        lock (_sync)
+        lock (Sync)
         {
-            _streams.TryGetValue(streamId, out existing);
+            Streams.TryGetValue(streamId, out existing);
         }
 
         if (existing is not null)
@@ -671,13 +532,13 @@ internal sealed class Http2ServerConnection
 
         _lastStreamId = streamId;
         string? refusal = null;
-        lock (_sync)
+        lock (Sync)
         {
-            if (_goingAway || _closed is not null)
+            if (_goingAway || ClosedReason is not null)
             {
                 refusal = "shutting down";
             }
-            else if (_streams.Count >= _limits.MaxConcurrentStreams)
+            else if (Streams.Count >= _limits.MaxConcurrentStreams)
             {
                 refusal = "too many streams";
             }
@@ -700,10 +561,10 @@ internal sealed class Http2ServerConnection
 
         var stream = new Http2ServerStream(this, streamId, endStream);
         stream.SetRequestHeaders(fields);
-        lock (_sync)
+        lock (Sync)
         {
-            stream.SendWindow = _peerInitialWindow;
-            _streams.Add(streamId, stream);
+            stream.SendWindow = PeerInitialWindow;
+            Streams.Add(streamId, stream);
             _runningHandlers++;
         }
 
@@ -792,7 +653,7 @@ internal sealed class Http2ServerConnection
         }
         finally
         {
-            lock (_sync)
+            lock (Sync)
             {
                 _runningHandlers--;
             }
@@ -807,15 +668,15 @@ internal sealed class Http2ServerConnection
         bool earlyResponse;
         bool closeNow;
         long connectionCredit;
-        lock (_sync)
+        lock (Sync)
         {
-            _streams.Remove(stream.Id);
-            connectionCredit = _closed is null ? TakeConnectionCredit(stream.ReceivedBytes - stream.ObservedBytes) : 0;
+            Streams.Remove(stream.Id);
+            connectionCredit = ClosedReason is null ? TakeConnectionCredit(stream.ReceivedBytes - stream.ObservedBytes) : 0;
 
             // Answered before the client finished its request: RST_STREAM(NO_ERROR) tells it to stop sending.
-            earlyResponse = _closed is null && !stream.IsReset && !stream.RequestEnded;
-            closeNow = _goingAway && _streams.Count == 0;
-            if (_streams.Count == 0)
+            earlyResponse = ClosedReason is null && !stream.IsReset && !stream.RequestEnded;
+            closeNow = _goingAway && Streams.Count == 0;
+            if (Streams.Count == 0)
             {
                 _idleSince = Environment.TickCount64;
             }
@@ -914,7 +775,7 @@ internal sealed class Http2ServerConnection
         return null;
     }
 
-    private void OnReset(int streamId, ReadOnlySpan<byte> payload)
+    protected override void OnReset(int streamId, ReadOnlySpan<byte> payload)
     {
         if (streamId == 0)
         {
@@ -932,9 +793,9 @@ internal sealed class Http2ServerConnection
         }
 
         Http2ServerStream? stream;
-        lock (_sync)
+        lock (Sync)
         {
-            _streams.TryGetValue(streamId, out stream);
+            Streams.TryGetValue(streamId, out stream);
             SignalWindow();
         }
 
@@ -943,66 +804,7 @@ internal sealed class Http2ServerConnection
         stream?.MarkReset(new IOException($"The client reset the stream ({Http2Frame.ErrorName(code)})."));
     }
 
-    private async ValueTask OnSettingsAsync(byte flags, int streamId, ReadOnlyMemory<byte> payload)
-    {
-        if (streamId != 0)
-        {
-            throw new Http2ConnectionException(Http2Frame.ProtocolError, "SETTINGS on a stream.");
-        }
-
-        if ((flags & Http2Frame.Ack) != 0 ? payload.Length != 0 : payload.Length % 6 != 0)
-        {
-            throw new Http2ConnectionException(Http2Frame.FrameSizeError, "Malformed SETTINGS.");
-        }
-
-        if ((flags & Http2Frame.Ack) != 0)
-        {
-            return;
-        }
-
-        lock (_sync)
-        {
-            for (var i = 0; i < payload.Length; i += 6)
-            {
-                var id = BinaryPrimitives.ReadUInt16BigEndian(payload.Span[i..]);
-                var value = BinaryPrimitives.ReadUInt32BigEndian(payload.Span[(i + 2)..]);
-                switch (id)
-                {
-                    case Http2Frame.SettingsEnablePush when value > 1:
-                        throw new Http2ConnectionException(Http2Frame.ProtocolError, "SETTINGS_ENABLE_PUSH other than 0 or 1.");
-                    case Http2Frame.SettingsInitialWindowSize:
-                        if (value > int.MaxValue)
-                        {
-                            throw new Http2ConnectionException(Http2Frame.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1.");
-                        }
-
-                        // A change applies to every open stream's window, up or down.
-                        var delta = (int)value - _peerInitialWindow;
-                        _peerInitialWindow = (int)value;
-                        foreach (var stream in _streams.Values)
-                        {
-                            stream.SendWindow += delta;
-                        }
-
-                        break;
-                    case Http2Frame.SettingsMaxFrameSize:
-                        if (value < Http2Frame.DefaultMaxFrameSize || value > 16777215)
-                        {
-                            throw new Http2ConnectionException(Http2Frame.ProtocolError, $"SETTINGS_MAX_FRAME_SIZE {value} is out of range.");
-                        }
-
-                        _peerMaxFrameSize = (int)value;
-                        break;
-                }
-            }
-
-            SignalWindow();
-        }
-
-        await WriteFrameAsync(Http2Frame.Settings, Http2Frame.Ack, 0, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
-    }
-
-    private void OnWindowUpdate(int streamId, ReadOnlySpan<byte> payload)
+    protected override void OnWindowUpdate(int streamId, ReadOnlySpan<byte> payload)
     {
         if (payload.Length != 4)
         {
@@ -1011,7 +813,7 @@ internal sealed class Http2ServerConnection
 
         var increment = BinaryPrimitives.ReadInt32BigEndian(payload) & int.MaxValue;
         Http2ServerStream? failed = null;
-        lock (_sync)
+        lock (Sync)
         {
             if (streamId == 0)
             {
@@ -1020,8 +822,8 @@ internal sealed class Http2ServerConnection
                     throw new Http2ConnectionException(Http2Frame.ProtocolError, "WINDOW_UPDATE with an increment of 0.");
                 }
 
-                _connectionSendWindow += increment;
-                if (_connectionSendWindow > int.MaxValue)
+                ConnectionSendWindow += increment;
+                if (ConnectionSendWindow > int.MaxValue)
                 {
                     throw new Http2ConnectionException(Http2Frame.FlowControlError, "The connection window grew past 2^31-1.");
                 }
@@ -1030,7 +832,7 @@ internal sealed class Http2ServerConnection
             {
                 throw new Http2ConnectionException(Http2Frame.ProtocolError, $"WINDOW_UPDATE on stream {streamId}, which was never opened.");
             }
-            else if (_streams.TryGetValue(streamId, out var stream))
+            else if (Streams.TryGetValue(streamId, out var stream))
             {
                 stream.SendWindow += increment;
                 if (increment == 0 || stream.SendWindow > int.MaxValue)
@@ -1048,31 +850,6 @@ internal sealed class Http2ServerConnection
         }
     }
 
-    // Under _sync.
-    private void SignalWindow()
-    {
-        var opened = _windowOpened;
-        _windowOpened = NewSignal();
-        opened.TrySetResult();
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private static ReadOnlySpan<byte> Unpad(byte flags, ReadOnlySpan<byte> payload)
-    {
-        if ((flags & Http2Frame.Padded) == 0)
-        {
-            return payload;
-        }
-
-        if (payload.Length < 1 || payload[0] >= payload.Length)
-        {
-            throw new Http2ConnectionException(Http2Frame.ProtocolError, "Padding longer than the frame.");
-        }
-
-        return payload[1..^payload[0]];
-    }
-
     private byte[] EncodeResponseHeaders(Http2ServerStream stream)
     {
         var block = new List<byte>(128);
@@ -1088,7 +865,7 @@ internal sealed class Http2ServerConnection
 
         foreach (var (name, values) in stream.ResponseHeaders)
         {
-            if (IsConnectionSpecific(name))
+            if (Http2Frame.IsConnectionSpecific(name))
             {
                 continue;
             }
@@ -1132,13 +909,6 @@ internal sealed class Http2ServerConnection
         return block.ToArray();
     }
 
-    private static bool IsConnectionSpecific(string name) =>
-        name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>Timer: a client that never finishes its handshake, or keeps a connection open with nothing on it, is let go.</summary>
     private void CheckTimeouts()
     {
@@ -1155,9 +925,9 @@ internal sealed class Http2ServerConnection
         }
 
         bool idle;
-        lock (_sync)
+        lock (Sync)
         {
-            idle = _closed is null && !_goingAway && _streams.Count == 0 && _runningHandlers == 0
+            idle = ClosedReason is null && !_goingAway && Streams.Count == 0 && _runningHandlers == 0
                 && now - _idleSince > _limits.IdleTimeout.TotalMilliseconds;
         }
 
@@ -1168,41 +938,13 @@ internal sealed class Http2ServerConnection
         }
     }
 
-    private void Close(Exception reason)
-    {
-        lock (_sync)
-        {
-            if (_closed is not null)
-            {
-                return;
-            }
-
-            _closed = reason;
-            SignalWindow();
-        }
-
-        _timer.Dispose();
-
-        // Ends the read loop, which resets the streams still open.
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        _socket.Dispose();
-    }
+    protected override void OnClosing() => _timer.Dispose();
 
     private void CheckDrained()
     {
-        lock (_sync)
+        lock (Sync)
         {
-            if (_closed is null || _runningHandlers > 0)
+            if (ClosedReason is null || _runningHandlers > 0)
             {
                 return;
             }
@@ -1211,83 +953,4 @@ internal sealed class Http2ServerConnection
         _drained.TrySetResult();
     }
 
-    private async Task TrySendGoAwayAsync(uint errorCode, string detail)
-    {
-        var debug = System.Text.Encoding.UTF8.GetBytes(detail.Length > 200 ? detail[..200] : detail);
-        var payload = new byte[8 + debug.Length];
-        BinaryPrimitives.WriteInt32BigEndian(payload, _lastStreamId);
-        BinaryPrimitives.WriteUInt32BigEndian(payload.AsSpan(4), errorCode);
-        debug.CopyTo(payload.AsSpan(8));
-        try
-        {
-            await WriteFrameAsync(Http2Frame.GoAway, 0, 0, payload).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // The connection is being torn down anyway.
-        }
-    }
-
-    /// <summary>A 4-byte control frame (RST_STREAM, WINDOW_UPDATE) sent on the side; a failure closes the connection.</summary>
-    private async Task WriteControlAsync(byte type, byte flags, int streamId, uint value)
-    {
-        var payload = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(payload, value);
-        try
-        {
-            await WriteFrameAsync(type, flags, streamId, payload).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Close(ex);
-        }
-    }
-
-    private async Task WriteFrameAsync(byte type, byte flags, int streamId, ReadOnlyMemory<byte> payload)
-    {
-        var frame = new byte[Http2Frame.HeaderSize + payload.Length];
-        Http2Frame.WriteHeader(frame, payload.Length, type, flags, streamId);
-        payload.Span.CopyTo(frame.AsSpan(Http2Frame.HeaderSize));
-        await _writeLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await SendAllAsync(frame).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    /// <summary>Under the write lock: sends pooled frames and returns the buffer; a failed send closes the connection.</summary>
-    private async Task SendFramesAsync(byte[] frames, int length)
-    {
-        try
-        {
-            await SendAllAsync(frames.AsMemory(0, length)).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Close(ex);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frames);
-        }
-    }
-
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-            data = data[sent..];
-        }
-    }
-
-    private static void WriteSetting(Span<byte> destination, ushort id, int value)
-    {
-        BinaryPrimitives.WriteUInt16BigEndian(destination, id);
-        BinaryPrimitives.WriteInt32BigEndian(destination[2..], value);
-    }
 }

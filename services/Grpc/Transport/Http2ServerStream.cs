@@ -12,6 +12,7 @@ namespace SlmCluster.Grpc.Transport;
 /// feeds the request body; the handler's own thread writes the response straight onto the socket.
 /// </summary>
 internal sealed class Http2ServerStream :
+    IHttp2SendWindow,
     IHttpRequestFeature,
     IHttpResponseFeature,
     IHttpResponseBodyFeature,
@@ -21,15 +22,8 @@ internal sealed class Http2ServerStream :
     IHttpRequestBodyDetectionFeature,
     IHttpResetFeature
 {
-    private static readonly PipeOptions BodyOptions = new(
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: 0, // the stream's flow-control window bounds what can pile up
-        resumeWriterThreshold: 0,
-        useSynchronizationContext: false);
-
     private readonly Http2ServerConnection _connection;
-    private readonly Pipe _requestPipe = new(BodyOptions);
+    private readonly Pipe _requestPipe = new(Http2BodyPipe.Options);
     private readonly Http2RequestBodyReader _requestReader;
     private readonly Http2ResponseBodyWriter _responseWriter;
     private readonly CancellationTokenSource _aborted = new();
@@ -199,18 +193,9 @@ internal sealed class Http2ServerStream :
                 return;
             }
 
-            if (data.Length > 0)
-            {
-                var writer = _requestPipe.Writer;
-                data.CopyTo(writer.GetSpan(data.Length));
-                writer.Advance(data.Length);
-                if (!endStream)
-                {
-                    // Never pauses (no threshold): completes at once, running the handler's waiting read inline (the lock is
-                    // re-entrant, so a handler that resets its own stream from there does not wait on itself).
-                    _ = writer.FlushAsync();
-                }
-            }
+            // The handler's waiting read runs inline from here; the lock is re-entrant, so a handler that resets its own
+            // stream from there does not wait on itself.
+            Http2BodyPipe.Append(_requestPipe.Writer, data, endStream);
 
             if (endStream)
             {
