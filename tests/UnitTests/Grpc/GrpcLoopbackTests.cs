@@ -61,6 +61,11 @@ public abstract class GrpcLoopbackTestsBase<TFixture> : IClassFixture<TFixture>,
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
+    // Long enough for a call to leave a process whose gRPC paths are still being compiled while the other server's
+    // test class runs beside it: a deadline that passes first fails without calling the server, which then never
+    // sees the cancellation these tests wait for.
+    private static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(1);
+
     private readonly LoopbackServerFixture _fixture;
     private readonly GrpcChannel _channel;
 
@@ -224,7 +229,7 @@ public abstract class GrpcLoopbackTestsBase<TFixture> : IClassFixture<TFixture>,
         await using var call = _channel.ServerStreaming(
             LoopbackTestService.WaitForCancel,
             new GenerateRequest { SessionId = sessionId },
-            new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(100)));
+            new CallOptions(Deadline: DateTime.UtcNow + CallDeadline));
 
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
@@ -249,7 +254,7 @@ public abstract class GrpcLoopbackTestsBase<TFixture> : IClassFixture<TFixture>,
         var error = await Assert.ThrowsAsync<RpcException>(() => _channel.UnaryAsync(
             unaryOverStreamingPath,
             new GenerateRequest { SessionId = sessionId },
-            new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(100))));
+            new CallOptions(Deadline: DateTime.UtcNow + CallDeadline)));
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
         await serverCancelled.Task.WaitAsync(Patience);
