@@ -127,7 +127,7 @@ internal sealed class GrpcClientCall<TResponse> : IDisposable
         try
         {
             var stream = await response.Content.ReadAsStreamAsync(_callSource.Token).ConfigureAwait(false);
-            _body = PipeReader.Create(stream, BodyReaderOptions);
+            _body = stream is Transport.Http2ResponseStream h2 ? h2.AsPipeReader() : PipeReader.Create(stream, BodyReaderOptions);
         }
         catch (Exception ex)
         {

@@ -6,7 +6,7 @@ using SlmCluster.Grpc.Protocol;
 namespace SlmCluster.Grpc.Client;
 
 /// <summary>The request body: one length-prefixed message, serialized into a pooled buffer as it is sent.</summary>
-internal sealed class GrpcRequestContent : HttpContent
+internal sealed class GrpcRequestContent : HttpContent, Transport.IHttp2BufferedContent
 {
     private readonly IMessage _message;
     private readonly int _messageSize;
@@ -39,6 +39,15 @@ internal sealed class GrpcRequestContent : HttpContent
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The whole body at once, for the h2c handler, which sends it with the headers.</summary>
+    public byte[] Serialize()
+    {
+        var frame = new byte[LengthPrefixedMessage.HeaderSize + _messageSize];
+        LengthPrefixedMessage.WriteHeader(frame, _messageSize);
+        _message.WriteTo(frame.AsSpan(LengthPrefixedMessage.HeaderSize, _messageSize));
+        return frame;
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>

@@ -129,7 +129,12 @@ internal sealed class Http2ClientConnection : Http2Connection<Http2ClientStream>
         try
         {
             var bodyLength = 0;
-            if (request.Content is { } content)
+            if (request.Content is IHttp2BufferedContent prepared)
+            {
+                body = prepared.Serialize();
+                bodyLength = body.Length;
+            }
+            else if (request.Content is { } content)
             {
                 var buffered = new MemoryStream(content.Headers.ContentLength is long known and < int.MaxValue ? (int)known : 256);
                 await content.CopyToAsync(buffered, cancellationToken).ConfigureAwait(false);

@@ -16,6 +16,9 @@ internal sealed class Http2ResponseStream : Stream
         _reader = stream.BodyReader;
     }
 
+    /// <summary>The same body as a <see cref="PipeReader"/> over the stream's own pipe (read one way or the other, not both).</summary>
+    public PipeReader AsPipeReader() => new Http2BodyReader(_reader, count => _stream.OnConsumed((int)count), _ => Dispose());
+
     public override bool CanRead => !_disposed;
 
     public override bool CanSeek => false;

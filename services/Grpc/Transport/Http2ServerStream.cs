@@ -24,7 +24,7 @@ internal sealed class Http2ServerStream :
 {
     private readonly Http2ServerConnection _connection;
     private readonly Pipe _requestPipe = new(Http2BodyPipe.Options);
-    private readonly Http2RequestBodyReader _requestReader;
+    private readonly Http2BodyReader _requestReader;
     private readonly Http2ResponseBodyWriter _responseWriter;
     private readonly CancellationTokenSource _aborted = new();
     private readonly Lock _bodyLock = new(); // the read loop writes the body; a reset from another thread may end it
@@ -39,7 +39,7 @@ internal sealed class Http2ServerStream :
         _connection = connection;
         Id = id;
         RequestEnded = requestEnded;
-        _requestReader = new Http2RequestBodyReader(_requestPipe.Reader, this);
+        _requestReader = new Http2BodyReader(_requestPipe.Reader, OnObserved, _requestPipe.Reader.Complete);
         _responseWriter = new Http2ResponseBodyWriter(this);
         RequestAborted = _aborted.Token;
         if (requestEnded)

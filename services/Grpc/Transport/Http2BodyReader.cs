@@ -4,22 +4,28 @@ using System.IO.Pipelines;
 namespace SlmCluster.Grpc.Transport;
 
 /// <summary>
-/// The request body as the handler reads it. Every byte the handler gets to see is credited back to the client's
-/// flow-control windows, so a message larger than the window still arrives even when the reader examines it whole
-/// before consuming any of it; what the handler has not seen stays bounded by the window.
+/// A stream's incoming body as its reader sees it, straight from the pipe the read loop fills. Every byte the reader
+/// gets to see is reported (to reopen the peer's flow-control windows), not only what it consumes: a message larger
+/// than the window then still arrives when the reader examines it whole before consuming any of it, and what it lets
+/// in stays bounded by the message size limit the reader applies.
 /// </summary>
-internal sealed class Http2RequestBodyReader : PipeReader
+internal sealed class Http2BodyReader : PipeReader
 {
     private readonly PipeReader _inner;
-    private readonly Http2ServerStream _stream;
+    private readonly Action<long> _seen;
+    private readonly Action<Exception?> _complete;
     private ReadOnlySequence<byte> _last;
     private long _consumed;
     private long _observed;
 
-    public Http2RequestBodyReader(PipeReader inner, Http2ServerStream stream)
+    /// <param name="inner">The stream's pipe.</param>
+    /// <param name="seen">Told how many more bytes the reader has seen.</param>
+    /// <param name="complete">What completing the reader does (the pipe's own completion, or resetting an unfinished stream).</param>
+    public Http2BodyReader(PipeReader inner, Action<long> seen, Action<Exception?> complete)
     {
         _inner = inner;
-        _stream = stream;
+        _seen = seen;
+        _complete = complete;
     }
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -27,9 +33,8 @@ internal sealed class Http2RequestBodyReader : PipeReader
         var pending = _inner.ReadAsync(cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {
-            var result = pending.Result;
-            Observe(result);
-            return new ValueTask<ReadResult>(result);
+            Observe(pending.Result);
+            return pending;
         }
 
         return ReadSlowAsync(pending);
@@ -46,11 +51,7 @@ internal sealed class Http2RequestBodyReader : PipeReader
         return true;
     }
 
-    public override void AdvanceTo(SequencePosition consumed)
-    {
-        _consumed += _last.Slice(_last.Start, consumed).Length;
-        _inner.AdvanceTo(consumed);
-    }
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
@@ -60,7 +61,7 @@ internal sealed class Http2RequestBodyReader : PipeReader
 
     public override void CancelPendingRead() => _inner.CancelPendingRead();
 
-    public override void Complete(Exception? exception = null) => _inner.Complete(exception);
+    public override void Complete(Exception? exception = null) => _complete(exception);
 
     private async ValueTask<ReadResult> ReadSlowAsync(ValueTask<ReadResult> pending)
     {
@@ -77,7 +78,7 @@ internal sealed class Http2RequestBodyReader : PipeReader
         {
             var fresh = seen - _observed;
             _observed = seen;
-            _stream.OnObserved(fresh);
+            _seen(fresh);
         }
     }
 }
