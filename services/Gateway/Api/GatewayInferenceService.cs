@@ -365,6 +365,24 @@ public sealed partial class GatewayInferenceService(
     /// <summary>One read of the pool per request: the resolved model carries the file hash the cache key needs.</summary>
     private ModelInfo ResolveModelInfo(string requested)
     {
+        // The common case, a model that a routable worker serves, without grouping every worker's models.
+        if (requested.Length > 0)
+        {
+            foreach (var worker in pool.Workers)
+            {
+                if (worker.IsRoutable)
+                {
+                    foreach (var offered in worker.Models)
+                    {
+                        if (offered.Id == requested)
+                        {
+                            return offered;
+                        }
+                    }
+                }
+            }
+        }
+
         var served = pool.Models();
         if (requested.Length == 0)
         {
