@@ -22,4 +22,11 @@ internal sealed class MeteredChunkWriter(IServerStreamWriter<GenerateChunk> inne
         Usage = message.Usage ?? Usage;
         return inner.WriteAsync(message, cancellationToken);
     }
+
+    public Task WriteLastAsync(GenerateChunk message, CancellationToken cancellationToken = default)
+    {
+        Chunks++;
+        Usage = message.Usage ?? Usage;
+        return inner.WriteLastAsync(message, cancellationToken);
+    }
 }

@@ -6,12 +6,10 @@ namespace SlmCluster.Grpc;
 /// <summary>Unary Generate is GenerateStream collected: the worker and the gateway answer both from one stream.</summary>
 public static class GenerateChunkStreams
 {
-    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
-
     /// <summary>
-    /// Streams the chunks to the caller, each flushed as it comes, except the closing chunk (the one carrying usage,
-    /// always the last): it waits in the buffer for the end of the call and leaves in one packet with the status,
-    /// one send and one wake-up fewer at the moment the caller waits for the answer to end.
+    /// Streams the chunks to the caller, each flushed as it comes. The closing chunk (the one carrying usage, always
+    /// the last) ends the call: it leaves in one packet with the OK status, and the caller's answer is complete before
+    /// this side has drained its source (a worker's trailers, for the gateway) and done its bookkeeping.
     /// </summary>
     public static async Task WriteAllAsync(this IAsyncEnumerable<GenerateChunk> chunks, IServerStreamWriter<GenerateChunk> writer, CancellationToken cancellationToken)
     {
@@ -19,10 +17,12 @@ public static class GenerateChunkStreams
         {
             if (chunk.Usage is not null)
             {
-                writer.WriteOptions = Buffered;
+                await writer.WriteLastAsync(chunk, cancellationToken);
             }
-
-            await writer.WriteAsync(chunk, cancellationToken);
+            else
+            {
+                await writer.WriteAsync(chunk, cancellationToken);
+            }
         }
     }
 

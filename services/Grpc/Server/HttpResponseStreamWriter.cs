@@ -24,13 +24,24 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
     public WriteOptions? WriteOptions { get; set; }
 
+    public async Task WriteLastAsync(T message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ThrowIfCannotWrite(cancellationToken);
+
+        GrpcMessageWriter.Write(_output, message, _maxMessageSize);
+        _context.ResponseStarted = true;
+        _context.EndedEarly = true;
+        var response = _context.HttpContext.Response;
+        GrpcServerStatus.WriteTrailers(response, StatusCode.OK, string.Empty, _context.ResponseTrailersOrNull);
+        await response.CompleteAsync();
+    }
+
     public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-
+        ThrowIfCannotWrite(cancellationToken);
         var callToken = _context.CancellationToken;
-        callToken.ThrowIfCancellationRequested();
-        cancellationToken.ThrowIfCancellationRequested();
 
         GrpcMessageWriter.Write(_output, message, _maxMessageSize);
         _context.ResponseStarted = true;
@@ -57,5 +68,16 @@ internal sealed class HttpResponseStreamWriter<T> : IServerStreamWriter<T>
 
         // A flush into a stream the client has reset completes quietly; the call token tells.
         callToken.ThrowIfCancellationRequested();
+    }
+
+    private void ThrowIfCannotWrite(CancellationToken cancellationToken)
+    {
+        if (_context.EndedEarly)
+        {
+            throw new InvalidOperationException("The call has ended (its last message was written); nothing more can be sent.");
+        }
+
+        _context.CancellationToken.ThrowIfCancellationRequested();
+        cancellationToken.ThrowIfCancellationRequested();
     }
 }

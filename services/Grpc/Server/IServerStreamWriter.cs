@@ -10,4 +10,12 @@ public interface IServerStreamWriter<in T>
     WriteOptions? WriteOptions { get; set; }
 
     Task WriteAsync(T message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes the call's last message and ends the call with OK at once: the message, the status and the
+    /// <see cref="ServerCallContext.ResponseTrailers"/> added so far leave together, so the client does not wait for
+    /// what the handler still does after it (bookkeeping, draining an upstream call). Later writes fail; an exception
+    /// the handler throws afterwards is logged, not sent.
+    /// </summary>
+    Task WriteLastAsync(T message, CancellationToken cancellationToken = default);
 }

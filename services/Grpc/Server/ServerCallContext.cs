@@ -43,6 +43,9 @@ public sealed class ServerCallContext
     /// <summary>Set once the first response message has been written: the status then goes in trailers.</summary>
     internal bool ResponseStarted { get; set; }
 
+    /// <summary>The handler ended the call with its last message (OK already sent); what it does afterwards stays here.</summary>
+    internal bool EndedEarly { get; set; }
+
     internal Metadata? ResponseTrailersOrNull => _responseTrailers;
 
     private static Metadata ReadRequestHeaders(IHeaderDictionary headers)

@@ -71,6 +71,12 @@ internal abstract class ServerCallHandler
             (code, detail) = ResolveStatus(ex, context);
         }
 
+        if (context.EndedEarly)
+        {
+            // The client has its answer and the OK status; a later failure was logged by ResolveStatus.
+            return;
+        }
+
         if (requestAborted.IsCancellationRequested)
         {
             // The stream is gone: nothing more can reach the client.

@@ -136,6 +136,28 @@ public abstract class GrpcLoopbackTestsBase<TFixture> : IClassFixture<TFixture>,
     }
 
     [Fact]
+    public async Task The_last_message_ends_the_call_with_ok_while_the_handler_is_still_running()
+    {
+        var sessionId = Guid.NewGuid().ToString();
+        await using var call = _channel.ServerStreaming(LoopbackTestService.EndEarly, new GenerateRequest { SessionId = sessionId });
+
+        var texts = new List<string>();
+        await foreach (var chunk in call.ReadAllAsync().WithCancellation(default))
+        {
+            texts.Add(chunk.Text);
+        }
+
+        // The whole answer and its status arrived while the handler still waits to be released.
+        Assert.Equal(["first", "last"], texts);
+        Assert.Equal("early", call.GetTrailers().Get("x-ended"));
+        Assert.False(_fixture.Service.LateWriteOf(sessionId).Task.IsCompleted);
+
+        _fixture.Service.ReleaseOf(sessionId).TrySetResult();
+        var lateWrite = await _fixture.Service.LateWriteOf(sessionId).Task.WaitAsync(Patience);
+        Assert.IsType<InvalidOperationException>(lateWrite);
+    }
+
+    [Fact]
     public async Task Request_metadata_reaches_the_handler_and_its_trailers_reach_the_client()
     {
         var headers = new Metadata { { "X-Echo", "ping" } };

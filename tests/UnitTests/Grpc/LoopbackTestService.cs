@@ -28,6 +28,13 @@ internal sealed class LoopbackTestService
     public static readonly GrpcMethod<GenerateRequest, GenerateChunk> FailBeforeFirst = Streaming("FailBeforeFirst");
     public static readonly GrpcMethod<GenerateRequest, GenerateChunk> WaitForCancel = Streaming("WaitForCancel");
     public static readonly GrpcMethod<GenerateRequest, GenerateChunk> BufferLast = Streaming("BufferLast");
+    public static readonly GrpcMethod<GenerateRequest, GenerateChunk> EndEarly = Streaming("EndEarly");
+
+    /// <summary>Completed, keyed by the request's session id, with what an EndEarly handler's write after its last message threw.</summary>
+    public ConcurrentDictionary<string, TaskCompletionSource<Exception?>> LateWrites { get; } = new();
+
+    public TaskCompletionSource<Exception?> LateWriteOf(string sessionId) =>
+        LateWrites.GetOrAdd(sessionId, _ => new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     /// <summary>Completed, keyed by the request's session id, when a WaitForCancel handler sees its token fire.</summary>
     public ConcurrentDictionary<string, TaskCompletionSource<DateTime?>> ServerCancellations { get; } = new();
@@ -107,6 +114,25 @@ internal sealed class LoopbackTestService
             writer.WriteOptions = new WriteOptions(WriteFlags.BufferHint);
             await writer.WriteAsync(new GenerateChunk { Text = "buffered" });
             await ReleaseOf(request.SessionId).Task.WaitAsync(context.CancellationToken);
+        });
+
+        // Ends the call with its second message, then goes on working until released, and tries one more write.
+        app.MapGrpcServerStreaming(EndEarly, async (request, writer, context) =>
+        {
+            await writer.WriteAsync(new GenerateChunk { Text = "first" });
+            context.ResponseTrailers.Add("x-ended", "early");
+            await writer.WriteLastAsync(new GenerateChunk { Text = "last" });
+            await ReleaseOf(request.SessionId).Task.WaitAsync(TimeSpan.FromSeconds(10));
+            try
+            {
+                await writer.WriteAsync(new GenerateChunk { Text = "too late" });
+                LateWriteOf(request.SessionId).TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                LateWriteOf(request.SessionId).TrySetResult(ex);
+                throw;
+            }
         });
 
         app.MapPost("/test.v1.Plain/Unavailable", () => Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
