@@ -35,15 +35,15 @@ builder.Services.AddOptions<GatewayOptions>()
 builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
 
 var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+var bindAddress = IPAddress.Parse(gatewayOptions.BindAddress);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    var address = IPAddress.Parse(gatewayOptions.BindAddress);
     if (gatewayOptions.GrpcServer == GrpcServerKind.Kestrel)
     {
-        kestrel.ListenGrpc(address, gatewayOptions.GrpcPort);
+        kestrel.ListenGrpc(bindAddress, gatewayOptions.GrpcPort);
     }
 
-    kestrel.Listen(address, gatewayOptions.HttpPort);
+    kestrel.Listen(bindAddress, gatewayOptions.HttpPort);
 
     // The OpenAI API's bodies; gRPC calls lift this and apply their own message size limit instead.
     kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
@@ -52,8 +52,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.Services.AddGrpcServer();
 if (gatewayOptions.GrpcServer == GrpcServerKind.H2c)
 {
-    builder.Services.AddGrpcH2cListener(IPAddress.Parse(gatewayOptions.BindAddress), gatewayOptions.GrpcPort);
+    builder.Services.AddGrpcH2cListener(bindAddress, gatewayOptions.GrpcPort);
 }
+
 builder.Services.AddSingleton<WorkerPool>();
 builder.AddRedisClient("cache");
 builder.Services.AddSingleton<WorkerRegistry>();

@@ -366,21 +366,9 @@ public sealed partial class GatewayInferenceService(
     private ModelInfo ResolveModelInfo(string requested)
     {
         // The common case, a model that a routable worker serves, without grouping every worker's models.
-        if (requested.Length > 0)
+        if (requested.Length > 0 && pool.ServedModel(requested) is { } named)
         {
-            foreach (var worker in pool.Workers)
-            {
-                if (worker.IsRoutable)
-                {
-                    foreach (var offered in worker.Models)
-                    {
-                        if (offered.Id == requested)
-                        {
-                            return offered;
-                        }
-                    }
-                }
-            }
+            return named;
         }
 
         var served = pool.Models();

@@ -34,6 +34,10 @@ public sealed class WorkerPool : IDisposable
     /// <summary>Workers that can take a request for <paramref name="model"/> now.</summary>
     public IEnumerable<WorkerEndpoint> Serving(string model) => Workers.Where(w => w.IsRoutable && w.Serves(model));
 
+    /// <summary>What the first routable worker serving <paramref name="model"/> reports of it; null when none does.</summary>
+    public ModelInfo? ServedModel(string model) =>
+        Workers.Where(w => w.IsRoutable).SelectMany(w => w.Models).FirstOrDefault(m => m.Id == model);
+
     /// <summary>Every model a routable worker serves, with the number of workers serving it.</summary>
     public IReadOnlyList<(ModelInfo Model, int Replicas)> Models() =>
         Workers.Where(w => w.IsRoutable)

@@ -74,13 +74,12 @@ public static class GrpcEndpointRouteBuilderExtensions
         ILogger logger)
     {
         var registry = GetRegistry(endpoints.ServiceProvider);
-        if (registry.Add(serviceName))
+        RequestDelegate unimplemented = new UnimplementedMethodHandler(logger).HandleCallAsync;
+        if (registry.Add(serviceName, unimplemented))
         {
             // A literal route segment outranks this parameter, so only methods nobody mapped land here.
-            var unimplemented = new UnimplementedMethodHandler(logger);
-            endpoints.Map("/" + serviceName + "/{method}", unimplemented.HandleCallAsync)
+            endpoints.Map("/" + serviceName + "/{method}", unimplemented)
                 .WithDisplayName($"gRPC - {serviceName} unimplemented method");
-            registry.AddFallback(serviceName, unimplemented.HandleCallAsync);
         }
 
         // Kestrel's endpoints reach the method through routing; the h2c listener through the registry.

@@ -19,7 +19,7 @@ internal sealed class GrpcH2cListener : IHostedService, IAsyncDisposable
     private readonly GrpcServiceRegistry _registry;
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly ILogger _logger;
-    private readonly Http2ServerLimits _limits;
+    private readonly GrpcH2cOptions _options;
     private readonly UnimplementedMethodHandler _unknownPath;
     private readonly HashSet<Http2ServerConnection> _connections = [];
     private readonly Lock _lock = new();
@@ -33,13 +33,7 @@ internal sealed class GrpcH2cListener : IHostedService, IAsyncDisposable
         _registry = registry;
         _scopeFactory = scopeFactory;
         _logger = loggerFactory.CreateLogger("SlmCluster.Grpc.H2c");
-        _limits = new Http2ServerLimits
-        {
-            MaxConcurrentStreams = options.MaxConcurrentStreams,
-            MaxHeaderListSize = options.MaxHeaderListSize,
-            HandshakeTimeout = options.HandshakeTimeout,
-            IdleTimeout = options.IdleTimeout,
-        };
+        _options = options;
         _unknownPath = new UnimplementedMethodHandler(loggerFactory.CreateLogger("SlmCluster.Grpc.Server"));
     }
 
@@ -144,7 +138,7 @@ internal sealed class GrpcH2cListener : IHostedService, IAsyncDisposable
 
             socket.NoDelay = true;
             var id = $"h2c-{Interlocked.Increment(ref _connectionCount)}";
-            var connection = new Http2ServerConnection(socket, Dispatch, _scopeFactory, _logger, _limits, id);
+            var connection = new Http2ServerConnection(socket, Dispatch, _scopeFactory, _logger, _options, id);
             lock (_lock)
             {
                 _connections.Add(connection);

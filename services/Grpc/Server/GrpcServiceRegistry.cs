@@ -8,17 +8,16 @@ namespace SlmCluster.Grpc.Server;
 /// </summary>
 internal sealed class GrpcServiceRegistry
 {
-    private readonly HashSet<string> _services = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RequestDelegate> _services = new(StringComparer.Ordinal); // name -> its UNIMPLEMENTED fallback
     private readonly Dictionary<string, RequestDelegate> _methods = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, RequestDelegate> _fallbacks = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>Records <paramref name="serviceName"/>; true the first time it is seen.</summary>
-    public bool Add(string serviceName)
+    /// <summary>Records <paramref name="serviceName"/> with what answers calls to its unmapped methods; true the first time it is seen.</summary>
+    public bool Add(string serviceName, RequestDelegate fallback)
     {
         lock (_lock)
         {
-            return _services.Add(serviceName);
+            return _services.TryAdd(serviceName, fallback);
         }
     }
 
@@ -26,7 +25,7 @@ internal sealed class GrpcServiceRegistry
     {
         lock (_lock)
         {
-            return _services.Contains(serviceName);
+            return _services.ContainsKey(serviceName);
         }
     }
 
@@ -36,15 +35,6 @@ internal sealed class GrpcServiceRegistry
         lock (_lock)
         {
             _methods[path] = handler;
-        }
-    }
-
-    /// <summary>Records what answers calls to methods of <paramref name="serviceName"/> that nobody mapped.</summary>
-    public void AddFallback(string serviceName, RequestDelegate handler)
-    {
-        lock (_lock)
-        {
-            _fallbacks[serviceName] = handler;
         }
     }
 
@@ -59,7 +49,7 @@ internal sealed class GrpcServiceRegistry
             }
 
             var slash = path.Length > 1 ? path.IndexOf('/', 1) : -1;
-            return slash > 1 && _fallbacks.TryGetValue(path[1..slash], out var fallback) ? fallback : null;
+            return slash > 1 && _services.TryGetValue(path[1..slash], out var fallback) ? fallback : null;
         }
     }
 }

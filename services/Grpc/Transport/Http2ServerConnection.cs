@@ -10,22 +10,6 @@ using Microsoft.Extensions.Logging;
 
 namespace SlmCluster.Grpc.Transport;
 
-/// <summary>Limits of the h2c server's connections.</summary>
-internal sealed record Http2ServerLimits
-{
-    /// <summary>Streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); a stream counts until its handler is done.</summary>
-    public int MaxConcurrentStreams { get; init; } = 100;
-
-    /// <summary>Largest request header list (SETTINGS_MAX_HEADER_LIST_SIZE); larger ones are answered RESOURCE_EXHAUSTED.</summary>
-    public int MaxHeaderListSize { get; init; } = 32 * 1024;
-
-    /// <summary>How long a new connection has to send the HTTP/2 preface and its SETTINGS.</summary>
-    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>A connection with no stream open for this long is closed (GOAWAY, then the socket).</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
-}
-
 /// <summary>
 /// The server side of one HTTP/2 connection with prior knowledge (h2c). One read loop reads every frame; a request's
 /// handler starts on it as soon as its headers are in and runs inline until it first waits, and request body data
@@ -48,7 +32,7 @@ internal sealed class Http2ServerConnection : Http2Connection<Http2ServerStream>
     private readonly Func<HttpContext, Task> _application;
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly ILogger _logger;
-    private readonly Http2ServerLimits _limits;
+    private readonly GrpcH2cOptions _limits;
     private readonly HttpConnectionFeature _connectionFeature;
     private readonly HpackDecoder _decoder = new(maxHeaderListSize: MaxHeaderBlockSize);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,11 +48,11 @@ internal sealed class Http2ServerConnection : Http2Connection<Http2ServerStream>
 
     // Read loop only.
     private readonly List<(Http2ServerStream Stream, Func<HttpContext, Task> Application)> _pendingStarts = [];
-    private volatile bool _handshakeDone;
+    private volatile bool _handshakeDone; // the client's preface and first SETTINGS are in (the timer reads it)
     private int _lastStreamId;
 
     public Http2ServerConnection(Socket socket, Func<HttpContext, Task> application, IServiceScopeFactory scopeFactory, ILogger logger,
-        Http2ServerLimits limits, string connectionId)
+        GrpcH2cOptions limits, string connectionId)
         : base(socket)
     {
         _application = application;
@@ -339,7 +323,6 @@ internal sealed class Http2ServerConnection : Http2Connection<Http2ServerStream>
         var buffer = new byte[ReceiveBufferSize];
         var filled = 0;
         var prefaceSeen = false;
-        var settingsSeen = false;
         while (true)
         {
             var read = await Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None).ConfigureAwait(false);
@@ -376,14 +359,13 @@ internal sealed class Http2ServerConnection : Http2Connection<Http2ServerStream>
                     throw new Http2ConnectionException(Http2Frame.FrameSizeError, $"A {length}-byte frame; the limit is {Http2Frame.DefaultMaxFrameSize}.");
                 }
 
-                if (!settingsSeen)
+                if (!_handshakeDone)
                 {
                     if (type != Http2Frame.Settings || (flags & Http2Frame.Ack) != 0)
                     {
                         throw new Http2ConnectionException(Http2Frame.ProtocolError, "The client's first frame was not SETTINGS.");
                     }
 
-                    settingsSeen = true;
                     _handshakeDone = true;
                 }
 
@@ -927,7 +909,8 @@ internal sealed class Http2ServerConnection : Http2Connection<Http2ServerStream>
         bool idle;
         lock (Sync)
         {
-            idle = ClosedReason is null && !_goingAway && Streams.Count == 0 && _runningHandlers == 0
+            // Every open stream has a running handler, so none running means none open.
+            idle = ClosedReason is null && !_goingAway && _runningHandlers == 0
                 && now - _idleSince > _limits.IdleTimeout.TotalMilliseconds;
         }
 
