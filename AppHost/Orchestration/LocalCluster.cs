@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using SlmCluster.AppHost.Hosting;
-using SlmCluster.Grpc;
-using SlmCluster.Protocol.Health.V1;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 
 namespace SlmCluster.AppHost.Orchestration;
 
@@ -247,7 +248,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         var process = replica.Process;
         var status = Status(process.Name);
         using var channel = GrpcChannel.ForAddress(replica.Grpc);
-        var health = new HealthClient(channel);
+        var health = new Health.HealthClient(channel);
         var deadline = DateTime.UtcNow + _options.StartTimeout;
         while (true)
         {
@@ -262,7 +263,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             try
             {
                 var response = await health.CheckAsync(new HealthCheckRequest(),
-                    new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2), CancellationToken: cancellationToken));
+                    new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken));
                 if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                 {
                     status.State = ResourceState.Running;

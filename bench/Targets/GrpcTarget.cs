@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using SlmCluster.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Bench.Targets;
 
-/// <summary>A worker or the gateway over gRPC, through the project's own client; the response cache is bypassed unless <paramref name="useCache"/>.</summary>
+/// <summary>A worker or the gateway over gRPC, through Grpc.Net.Client; the response cache is bypassed unless <paramref name="useCache"/>.</summary>
 internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId, bool useCache = false) : IBenchTarget
 {
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(address);
@@ -15,14 +16,14 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
 
     public async Task<RequestSample> RunAsync(string prompt, int maxTokens, CancellationToken cancellationToken)
     {
-        var client = new InferenceClient(_channel);
+        var client = new Protocol.V1.Inference.InferenceClient(_channel);
         var request = new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true, Cache = new CachePolicy { Bypass = !useCache } };
         var started = Stopwatch.GetTimestamp();
         TimeSpan? first = null;
         var tokens = 0;
         TimeSpan? server = null;
-        await using var call = client.GenerateStream(request, new CallOptions(CancellationToken: cancellationToken));
-        await foreach (var chunk in call.ReadAllAsync(cancellationToken))
+        using var call = client.GenerateStream(request, new CallOptions(cancellationToken: cancellationToken));
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
             if (chunk.Text.Length > 0)
             {

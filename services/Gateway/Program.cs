@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Net;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api;
@@ -9,20 +10,9 @@ using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
-using SlmCluster.Grpc;
 using SlmCluster.Redis;
 using SlmCluster.Redis.Registry;
 using SlmCluster.ServiceDefaults;
-
-// Socket completions run on the thread that polls the sockets rather than being queued to the thread pool: the
-// gateway's h2c server and client do only non-blocking work there, and each relayed message then crosses the
-// process on the thread that received it (on a loaded 2-core machine a pool hand-off costs 0.1-0.3 ms per message).
-// Read once by the runtime when the first socket is used, so it is set before anything opens one; an explicit
-// value in the environment wins.
-if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
-{
-    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-}
 
 // Settings ship beside the binary, wherever it is started from.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -38,22 +28,18 @@ var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName
 var bindAddress = IPAddress.Parse(gatewayOptions.BindAddress);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    if (gatewayOptions.GrpcServer == GrpcServerKind.Kestrel)
-    {
-        kestrel.ListenGrpc(bindAddress, gatewayOptions.GrpcPort);
-    }
-
+    // gRPC without TLS: an HTTP/2-only endpoint, so clients connect with prior knowledge (h2c).
+    kestrel.Listen(bindAddress, gatewayOptions.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
     kestrel.Listen(bindAddress, gatewayOptions.HttpPort);
 
     // The OpenAI API's bodies; gRPC calls lift this and apply their own message size limit instead.
     kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
 });
 
-builder.Services.AddGrpcServer();
-if (gatewayOptions.GrpcServer == GrpcServerKind.H2c)
-{
-    builder.Services.AddGrpcH2cListener(bindAddress, gatewayOptions.GrpcPort);
-}
+builder.Services.AddGrpc()
+    .AddServiceOptions<GatewayInferenceService>(grpc => grpc.Interceptors.Add<AdmissionInterceptor>());
+builder.Services.AddGrpcHealthChecks();
+builder.Services.AddSingleton<AdmissionInterceptor>();
 
 builder.Services.AddSingleton<WorkerPool>();
 builder.AddRedisClient("cache");
@@ -88,12 +74,8 @@ builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags:
 var app = builder.Build();
 app.MapDefaultEndpoints();
 
-var inference = app.Services.GetRequiredService<GatewayInferenceService>();
-var admission = app.Services.GetRequiredService<RequestAdmission>();
-app.MapGrpcUnary(SlmCluster.Grpc.InferenceMethods.Generate, admission.Guard(inference.GenerateAsync));
-app.MapGrpcServerStreaming(SlmCluster.Grpc.InferenceMethods.GenerateStream, admission.Guard(inference.GenerateStreamAsync));
-app.MapGrpcUnary(SlmCluster.Grpc.InferenceMethods.ListModels, admission.GuardRead<SlmCluster.Protocol.V1.ListModelsRequest, SlmCluster.Protocol.V1.ListModelsResponse>(inference.ListModelsAsync));
-app.MapGrpcHealthService();
+app.MapGrpcService<GatewayInferenceService>();
+app.MapGrpcHealthChecksService();
 app.MapOpenAiApi();
 app.MapDashboard();
 

@@ -1,5 +1,5 @@
 using System.Net;
-using SlmCluster.Grpc;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Worker.Api;
@@ -23,14 +23,17 @@ var workerOptions = builder.Configuration.GetSection(WorkerOptions.SectionName).
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     var address = IPAddress.Parse(workerOptions.BindAddress);
-    kestrel.ListenGrpc(address, workerOptions.GrpcPort);
+    // gRPC without TLS: an HTTP/2-only endpoint, so clients connect with prior knowledge (h2c).
+    kestrel.Listen(address, workerOptions.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
     if (workerOptions.HttpPort > 0)
     {
         kestrel.Listen(address, workerOptions.HttpPort);
     }
 });
 
-builder.Services.AddGrpcServer();
+builder.Services.AddGrpc();
+builder.Services.AddGrpcHealthChecks();
+builder.Services.AddHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model", tags: [ServiceDefaultsExtensions.ReadyTag]);
 builder.Services.AddSingleton<EngineHost>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
 builder.Services.AddSingleton<InferenceService>();
@@ -50,10 +53,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = workerOptions.D
 var app = builder.Build();
 app.MapDefaultEndpoints();
 
-var inference = app.Services.GetRequiredService<InferenceService>();
-app.MapGrpcUnary(InferenceMethods.Generate, inference.GenerateAsync);
-app.MapGrpcServerStreaming(InferenceMethods.GenerateStream, inference.GenerateStreamAsync);
-app.MapGrpcUnary(InferenceMethods.ListModels, inference.ListModelsAsync);
-app.MapGrpcHealthService();
+app.MapGrpcService<InferenceService>();
+app.MapGrpcHealthChecksService();
 
 app.Run();

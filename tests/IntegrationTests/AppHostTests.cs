@@ -1,6 +1,8 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
@@ -45,7 +47,7 @@ public sealed partial class AppHostTests
         await using var host = await StartAppHostAsync();
         var client = new InferenceClient(GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{host.GrpcPort}")));
         var answer = await client.GenerateAsync(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 8 },
-            new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(20)));
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)));
         Assert.False(string.IsNullOrWhiteSpace(answer.Text));
 
         Signals.Send(host.Process.Id, Signals.SigInt); // as Ctrl-C sends it

@@ -1,7 +1,9 @@
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using System.Net;
-using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
-using SlmCluster.Protocol.Health.V1;
+using Grpc.Health.V1;
 using SlmCluster.Protocol.V1;
 using static SlmCluster.IntegrationTests.Infrastructure.SecuredClusterFixture;
 
@@ -72,18 +74,18 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [InlineData("sk-not-a-configured-key")]
     public async Task gRPC_without_a_configured_key_is_UNAUTHENTICATED_on_every_method(string? key)
     {
-        var generate = await Assert.ThrowsAsync<RpcException>(() => Grpc.GenerateAsync(Request(), WithKey(key)));
-        var list = await Assert.ThrowsAsync<RpcException>(() => Grpc.ListModelsAsync(new ListModelsRequest(), WithKey(key)));
+        var generate = await Assert.ThrowsAsync<RpcException>(() => Grpc.GenerateAsync(Request(), WithKey(key)).ResponseAsync);
+        var list = await Assert.ThrowsAsync<RpcException>(() => Grpc.ListModelsAsync(new ListModelsRequest(), WithKey(key)).ResponseAsync);
         var stream = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            await using var call = Grpc.GenerateStream(Request(), WithKey(key));
-            await foreach (var _ in call.ReadAllAsync())
+            using var call = Grpc.GenerateStream(Request(), WithKey(key));
+            await foreach (var _ in call.ResponseStream.ReadAllAsync())
             {
             }
         });
 
         Assert.All([generate, list, stream], e => Assert.Equal(StatusCode.Unauthenticated, e.StatusCode));
-        Assert.Contains(key is null ? "No API key" : "not valid", generate.Detail);
+        Assert.Contains(key is null ? "No API key" : "not valid", generate.Status.Detail);
     }
 
     [Fact]
@@ -92,9 +94,9 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
         var response = await Grpc.GenerateAsync(Request(), WithKey(GammaKey));
         var models = await Grpc.ListModelsAsync(new ListModelsRequest(), WithKey(GammaKey));
         var chunks = 0;
-        await using (var call = Grpc.GenerateStream(Request(), WithKey(GammaKey)))
+        using (var call = Grpc.GenerateStream(Request(), WithKey(GammaKey)))
         {
-            await foreach (var _ in call.ReadAllAsync())
+            await foreach (var _ in call.ResponseStream.ReadAllAsync())
             {
                 chunks++;
             }
@@ -108,7 +110,7 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task Health_checks_need_no_key_so_orchestrators_can_probe()
     {
-        var grpcHealth = await new HealthClient(cluster.Gateway.Channel).CheckAsync(new HealthCheckRequest(), WithKey(null));
+        var grpcHealth = await new HealthClient(cluster.Gateway.Channel).CheckAsync(new HealthCheckRequest(), WithKey(null)).ResponseAsync;
         using var http = new HttpClient { BaseAddress = cluster.Gateway.HttpAddress };
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, grpcHealth.Status);

@@ -1,4 +1,4 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
 using SlmCluster.Inference;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
@@ -17,7 +17,7 @@ public sealed class GatewayEndToEndTests(ClusterFixture cluster)
         Sampling = new SamplingParams { Temperature = 0 },
     };
 
-    private static CallOptions Deadline(int seconds = 30) => new(Deadline: DateTime.UtcNow.AddSeconds(seconds));
+    private static CallOptions Deadline(int seconds = 30) => new(deadline: DateTime.UtcNow.AddSeconds(seconds));
 
     [Fact]
     public async Task Greedy_text_is_the_same_from_the_engine_the_worker_and_the_gateway()
@@ -46,9 +46,9 @@ public sealed class GatewayEndToEndTests(ClusterFixture cluster)
     public async Task Streamed_chunks_add_up_to_the_unary_text_and_the_last_one_carries_usage()
     {
         var unary = await cluster.GatewayClient.GenerateAsync(Greedy(), Deadline());
-        await using var call = cluster.GatewayClient.GenerateStream(Greedy(), Deadline());
+        using var call = cluster.GatewayClient.GenerateStream(Greedy(), Deadline());
         var chunks = new List<GenerateChunk>();
-        await foreach (var chunk in call.ReadAllAsync())
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
         {
             chunks.Add(chunk);
         }
@@ -95,11 +95,11 @@ public sealed class GatewayEndToEndTests(ClusterFixture cluster)
         var request = Greedy();
         request.Model = "gpt-9";
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => cluster.GatewayClient.GenerateAsync(request, Deadline()));
+        var e = await Assert.ThrowsAsync<RpcException>(() => cluster.GatewayClient.GenerateAsync(request, Deadline()).ResponseAsync);
 
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
-        Assert.Contains("gpt-9", e.Detail);
-        Assert.Contains(ClusterFixture.ModelId, e.Detail);
+        Assert.Contains("gpt-9", e.Status.Detail);
+        Assert.Contains(ClusterFixture.ModelId, e.Status.Detail);
     }
 
     [Theory]
@@ -111,17 +111,17 @@ public sealed class GatewayEndToEndTests(ClusterFixture cluster)
     {
         var request = new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, Sampling = new SamplingParams { Temperature = temperature } };
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => cluster.GatewayClient.GenerateAsync(request, Deadline()));
+        var e = await Assert.ThrowsAsync<RpcException>(() => cluster.GatewayClient.GenerateAsync(request, Deadline()).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
-        Assert.Contains(expected, e.Detail);
+        Assert.Contains(expected, e.Status.Detail);
     }
 
     [Fact]
     public async Task A_short_deadline_on_a_long_generation_is_deadline_exceeded_and_the_gateway_keeps_serving()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            cluster.GatewayClient.GenerateAsync(Greedy(maxTokens: 4000), new CallOptions(Deadline: DateTime.UtcNow.AddMilliseconds(50))));
+            cluster.GatewayClient.GenerateAsync(Greedy(maxTokens: 4000), new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(50))).ResponseAsync);
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
 
         var after = await cluster.GatewayClient.GenerateAsync(Greedy(maxTokens: 4), Deadline());

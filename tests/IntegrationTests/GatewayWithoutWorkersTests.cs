@@ -1,6 +1,8 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using SlmCluster.IntegrationTests.Infrastructure;
-using SlmCluster.Protocol.Health.V1;
+using Grpc.Health.V1;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.IntegrationTests;
@@ -17,7 +19,7 @@ public sealed class GatewayWithoutWorkersTests
         {
             try
             {
-                var h = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                var h = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
                 return h.Status == HealthCheckResponse.Types.ServingStatus.NotServing;
             }
             catch (RpcException)
@@ -28,9 +30,9 @@ public sealed class GatewayWithoutWorkersTests
 
         var client = new InferenceClient(gateway.Channel);
         var e = await Assert.ThrowsAsync<RpcException>(() => client.GenerateAsync(
-            new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 8 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(10))));
+            new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 8 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10))).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
-        Assert.Contains("1 configured, 0 healthy", e.Detail);
+        Assert.Contains("1 configured, 0 healthy", e.Status.Detail);
     }
 }

@@ -1,7 +1,7 @@
+using Grpc.Core;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
@@ -26,7 +26,7 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
     private async Task<string> GrpcTextAsync(GenerateRequest request)
     {
         request.Sampling = new SamplingParams { Temperature = 0 };
-        var response = await cluster.GatewayClient.GenerateAsync(request, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(30)));
+        var response = await cluster.GatewayClient.GenerateAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
         return response.Text;
     }
 

@@ -1,8 +1,9 @@
+using Grpc.Core;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using System.Diagnostics;
 using System.Net;
-using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
-using SlmCluster.Protocol.Health.V1;
+using Grpc.Health.V1;
 
 namespace SlmCluster.IntegrationTests;
 
@@ -149,7 +150,7 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
         {
             try
             {
-                var h = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                var h = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
                 if (h.Status == HealthCheckResponse.Types.ServingStatus.NotServing)
                 {
                     return;

@@ -1,5 +1,6 @@
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using System.Net;
-using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 using static SlmCluster.IntegrationTests.Infrastructure.SecuredClusterFixture;
@@ -27,14 +28,14 @@ public sealed class RateLimitTests(SecuredClusterFixture cluster)
 
         var refused = await alpha.PostAsync("/v1/completions", Completion);
         var refusedGrpc = await Assert.ThrowsAsync<RpcException>(() =>
-            Grpc.GenerateAsync(new GenerateRequest { Prompt = "Once", MaxTokens = 2 }, WithKey(AlphaKey)));
+            Grpc.GenerateAsync(new GenerateRequest { Prompt = "Once", MaxTokens = 2 }, WithKey(AlphaKey)).ResponseAsync);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
         Assert.Equal("rate_limit_exceeded", refused.Error.GetProperty("code").GetString());
         Assert.Contains("3 requests per minute", refused.Error.GetProperty("message").GetString());
         Assert.InRange(refused.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20));
         Assert.Equal(StatusCode.ResourceExhausted, refusedGrpc.StatusCode);
-        Assert.InRange(int.Parse(refusedGrpc.Trailers.Get("retry-after")!, System.Globalization.CultureInfo.InvariantCulture), 1, 20);
+        Assert.InRange(int.Parse(refusedGrpc.Trailers.GetValue("retry-after")!, System.Globalization.CultureInfo.InvariantCulture), 1, 20);
 
         // Listing models is not a generation, and other tenants have their own limits.
         Assert.Equal(HttpStatusCode.OK, (await alpha.GetAsync("/v1/models")).Status);
@@ -50,7 +51,7 @@ public sealed class RateLimitTests(SecuredClusterFixture cluster)
         var first = await beta.PostAsync("/v1/completions", """{"prompt":"Once upon a time","max_tokens":100,"ignore_eos":true}""");
         var second = await beta.PostAsync("/v1/completions", Completion);
         var secondGrpc = await Assert.ThrowsAsync<RpcException>(() =>
-            Grpc.GenerateAsync(new GenerateRequest { Prompt = "Once", MaxTokens = 2 }, WithKey(BetaKey)));
+            Grpc.GenerateAsync(new GenerateRequest { Prompt = "Once", MaxTokens = 2 }, WithKey(BetaKey)).ResponseAsync);
 
         Assert.Equal(HttpStatusCode.OK, first.Status);
         Assert.Equal(HttpStatusCode.TooManyRequests, second.Status);
@@ -64,9 +65,9 @@ public sealed class RateLimitTests(SecuredClusterFixture cluster)
     public async Task A_streamed_gRPC_generation_is_charged_to_its_tenant_too()
     {
         using var delta = new OpenAiHttpClient(cluster.Gateway.HttpAddress!, DeltaKey);
-        await using (var call = Grpc.GenerateStream(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 100, IgnoreEos = true }, WithKey(DeltaKey)))
+        using (var call = Grpc.GenerateStream(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 100, IgnoreEos = true }, WithKey(DeltaKey)))
         {
-            await foreach (var _ in call.ReadAllAsync())
+            await foreach (var _ in call.ResponseStream.ReadAllAsync())
             {
             }
         }

@@ -1,4 +1,5 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
@@ -55,9 +56,9 @@ public sealed class RedisFaultTests
             var stream = streams[i];
             if (stream.Error is { } error)
             {
-                Assert.True(startedAtKill[i] || stream.Chunks > 0, $"stream {i} failed before its first token: {error.StatusCode} {error.Detail}");
+                Assert.True(startedAtKill[i] || stream.Chunks > 0, $"stream {i} failed before its first token: {error.StatusCode} {error.Status.Detail}");
                 Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-                Assert.Contains("incomplete", error.Detail);
+                Assert.Contains("incomplete", error.Status.Detail);
             }
             else
             {
@@ -69,7 +70,7 @@ public sealed class RedisFaultTests
     }
 
     private static async Task<GenerateResponse> GenerateAsync(InferenceClient client, string prompt) =>
-        await client.GenerateAsync(new GenerateRequest { Prompt = prompt, MaxTokens = 8 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(20)));
+        await client.GenerateAsync(new GenerateRequest { Prompt = prompt, MaxTokens = 8 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)));
 
 
     private sealed class ObservedStream(InferenceClient client, string prompt)
@@ -87,8 +88,8 @@ public sealed class RedisFaultTests
             try
             {
                 var request = new GenerateRequest { Prompt = prompt, MaxTokens = 300, IgnoreEos = true, Cache = new CachePolicy { Bypass = true } };
-                await using var call = client.GenerateStream(request, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(60)));
-                await foreach (var chunk in call.ReadAllAsync())
+                using var call = client.GenerateStream(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(60)));
+                await foreach (var chunk in call.ResponseStream.ReadAllAsync())
                 {
                     Interlocked.Increment(ref _chunks);
                     if (chunk.Usage is { } usage)

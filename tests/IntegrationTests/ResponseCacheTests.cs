@@ -1,5 +1,6 @@
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using System.Text.Json;
-using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
@@ -47,7 +48,7 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
         return request;
     }
 
-    private static CallOptions Deadline() => new(Deadline: DateTime.UtcNow.AddSeconds(30));
+    private static CallOptions Deadline() => new(deadline: DateTime.UtcNow.AddSeconds(30));
 
     [Fact]
     public async Task The_second_identical_greedy_request_is_a_cache_hit_with_the_same_text_and_no_cost()
@@ -105,9 +106,9 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
         var first = await cluster.Client.GenerateAsync(Request(prompt), Deadline());
         await EventuallyHitAsync(Request(prompt));
 
-        await using var call = cluster.Client.GenerateStream(Request(prompt), Deadline());
+        using var call = cluster.Client.GenerateStream(Request(prompt), Deadline());
         var chunks = new List<GenerateChunk>();
-        await foreach (var chunk in call.ReadAllAsync())
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
         {
             chunks.Add(chunk);
         }
@@ -127,7 +128,7 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
         request.MaxTokens = 200;
         request.IgnoreEos = true;
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => cluster.Client.GenerateAsync(request, Deadline())));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => cluster.Client.GenerateAsync(request, Deadline()).ResponseAsync));
 
         Assert.Single(responses, r => !r.Served.CacheHit);
         Assert.All(responses, r => Assert.Equal(responses[0].Text, r.Text));

@@ -1,4 +1,5 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
@@ -20,7 +21,7 @@ public sealed class WorkerFailureTests
         for (var i = 0; i < 4; i++)
         {
             var response = await client.GenerateAsync(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 4 },
-                new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(20)));
+                new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20)));
             Assert.Equal("worker-survivor", response.Served.WorkerId);
         }
     }
@@ -63,14 +64,14 @@ public sealed class WorkerFailureTests
     }
 
     private static Task<GenerateResponse> GenerateAsync(InferenceClient client) =>
-        client.GenerateAsync(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 2 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(20)));
+        client.GenerateAsync(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 2 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(20))).ResponseAsync;
 
     private static async Task<ListModelsResponse> WaitForReplicasAsync(InferenceClient client, int replicas)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (true)
         {
-            var list = await client.ListModelsAsync(new ListModelsRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(5)));
+            var list = await client.ListModelsAsync(new ListModelsRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(5)));
             if (list.Models.Count == 1 && list.Models[0].Replicas == replicas)
             {
                 return list;

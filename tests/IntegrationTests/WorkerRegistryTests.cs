@@ -1,6 +1,7 @@
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using System.Diagnostics;
 using System.Text.Json;
-using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
@@ -49,8 +50,8 @@ public sealed class WorkerRegistryTests
 
         // A generation in flight when SIGTERM arrives still completes.
         var client = new InferenceClient(worker.Channel);
-        await using var call = client.GenerateStream(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 400, IgnoreEos = true }, Deadline());
-        var chunks = call.ReadAllAsync().GetAsyncEnumerator();
+        using var call = client.GenerateStream(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 400, IgnoreEos = true }, Deadline());
+        var chunks = call.ResponseStream.ReadAllAsync().GetAsyncEnumerator();
         Assert.True(await chunks.MoveNextAsync());
         worker.Terminate();
 
@@ -79,5 +80,5 @@ public sealed class WorkerRegistryTests
         }
     }
 
-    private static CallOptions Deadline() => new(Deadline: DateTime.UtcNow.AddSeconds(20));
+    private static CallOptions Deadline() => new(deadline: DateTime.UtcNow.AddSeconds(20));
 }

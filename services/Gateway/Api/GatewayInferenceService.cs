@@ -1,3 +1,5 @@
+using Grpc.Core;
+using SlmCluster.Client;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -6,7 +8,6 @@ using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
-using SlmCluster.Grpc;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults.Tracing;
 
@@ -26,22 +27,30 @@ public sealed partial class GatewayInferenceService(
     GatewayMetrics metrics,
     ReferencePricing pricing,
     IOptions<GatewayOptions> options,
-    ILogger<GatewayInferenceService> logger)
+    ILogger<GatewayInferenceService> logger) : Protocol.V1.Inference.InferenceBase
 {
     private const string CacheWorkerId = "cache";
 
-    public Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context) =>
-        StreamAsync(request, context.Deadline, context.CancellationToken, AfterResponse(context)).CollectAsync();
+    public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
+        StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)).CollectAsync(context.CancellationToken);
 
-    public Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context) =>
-        StreamAsync(request, context.Deadline, context.CancellationToken, AfterResponse(context)).WriteAllAsync(writer, context.CancellationToken);
+    public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
+    {
+        await foreach (var chunk in StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)))
+        {
+            await responseStream.WriteAsync(chunk, context.CancellationToken);
+        }
+    }
+
+    /// <summary>The caller's deadline, or null when it set none (the server then sees <see cref="DateTime.MaxValue"/>).</summary>
+    private static DateTime? DeadlineOf(ServerCallContext context) => context.Deadline == DateTime.MaxValue ? null : context.Deadline;
 
     /// <summary>
     /// Runs bookkeeping once the call's response (its status included) is on the wire: the metrics of a request cost
     /// ~0.06 ms on a small machine, and the caller need not wait for them.
     /// </summary>
     private static Action<Action> AfterResponse(ServerCallContext context) =>
-        work => context.HttpContext.Response.OnCompleted(static state =>
+        work => context.GetHttpContext().Response.OnCompleted(static state =>
         {
             ((Action)state).Invoke();
             return Task.CompletedTask;
@@ -279,9 +288,9 @@ public sealed partial class GatewayInferenceService(
             progress.ReachedWorker = true;
             using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.worker_call", ActivityKind.Client, progress.Trace);
             activity?.SetTag("slm.worker", worker.Address.ToString());
-            await using var call = worker.Inference.GenerateStream(forwarded,
-                new CallOptions(Headers: TraceHeaders(activity), Deadline: deadline, CancellationToken: cancellationToken));
-            await using var chunks = call.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+            using var call = worker.Inference.GenerateStream(forwarded,
+                new CallOptions(headers: TraceHeaders(activity), deadline: deadline, cancellationToken: cancellationToken));
+            await using var chunks = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             var sent = 0;
             while (true)
             {
@@ -299,8 +308,8 @@ public sealed partial class GatewayInferenceService(
                 catch (RpcException e) when (sent > 0 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
                 {
                     OnWorkerFailed(worker, e);
-                    throw new RpcException(StatusCode.Unavailable,
-                        $"Worker {worker.Address} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Detail})");
+                    throw new RpcException(new Status(StatusCode.Unavailable,
+                        $"Worker {worker.Address} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Status.Detail})"));
                 }
 
                 if (!more)
@@ -331,7 +340,7 @@ public sealed partial class GatewayInferenceService(
         return headers;
     }
 
-    public Task<ListModelsResponse> ListModelsAsync(ListModelsRequest request, ServerCallContext context)
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
         foreach (var (model, replicas) in pool.Models())
@@ -349,7 +358,7 @@ public sealed partial class GatewayInferenceService(
     {
         if (validator.Validate(request) is { } problem)
         {
-            throw new RpcException(StatusCode.InvalidArgument, problem);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
         }
 
         var model = ResolveModelInfo(request.Model);
@@ -393,7 +402,7 @@ public sealed partial class GatewayInferenceService(
         }
 
         var known = pool.Workers.SelectMany(w => w.Models).Select(m => m.Id).Distinct().Order(StringComparer.Ordinal);
-        throw new RpcException(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}.");
+        throw new RpcException(new Status(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}."));
     }
 
     private WorkerEndpoint.Lease AcquireOrThrow(in RouteRequest route, List<WorkerEndpoint> tried, RpcException? atCapacity)
@@ -401,8 +410,8 @@ public sealed partial class GatewayInferenceService(
         // Workers that are merely full make the cluster busy (retry later), not unavailable.
         var lease = router.Acquire(route, tried) ?? throw (atCapacity is null
             ? NoWorker($"model '{route.Model}'")
-            : new RpcException(StatusCode.ResourceExhausted,
-                $"Every worker serving model '{route.Model}' that was tried is at capacity ({atCapacity.Detail}). Retry shortly.", atCapacity.Trailers));
+            : new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"Every worker serving model '{route.Model}' that was tried is at capacity ({atCapacity.Status.Detail}). Retry shortly."), atCapacity.Trailers));
         tried.Add(lease.Worker);
         return lease;
     }
@@ -410,8 +419,8 @@ public sealed partial class GatewayInferenceService(
     private RpcException NoWorker(string what)
     {
         var healthy = pool.Workers.Count(w => w.IsRoutable);
-        return new RpcException(StatusCode.Unavailable,
-            $"No worker can serve {what} right now ({pool.Workers.Count} configured, {healthy} healthy). Retry shortly, or start a worker.");
+        return new RpcException(new Status(StatusCode.Unavailable,
+            $"No worker can serve {what} right now ({pool.Workers.Count} configured, {healthy} healthy). Retry shortly, or start a worker."));
     }
 
     private bool ShouldRetry(RpcException e, List<WorkerEndpoint> tried, CancellationToken cancellationToken) =>
@@ -421,7 +430,7 @@ public sealed partial class GatewayInferenceService(
 
     private void OnWorkerFailed(WorkerEndpoint worker, RpcException e)
     {
-        LogWorkerFailed(logger, worker.Address, e.StatusCode, e.Detail);
+        LogWorkerFailed(logger, worker.Address, e.StatusCode, e.Status.Detail);
         if (e.StatusCode == StatusCode.Unavailable)
         {
             // Out of rotation at once rather than at the next health round; the probe puts it back if it answers.

@@ -15,12 +15,6 @@ public sealed class GatewayOptions
 
     public string BindAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>
-    /// What serves the gRPC port: <c>H2c</c>, the built-in HTTP/2 server that relays each message from the thread that
-    /// received it (the default, for latency), or <c>Kestrel</c>.
-    /// </summary>
-    public GrpcServerKind GrpcServer { get; set; } = GrpcServerKind.H2c;
-
     /// <summary>Worker gRPC endpoints besides those handed over as <c>services:worker:grpc:N</c>.</summary>
     public List<string> Workers { get; set; } = [];
 
@@ -69,11 +63,4 @@ public sealed class GatewayOptions
     /// <summary>How often the Redis worker registry is read.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan RegistryPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
-}
-
-/// <summary>The server behind the gateway's gRPC port.</summary>
-public enum GrpcServerKind
-{
-    H2c,
-    Kestrel,
 }

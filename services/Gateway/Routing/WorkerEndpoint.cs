@@ -1,4 +1,6 @@
-using SlmCluster.Grpc;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Routing;
 
@@ -11,16 +13,34 @@ public sealed class WorkerEndpoint : IDisposable
     public WorkerEndpoint(Uri address, GrpcChannelOptions? channelOptions = null)
     {
         Address = address;
-        _channel = GrpcChannel.ForAddress(address, channelOptions);
-        Inference = new InferenceClient(_channel);
-        Health = new HealthClient(_channel);
+        _channel = GrpcChannel.ForAddress(address, channelOptions ?? DefaultChannelOptions());
+        Inference = new Inference.InferenceClient(_channel);
+        Health = new Health.HealthClient(_channel);
     }
+
+    /// <summary>
+    /// One HTTP/2 connection per worker, more when its 100 concurrent streams are in use; dead connections are found
+    /// by keep-alive pings (a worker that vanished fails its calls as UNAVAILABLE instead of hanging them).
+    /// </summary>
+    private static GrpcChannelOptions DefaultChannelOptions() => new()
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        },
+        DisposeHttpClient = true,
+    };
 
     public Uri Address { get; }
 
-    public InferenceClient Inference { get; }
+    public Inference.InferenceClient Inference { get; }
 
-    public HealthClient Health { get; }
+    public Health.HealthClient Health { get; }
 
     /// <summary>Set by the health monitor; a configured worker starts unhealthy until it has answered once.</summary>
     public volatile bool IsHealthy;
@@ -44,7 +64,7 @@ public sealed class WorkerEndpoint : IDisposable
     public int? AnnouncedLoad { get; set; }
 
     /// <summary>Models this worker reported in its last ListModels answer.</summary>
-    public IReadOnlyList<Protocol.V1.ModelInfo> Models { get; set; } = [];
+    public IReadOnlyList<ModelInfo> Models { get; set; } = [];
 
     public int Outstanding => Volatile.Read(ref _outstanding);
 

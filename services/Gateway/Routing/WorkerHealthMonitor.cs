@@ -1,7 +1,7 @@
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Hosting;
-using SlmCluster.Grpc;
-using SlmCluster.Protocol.Health.V1;
+using Grpc.Health.V1;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Routing;
@@ -43,10 +43,10 @@ public sealed partial class WorkerHealthMonitor(WorkerPool pool, IOptions<Gatewa
         try
         {
             var deadline = DateTime.UtcNow + ProbeTimeout;
-            var health = await worker.Health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: deadline, CancellationToken: cancellationToken));
+            var health = await worker.Health.CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
             if (health.Status == HealthCheckResponse.Types.ServingStatus.Serving)
             {
-                var models = await worker.Inference.ListModelsAsync(new ListModelsRequest(), new CallOptions(Deadline: deadline, CancellationToken: cancellationToken));
+                var models = await worker.Inference.ListModelsAsync(new ListModelsRequest(), new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
                 worker.Models = models.Models.ToArray();
                 healthy = true;
             }
@@ -55,7 +55,7 @@ public sealed partial class WorkerHealthMonitor(WorkerPool pool, IOptions<Gatewa
         {
             if (worker.IsHealthy)
             {
-                LogProbeFailed(logger, worker.Address, e.StatusCode, e.Detail);
+                LogProbeFailed(logger, worker.Address, e.StatusCode, e.Status.Detail);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,8 +1,8 @@
+using Grpc.Core;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Hosting;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.Gateway.Security;
 
@@ -42,8 +42,8 @@ public sealed class ApiKeyAuthenticator
 
         if (string.IsNullOrWhiteSpace(authorization))
         {
-            throw new RpcException(StatusCode.Unauthenticated,
-                "No API key was sent. Send it as 'Authorization: Bearer <key>' (HTTP) or 'authorization' metadata (gRPC).");
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                "No API key was sent. Send it as 'Authorization: Bearer <key>' (HTTP) or 'authorization' metadata (gRPC)."));
         }
 
         var value = authorization.AsSpan().Trim();
@@ -51,7 +51,7 @@ public sealed class ApiKeyAuthenticator
             || value.Length == BearerScheme.Length
             || value[BearerScheme.Length] != ' ')
         {
-            throw new RpcException(StatusCode.Unauthenticated, "The authorization value is not of the form 'Bearer <key>'.");
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "The authorization value is not of the form 'Bearer <key>'."));
         }
 
         var key = value[(BearerScheme.Length + 1)..].Trim();
@@ -69,6 +69,6 @@ public sealed class ApiKeyAuthenticator
             }
         }
 
-        return tenant ?? throw new RpcException(StatusCode.Unauthenticated, "The API key is not valid.");
+        return tenant ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "The API key is not valid."));
     }
 }

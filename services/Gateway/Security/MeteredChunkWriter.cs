@@ -1,4 +1,4 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Security;
@@ -16,17 +16,12 @@ internal sealed class MeteredChunkWriter(IServerStreamWriter<GenerateChunk> inne
 
     public Usage? Usage { get; private set; }
 
-    public Task WriteAsync(GenerateChunk message, CancellationToken cancellationToken = default)
+    public Task WriteAsync(GenerateChunk message) => WriteAsync(message, CancellationToken.None);
+
+    public Task WriteAsync(GenerateChunk message, CancellationToken cancellationToken)
     {
         Chunks++;
         Usage = message.Usage ?? Usage;
         return inner.WriteAsync(message, cancellationToken);
-    }
-
-    public Task WriteLastAsync(GenerateChunk message, CancellationToken cancellationToken = default)
-    {
-        Chunks++;
-        Usage = message.Usage ?? Usage;
-        return inner.WriteLastAsync(message, cancellationToken);
     }
 }

@@ -1,9 +1,9 @@
+using Grpc.Core;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Hosting;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.Gateway.Security;
 
@@ -89,6 +89,6 @@ public sealed class TenantRateLimiter : IDisposable
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         var trailers = new Metadata { { RetryAfterKey, seconds.ToString(CultureInfo.InvariantCulture) } };
-        return new RpcException(StatusCode.ResourceExhausted, $"Rate limit exceeded: {what} Retry after {seconds} s.", trailers);
+        return new RpcException(new Status(StatusCode.ResourceExhausted, $"Rate limit exceeded: {what} Retry after {seconds} s."), trailers);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
-using SlmCluster.Grpc;
+using Grpc.Core;
+using SlmCluster.Client;
 using SlmCluster.Inference;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults.Tracing;
@@ -20,17 +21,22 @@ public sealed class InferenceService(
     WorkerTimeLedger ledger,
     WorkerMetrics metrics,
     IOptions<WorkerCostOptions> cost,
-    IOptions<WorkerOptions> options)
+    IOptions<WorkerOptions> options) : Protocol.V1.Inference.InferenceBase
 {
     private const int DefaultMaxTokens = 128;
 
-    public Task<GenerateResponse> GenerateAsync(GenerateRequest request, ServerCallContext context) =>
-        RunAsync(request, context).CollectAsync();
+    public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
+        RunAsync(request, context).CollectAsync(context.CancellationToken);
 
-    public Task GenerateStreamAsync(GenerateRequest request, IServerStreamWriter<GenerateChunk> writer, ServerCallContext context) =>
-        RunAsync(request, context).WriteAllAsync(writer, context.CancellationToken);
+    public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
+    {
+        await foreach (var chunk in RunAsync(request, context).WithCancellation(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(chunk, context.CancellationToken);
+        }
+    }
 
-    public Task<ListModelsResponse> ListModelsAsync(ListModelsRequest request, ServerCallContext context)
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var model = host.Engine.Model;
         var response = new ListModelsResponse();
@@ -54,23 +60,23 @@ public sealed class InferenceService(
     {
         // The gateway sends its span as W3C trace context, so one trace follows the request across both processes.
         using var activity = SlmActivitySources.Worker.StartActivity("slm.worker.generate", ActivityKind.Server,
-            SlmActivitySources.ParentFrom(context.RequestHeaders.Get(SlmActivitySources.TraceParentHeader),
-                context.RequestHeaders.Get(SlmActivitySources.TraceStateHeader)));
+            SlmActivitySources.ParentFrom(context.RequestHeaders.GetValue(SlmActivitySources.TraceParentHeader),
+                context.RequestHeaders.GetValue(SlmActivitySources.TraceStateHeader)));
         activity?.SetTag("slm.model", host.ModelId);
         activity?.SetTag("slm.worker_id", host.WorkerId);
 
         if (request.Model.Length > 0 && request.Model != host.ModelId)
         {
-            throw new RpcException(StatusCode.NotFound, $"Model '{request.Model}' is not served by worker {host.WorkerId}; it serves '{host.ModelId}'.");
+            throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.Model}' is not served by worker {host.WorkerId}; it serves '{host.ModelId}'."));
         }
 
         if (request.MaxTokens > options.Value.MaxTokensLimit)
         {
-            throw new RpcException(StatusCode.InvalidArgument, $"max_tokens is {request.MaxTokens}; this worker allows at most {options.Value.MaxTokensLimit}.");
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"max_tokens is {request.MaxTokens}; this worker allows at most {options.Value.MaxTokensLimit}."));
         }
 
         using var scope = state.TryBegin()
-            ?? throw new RpcException(StatusCode.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker.");
+            ?? throw new RpcException(new Status(StatusCode.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker."));
         var started = Stopwatch.GetTimestamp();
         using var account = ledger.Begin();
         var status = "cancelled";

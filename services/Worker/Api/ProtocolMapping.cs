@@ -1,4 +1,4 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
 using SlmCluster.Inference;
 using SlmCluster.Protocol.V1;
 
@@ -37,13 +37,13 @@ internal static class ProtocolMapping
         _ => FinishReason.Unspecified,
     };
 
-    public static RpcException ToRpcException(InferenceException exception) => new(exception.Kind switch
+    public static RpcException ToRpcException(InferenceException exception) => new(new Status(exception.Kind switch
     {
         InferenceErrorKind.InvalidArgument => StatusCode.InvalidArgument,
         InferenceErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
         InferenceErrorKind.Unavailable => StatusCode.Unavailable,
         _ => StatusCode.Internal,
-    }, exception.Message);
+    }, exception.Message));
 
     public static Usage ToUsage(GenerationResult result) => new()
     {

@@ -14,6 +14,9 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
 
     public IInferenceEngine Engine => _engine ?? throw new InvalidOperationException("The model is not loaded yet.");
 
+    /// <summary>Whether the model is loaded and the engine running.</summary>
+    public bool IsLoaded => _engine is not null;
+
     public string WorkerId { get; } = options.Value.Id is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Environment.ProcessId}";
 
     public string ModelId { get; private set; } = "";

@@ -1,4 +1,5 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 

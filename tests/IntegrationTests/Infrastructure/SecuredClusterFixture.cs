@@ -1,6 +1,6 @@
+using Grpc.Core;
 using System.Security.Cryptography;
 using System.Text;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
@@ -23,8 +23,8 @@ public sealed class SecuredClusterFixture : IAsyncLifetime
     public static string Sha256Hex(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     public static CallOptions WithKey(string? key) => new(
-        Headers: key is null ? null : new Metadata { { "authorization", "Bearer " + key } },
-        Deadline: DateTime.UtcNow.AddSeconds(30));
+        headers: key is null ? null : new Metadata { { "authorization", "Bearer " + key } },
+        deadline: DateTime.UtcNow.AddSeconds(30));
 
     public async Task InitializeAsync()
     {

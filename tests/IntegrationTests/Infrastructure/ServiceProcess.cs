@@ -1,9 +1,11 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using SlmCluster.Grpc;
-using SlmCluster.Protocol.Health.V1;
+using Grpc.Health.V1;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
@@ -118,7 +120,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
             try
             {
-                var response = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                var response = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
                 if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                 {
                     return;
@@ -155,7 +157,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         {
             try
             {
-                await health.CheckAsync(new HealthCheckRequest(), new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(2)));
+                await health.CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
                 return;
             }
             catch (RpcException) when (DateTime.UtcNow < deadline && !_process.HasExited)

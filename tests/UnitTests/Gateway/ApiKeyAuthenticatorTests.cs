@@ -1,7 +1,7 @@
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Security;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.UnitTests.Gateway;
 
@@ -52,7 +52,7 @@ public sealed class ApiKeyAuthenticatorTests
         var e = Assert.Throws<RpcException>(() => With(("acme", AbcSha256)).Authenticate(authorization));
 
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
-        Assert.Contains(expected, e.Detail);
+        Assert.Contains(expected, e.Status.Detail);
     }
 
     [Fact]

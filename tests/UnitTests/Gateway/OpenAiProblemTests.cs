@@ -1,6 +1,6 @@
+using Grpc.Core;
 using System.Text.Json;
 using SlmCluster.Gateway.Api.OpenAi;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.UnitTests.Gateway;
 
@@ -16,7 +16,7 @@ public sealed class OpenAiProblemTests
     [InlineData(StatusCode.Internal, 500, "server_error", null)]
     public void A_gRPC_status_becomes_the_HTTP_status_and_error_type_OpenAI_clients_expect(StatusCode code, int status, string type, string? errorCode)
     {
-        var problem = OpenAiProblem.From(new RpcException(code, "what to change"));
+        var problem = OpenAiProblem.From(new RpcException(new Status(code, "what to change")));
 
         Assert.Equal(status, problem.Status);
         Assert.Equal(type, problem.Error.Type);
@@ -27,11 +27,11 @@ public sealed class OpenAiProblemTests
     [Fact]
     public void Retry_after_comes_from_the_rate_limiters_trailer_else_one_second_for_busy_or_unavailable()
     {
-        var limited = OpenAiProblem.From(new RpcException(StatusCode.ResourceExhausted, "slow down", new Metadata { { "retry-after", "17" } }));
+        var limited = OpenAiProblem.From(new RpcException(new Status(StatusCode.ResourceExhausted, "slow down"), new Metadata { { "retry-after", "17" } }));
 
         Assert.Equal("17", limited.RetryAfterSeconds);
-        Assert.Equal("1", OpenAiProblem.From(new RpcException(StatusCode.Unavailable, "x")).RetryAfterSeconds);
-        Assert.Null(OpenAiProblem.From(new RpcException(StatusCode.InvalidArgument, "x")).RetryAfterSeconds);
+        Assert.Equal("1", OpenAiProblem.From(new RpcException(new Status(StatusCode.Unavailable, "x"))).RetryAfterSeconds);
+        Assert.Null(OpenAiProblem.From(new RpcException(new Status(StatusCode.InvalidArgument, "x"))).RetryAfterSeconds);
     }
 
     [Fact]
@@ -47,6 +47,6 @@ public sealed class OpenAiProblemTests
     [Fact]
     public void An_unknown_model_names_the_model_param()
     {
-        Assert.Equal("model", OpenAiProblem.From(new RpcException(StatusCode.NotFound, "x")).Error.Param);
+        Assert.Equal("model", OpenAiProblem.From(new RpcException(new Status(StatusCode.NotFound, "x"))).Error.Param);
     }
 }

@@ -1,8 +1,8 @@
+using Grpc.Core;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Security;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.UnitTests.Gateway;
 
@@ -22,8 +22,8 @@ public sealed class TenantRateLimiterTests
         var e = Assert.Throws<RpcException>(() => limiter.Admit("a"));
 
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
-        Assert.Contains("Tenant 'a' has made its 2 requests per minute", e.Detail);
-        Assert.InRange(int.Parse(e.Trailers.Get(TenantRateLimiter.RetryAfterKey)!, CultureInfo.InvariantCulture), 1, 30);
+        Assert.Contains("Tenant 'a' has made its 2 requests per minute", e.Status.Detail);
+        Assert.InRange(int.Parse(e.Trailers.GetValue(TenantRateLimiter.RetryAfterKey)!, CultureInfo.InvariantCulture), 1, 30);
         limiter.Admit("b");
     }
 
@@ -68,8 +68,8 @@ public sealed class TenantRateLimiterTests
         limiter.Charge("a", 100); // 40 tokens in debt: a token a second pays it back
 
         var e = Assert.Throws<RpcException>(() => limiter.Admit("a"));
-        Assert.Contains("used its 60 tokens per minute", e.Detail);
-        Assert.Equal("41", e.Trailers.Get(TenantRateLimiter.RetryAfterKey));
+        Assert.Contains("used its 60 tokens per minute", e.Status.Detail);
+        Assert.Equal("41", e.Trailers.GetValue(TenantRateLimiter.RetryAfterKey));
         limiter.Admit("b");
 
         _time.Advance(TimeSpan.FromSeconds(40));

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
@@ -5,7 +6,6 @@ using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Security;
-using SlmCluster.Grpc;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
@@ -89,8 +89,8 @@ public sealed partial class OpenAiCompletionHandler(
         }
         catch (Exception e) when (timedOut.IsCancellationRequested && e is OperationCanceledException or RpcException)
         {
-            await run.FailAsync(OpenAiProblem.From(new RpcException(StatusCode.DeadlineExceeded,
-                $"The request ran longer than this gateway allows HTTP requests ({timeout.TotalSeconds:0.###} s, Gateway:HttpRequestTimeout).")));
+            await run.FailAsync(OpenAiProblem.From(new RpcException(new Status(StatusCode.DeadlineExceeded,
+                $"The request ran longer than this gateway allows HTTP requests ({timeout.TotalSeconds:0.###} s, Gateway:HttpRequestTimeout)."))));
         }
         catch (RpcException e)
         {

@@ -1,4 +1,4 @@
-using SlmCluster.Grpc;
+using Grpc.Core;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 

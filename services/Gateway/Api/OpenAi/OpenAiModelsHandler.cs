@@ -1,6 +1,6 @@
+using Grpc.Core;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
@@ -34,7 +34,7 @@ public sealed class OpenAiModelsHandler(WorkerPool pool, RequestAdmission admiss
             return;
         }
 
-        await OpenAiProblem.From(new RpcException(StatusCode.NotFound, $"Model '{id}' is not served here.")).WriteAsync(context.Response);
+        await OpenAiProblem.From(new RpcException(new Status(StatusCode.NotFound, $"Model '{id}' is not served here."))).WriteAsync(context.Response);
     }
 
     private async Task<bool> AuthenticateAsync(HttpContext context)

@@ -1,5 +1,5 @@
+using Grpc.Core;
 using SlmCluster.Gateway.Security;
-using SlmCluster.Grpc;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
@@ -9,7 +9,7 @@ public sealed record OpenAiProblem(int Status, OpenAiError Error, string? RetryA
     /// <summary>The HTTP answer to a status from the shared path (validation, routing, workers, auth, rate limits).</summary>
     public static OpenAiProblem From(RpcException e)
     {
-        var status = GrpcStatusHttp.ToHttpStatus(e.StatusCode);
+        var status = ToHttpStatus(e.StatusCode);
         var (type, code) = e.StatusCode switch
         {
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange => ("invalid_request_error", (string?)null),
@@ -23,16 +23,33 @@ public sealed record OpenAiProblem(int Status, OpenAiError Error, string? RetryA
             _ => ("server_error", (string?)null),
         };
 
-        var retryAfter = e.Trailers.Get(TenantRateLimiter.RetryAfterKey)
+        var retryAfter = e.Trailers.GetValue(TenantRateLimiter.RetryAfterKey)
             ?? (e.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable ? "1" : null);
         return new OpenAiProblem(status, new OpenAiError
         {
-            Message = e.Detail,
+            Message = e.Status.Detail,
             Type = type,
             Param = e.StatusCode == StatusCode.NotFound ? "model" : null,
             Code = code,
         }, retryAfter);
     }
+
+    /// <summary>The HTTP status the OpenAI API answers for a status of the shared path.</summary>
+    internal static int ToHttpStatus(StatusCode code) => code switch
+    {
+        StatusCode.OK => StatusCodes.Status200OK,
+        StatusCode.Cancelled => 499, // the client closed the request
+        StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange => StatusCodes.Status400BadRequest,
+        StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
+        StatusCode.NotFound => StatusCodes.Status404NotFound,
+        StatusCode.AlreadyExists or StatusCode.Aborted => StatusCodes.Status409Conflict,
+        StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+        StatusCode.Unimplemented => StatusCodes.Status501NotImplemented,
+        StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     public static OpenAiProblem From(InvalidOpenAiRequestException e) =>
         new(e.Status, new OpenAiError { Message = e.Message, Type = "invalid_request_error", Param = e.Param, Code = e.Code });

@@ -1,7 +1,0 @@
-namespace SlmCluster.Grpc;
-
-public enum GrpcMethodType
-{
-    Unary,
-    ServerStreaming,
-}
