@@ -1,12 +1,13 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Prometheus;
 using SlmCluster.ServiceDefaults.Metrics;
 using SlmCluster.ServiceDefaults.Tracing;
 
@@ -18,7 +19,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Tag of the health checks that must pass before a service takes traffic.</summary>
     public const string ReadyTag = "ready";
 
-    /// <summary>Meters whose names start with this are exported on <c>/metrics</c>.</summary>
+    /// <summary>Meters of the host's <see cref="IMeterFactory"/> whose names start with this are exported on <c>/metrics</c>.</summary>
     public const string MeterPrefix = "SlmCluster";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -38,8 +39,15 @@ public static class ServiceDefaultsExtensions
         // A parent that dies without stopping its children must not leave them behind.
         builder.Services.AddHostedService<ParentProcessWatcher>();
 
-        builder.Services.AddSingleton(_ => new PrometheusMetricsCollector(
-            meter => meter.Name.StartsWith(MeterPrefix, StringComparison.Ordinal)));
+        // This host's meters and the process' own figures (CPU, memory, GC), in a registry of its own.
+        builder.Services.AddSingleton(services =>
+        {
+            var registry = Prometheus.Metrics.NewCustomRegistry();
+            DotNetStats.Register(registry);
+            var meterFactory = services.GetRequiredService<IMeterFactory>();
+            return new PrometheusMeterBridge(registry,
+                meter => meter.Name.StartsWith(MeterPrefix, StringComparison.Ordinal) && ReferenceEquals(meter.Scope, meterFactory));
+        });
 
         if (OtlpTraceExport.IsConfigured)
         {
@@ -52,21 +60,15 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Maps <c>/health</c> (ready to take traffic), <c>/alive</c> (the process is live) and <c>/metrics</c>
-    /// (Prometheus text format).
+    /// (prometheus-net: Prometheus text, or OpenMetrics when the scraper asks for it).
     /// </summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks("/health");
         endpoints.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
 
-        var collector = endpoints.ServiceProvider.GetRequiredService<PrometheusMetricsCollector>();
-        endpoints.MapGet("/metrics", (RequestDelegate)(async context =>
-        {
-            var text = collector.Write();
-            context.Response.ContentType = PrometheusMetricsCollector.ContentType;
-            context.Response.Headers.CacheControl = "no-store";
-            await context.Response.WriteAsync(text, context.RequestAborted);
-        }));
+        var bridge = endpoints.ServiceProvider.GetRequiredService<PrometheusMeterBridge>();
+        endpoints.MapMetrics(settings => settings.Registry = bridge.Registry);
         return endpoints;
     }
 }

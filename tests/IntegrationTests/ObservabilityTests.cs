@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using SlmCluster.Grpc;
 using SlmCluster.IntegrationTests.Infrastructure;
+using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.IntegrationTests;
 
@@ -135,6 +137,36 @@ public sealed class ObservabilityTests(ObservedClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Requests_for_an_unknown_model_are_counted_as_not_found_over_HTTP_and_gRPC()
+    {
+        // The requested name is not a label value (callers choose it); the refusal is counted under model "unknown".
+        const string series = """slm_requests_total{model="unknown",source="gateway",status="not_found"}""";
+        var before = SampleOrZero(await Http.GetStringAsync(new Uri(cluster.GatewayHttp, "metrics")), series);
+
+        using var client = new OpenAiHttpClient(cluster.GatewayHttp);
+        var http = await client.PostAsync("/v1/completions", JsonSerializer.Serialize(new { model = "no-such-model", prompt = "Hello", max_tokens = 4 }));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, http.Status);
+        var grpc = await Assert.ThrowsAsync<RpcException>(() => new InferenceClient(cluster.Gateway.Channel).GenerateAsync(
+            new GenerateRequest { Model = "no-such-model", Prompt = "Hello", MaxTokens = 4 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(30))));
+        Assert.Equal(StatusCode.NotFound, grpc.StatusCode);
+
+        // A gRPC call is counted once its status has left, so the count may trail the answer a little.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string metrics;
+        double counted;
+        do
+        {
+            await Task.Delay(20);
+            metrics = await Http.GetStringAsync(new Uri(cluster.GatewayHttp, "metrics"));
+            counted = SampleOrZero(metrics, series);
+        }
+        while (counted < before + 2 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(before + 2, counted);
+        Assert.DoesNotContain("no-such-model", metrics);
+    }
+
+    [Fact]
     public async Task One_trace_follows_a_request_from_the_gateway_to_the_worker()
     {
         var traceId = ActivityTraceId.CreateRandom();
@@ -152,6 +184,11 @@ public sealed class ObservabilityTests(ObservedClusterFixture cluster)
             await Task.Delay(100);
         }
     }
+
+    private static double SampleOrZero(string metrics, string series) =>
+        metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal)) is { } line
+            ? double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture)
+            : 0;
 
     private static double Sample(string metrics, string series)
     {

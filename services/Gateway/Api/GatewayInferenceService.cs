@@ -129,7 +129,7 @@ public sealed partial class GatewayInferenceService(
                 ? served.CacheHit ? RequestRecord.FromCache : RequestRecord.FromWorker
                 : progress.ReachedWorker ? RequestRecord.FromWorker : RequestRecord.FromGateway;
             var record = new RequestRecord(
-                served?.Model is { Length: > 0 } model ? model : progress.Model ?? "unknown",
+                served?.Model is { Length: > 0 } model ? model : progress.Model ?? RequestRecord.UnknownModel,
                 status,
                 source,
                 Stopwatch.GetElapsedTime(started),
@@ -367,9 +367,26 @@ public sealed partial class GatewayInferenceService(
         return (forwarded, model);
     }
 
-    /// <summary>The model a request for <paramref name="requested"/> gets (the default when empty).</summary>
+    /// <summary>
+    /// The model a request for <paramref name="requested"/> gets (the default when empty). A refusal is counted as a
+    /// request the gateway ended, as <see cref="StreamAsync"/> counts the ones it refuses: the HTTP API resolves the
+    /// model before it streams, so its 404s would otherwise go uncounted.
+    /// </summary>
     /// <exception cref="RpcException">NOT_FOUND for a model no worker serves; UNAVAILABLE when none can serve it now.</exception>
-    public string ResolveModel(string requested) => ResolveModelInfo(requested).Id;
+    public string ResolveModel(string requested)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return ResolveModelInfo(requested).Id;
+        }
+        catch (RpcException e)
+        {
+            metrics.RequestEnded(new RequestRecord(RequestRecord.UnknownModel, StatusName(e.StatusCode), RequestRecord.FromGateway,
+                Stopwatch.GetElapsedTime(started), null, 0, 0, 0));
+            throw;
+        }
+    }
 
     /// <summary>One read of the pool per request: the resolved model carries the file hash the cache key needs.</summary>
     private ModelInfo ResolveModelInfo(string requested)

@@ -1,7 +1,10 @@
 namespace SlmCluster.Gateway.Observability;
 
 /// <summary>How one request through the gateway ended: what the metrics and the dashboard count.</summary>
-/// <param name="Model">The model it was served by, or "unknown" when it failed before one was resolved.</param>
+/// <param name="Model">
+/// The model it was served by, or <see cref="UnknownModel"/> when it failed before one was resolved. A model name that
+/// no worker serves is never a label value: callers choose it, and each name would be a series of its own.
+/// </param>
 /// <param name="Status">ok, cancelled, or the gRPC status in snake case (invalid_argument, unavailable, ...).</param>
 /// <param name="Source">cache, worker, or gateway (refused before reaching either).</param>
 /// <param name="Duration">From arrival at the gateway to the last chunk.</param>
@@ -19,6 +22,9 @@ public readonly record struct RequestRecord(
     public const string FromCache = "cache";
     public const string FromWorker = "worker";
     public const string FromGateway = "gateway";
+
+    /// <summary>The model label of a request refused before its model was resolved (an unknown model, say).</summary>
+    public const string UnknownModel = "unknown";
 
     /// <summary>Average time between output tokens after the first; null with fewer than two tokens.</summary>
     public TimeSpan? TimePerOutputToken => TimeToFirstToken is { } first && CompletionTokens > 1

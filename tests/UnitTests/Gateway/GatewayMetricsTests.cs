@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
@@ -15,28 +16,34 @@ public sealed class GatewayMetricsTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly WorkerPool _pool = new(new ConfigurationBuilder().Build(), Options.Create(new GatewayOptions()));
-    private readonly PrometheusMetricsCollector _collector;
+    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly PrometheusMeterBridge _bridge;
     private readonly GatewayMetrics _metrics;
 
     public GatewayMetricsTests()
     {
         var meterFactory = _services.GetRequiredService<IMeterFactory>();
-        _collector = new PrometheusMetricsCollector(meter => ReferenceEquals(meter.Scope, meterFactory));
+        _bridge = new PrometheusMeterBridge(_registry, meter => ReferenceEquals(meter.Scope, meterFactory));
         var pricing = new ReferencePricing(Options.Create(new CostOptions()));
         _metrics = new GatewayMetrics(meterFactory, _pool, pricing, new ServingStats(pricing, new ManualTimeProvider()));
     }
 
     public void Dispose()
     {
-        _collector.Dispose();
+        _bridge.Dispose();
         _services.Dispose();
         _pool.Dispose();
     }
 
-    private string[] Lines() => _collector.Write().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    private async Task<string[]> LinesAsync()
+    {
+        using var text = new MemoryStream();
+        await _registry.CollectAndExportAsTextAsync(text);
+        return System.Text.Encoding.UTF8.GetString(text.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
 
     [Fact]
-    public void A_served_request_is_counted_with_its_tokens_latencies_and_costs()
+    public async Task A_served_request_is_counted_with_its_tokens_latencies_and_costs()
     {
         // 2 s in all, first token after 0.5 s, 11 tokens: 1.5 s over the 10 after the first is 0.15 s per token.
         _metrics.RequestEnded(new RequestRecord("m", "ok", RequestRecord.FromWorker, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(0.5), 1_000, 11, 0.002));
@@ -44,7 +51,7 @@ public sealed class GatewayMetricsTests : IDisposable
         _metrics.CacheHit("m");
         _metrics.CacheMiss("m");
 
-        var lines = Lines();
+        var lines = await LinesAsync();
 
         Assert.Contains("""slm_requests_total{model="m",source="worker",status="ok"} 1""", lines);
         Assert.Contains("""slm_requests_total{model="m",source="cache",status="ok"} 1""", lines);
@@ -64,9 +71,9 @@ public sealed class GatewayMetricsTests : IDisposable
     }
 
     [Fact]
-    public void Workers_are_reported_by_state()
+    public async Task Workers_are_reported_by_state()
     {
-        var lines = Lines();
+        var lines = await LinesAsync();
 
         Assert.Contains("# TYPE slm_workers gauge", lines);
         Assert.Contains("""slm_workers{state="serving"} 0""", lines);
