@@ -222,6 +222,11 @@ public sealed partial class GatewayInferenceService(
                 if (chunk.Usage is not null)
                 {
                     answer = new GenerateResponse { Text = text.ToString(), FinishReason = chunk.FinishReason, Usage = chunk.Usage };
+                    // Kept before the closing chunk leaves: it ends the caller's call, and a repeat sent at once must find it.
+                    if (IsWhole(answer) && cache.IsEnabled)
+                    {
+                        cache.Store(key, answer, forwarded.Cache?.TtlSeconds ?? 0);
+                    }
                 }
 
                 yield return chunk;
@@ -230,18 +235,15 @@ public sealed partial class GatewayInferenceService(
         finally
         {
             // Only whole answers are shared and kept; the waiters of a failed leader generate for themselves.
-            var whole = answer is { FinishReason: FinishReason.Stop or FinishReason.Length } ? answer : null;
             if (leads)
             {
-                lease.Complete(whole);
-            }
-
-            if (whole is not null && cache.IsEnabled)
-            {
-                cache.StoreInBackground(key, whole, forwarded.Cache?.TtlSeconds ?? 0);
+                lease.Complete(answer is not null && IsWhole(answer) ? answer : null);
             }
         }
     }
+
+    /// <summary>An answer that ended as the model or max_tokens ended it: the only kind shared or cached.</summary>
+    private static bool IsWhole(GenerateResponse answer) => answer.FinishReason is FinishReason.Stop or FinishReason.Length;
 
     /// <summary>The cache key of a reproducible request for a model whose file is known, else null.</summary>
     private string? CacheKeyOf(GenerateRequest forwarded, ModelInfo model)

@@ -19,6 +19,20 @@ public sealed class CacheOptions
     [Range(64, 64 * 1024 * 1024)]
     public int MaxEntryBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Memory for the gateway's own first level in front of Redis, counted as twice an entry's encoded size plus its
+    /// key (strings are UTF-16 in memory); beyond it the least used entries are dropped, and Redis still has them.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long LocalMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Longest an entry is kept in the first level (never longer than its TTL in Redis): how long a key deleted from
+    /// Redis by hand may still be served by a gateway that had it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LocalMaxTtl { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Namespace of the cache keys in Redis.</summary>
     [Required]
     public string KeyPrefix { get; set; } = "slm:cache:v1:";

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using SlmCluster.Protocol.V1;
 using SlmCluster.Redis;
@@ -6,65 +7,135 @@ using SlmCluster.Redis;
 namespace SlmCluster.Gateway.Caching;
 
 /// <summary>
-/// Answers kept in Redis: text, finish reason and usage, as a protobuf <see cref="GenerateResponse"/>.
-/// Reads fail soft (Redis away is a miss); writes are queued for <see cref="CacheWriter"/>, so they never hold up a response.
+/// Answers kept in Redis — text, finish reason and usage, as a protobuf <see cref="GenerateResponse"/> — with a
+/// bounded first level in this process in front of it. An answer is put in the first level synchronously when it is
+/// stored (so the caller's very next identical request finds it), and one read from Redis is kept there for the rest
+/// of its TTL; a first-level hit costs no Redis round trip. Redis still gets every answer, written by
+/// <see cref="CacheWriter"/> behind the response, so the other gateways find it. Reads fail soft: Redis away is a miss.
 /// </summary>
-public sealed partial class ResponseCache(ResilientRedis redis, CacheWriter writer, CacheKeyDirectory directory, IOptions<CacheOptions> options, ILogger<ResponseCache> logger)
+/// <remarks>
+/// Microsoft.Extensions.Caching.Hybrid was considered for this and not taken: its stampede protection runs a
+/// factory that returns the value, while here the leader streams tokens to its own caller as they come, the
+/// waiters only take the final answer, and a leader that fails or is cancelled must neither hand its partial answer
+/// on nor have it stored (its waiters generate for themselves, see <see cref="SingleFlight"/>). Its second level is
+/// an IDistributedCache whose Redis implementation keeps a hash per entry on a connection of its own, outside our
+/// circuit breaker, which our SET keyspace tracking (<see cref="CacheKeyDirectory"/>) and plain GETs would not see;
+/// and a lookup that must not create an entry has to go through a factory. A size-limited MemoryCache gives the
+/// first level without bending those semantics.
+/// </remarks>
+public sealed partial class ResponseCache : IDisposable
 {
-    /// <summary>Answers are kept in Redis.</summary>
-    public bool IsEnabled => options.Value.Enabled && redis.IsConfigured;
+    /// <summary>What an entry costs in the first level beyond its text: the object, its usage, the key's entry.</summary>
+    private const int LocalEntryOverheadBytes = 256;
+
+    private readonly ResilientRedis _redis;
+    private readonly CacheWriter _writer;
+    private readonly CacheKeyDirectory _directory;
+    private readonly CacheOptions _options;
+    private readonly ILogger<ResponseCache> _logger;
+    private readonly MemoryCache? _local;
+
+    public ResponseCache(ResilientRedis redis, CacheWriter writer, CacheKeyDirectory directory, IOptions<CacheOptions> options, ILogger<ResponseCache> logger)
+    {
+        _redis = redis;
+        _writer = writer;
+        _directory = directory;
+        _options = options.Value;
+        _logger = logger;
+        _local = _options.LocalMaxBytes > 0
+            ? new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.LocalMaxBytes })
+            : null;
+    }
+
+    /// <summary>Answers are kept (in Redis, and in front of it in this process).</summary>
+    public bool IsEnabled => _options.Enabled && _redis.IsConfigured;
 
     /// <summary>Reproducible requests are keyed: for Redis, and for sharing one generation among identical requests in flight.</summary>
-    public bool IsConfiguredForUse => options.Value.Enabled;
+    public bool IsConfiguredForUse => _options.Enabled;
 
-    public string KeyPrefix => options.Value.KeyPrefix;
+    public string KeyPrefix => _options.KeyPrefix;
 
+    /// <summary>The answer kept under <paramref name="key"/>: from this process when it is there, else from Redis; null on a miss.</summary>
     public async ValueTask<GenerateResponse?> TryGetAsync(string key, CancellationToken cancellationToken)
     {
-        if (!directory.MayContain(key))
+        if (_local is not null && _local.TryGetValue(key, out GenerateResponse? local))
+        {
+            return local;
+        }
+
+        if (!_directory.MayContain(key))
         {
             return null;
         }
 
-        var outcome = await redis.TryAsync(async db => (byte[]?)await db.StringGetAsync(key), cancellationToken);
+        // GET and PTTL in one round trip: the first level keeps the answer no longer than Redis does.
+        var outcome = await _redis.TryAsync(db => db.StringGetWithExpiryAsync(key), cancellationToken);
         if (!outcome.Succeeded)
         {
             return null;
         }
 
-        if (outcome.Value is not { Length: > 0 } bytes)
+        if (outcome.Value.Value.IsNullOrEmpty)
         {
-            directory.Forget(key);
+            _directory.Forget(key);
             return null;
         }
 
+        byte[] bytes = outcome.Value.Value!;
+        GenerateResponse answer;
         try
         {
-            return GenerateResponse.Parser.ParseFrom(bytes);
+            answer = GenerateResponse.Parser.ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException)
         {
-            LogCorruptEntry(logger, key);
+            LogCorruptEntry(_logger, key);
             return null;
         }
+
+        if (outcome.Value.Expiry is not { } remaining || remaining > TimeSpan.Zero)
+        {
+            KeepLocally(key, answer, bytes.Length, outcome.Value.Expiry ?? _options.LocalMaxTtl);
+        }
+
+        return answer;
     }
 
-    /// <summary>Queues <paramref name="response"/> for storing, without touching Redis here; too-large answers are skipped.</summary>
-    public void StoreInBackground(string key, GenerateResponse response, int requestedTtlSeconds)
+    /// <summary>
+    /// Keeps <paramref name="response"/>: in this process at once, and queued for Redis without touching it here;
+    /// too-large answers are skipped. Call it before the caller can have the answer, so a repeat finds it.
+    /// </summary>
+    public void Store(string key, GenerateResponse response, int requestedTtlSeconds)
     {
-        var entry = new GenerateResponse { Text = response.Text, FinishReason = response.FinishReason, Usage = response.Usage };
+        var entry = new GenerateResponse { Text = response.Text, FinishReason = response.FinishReason, Usage = response.Usage?.Clone() };
         var bytes = entry.ToByteArray();
-        if (bytes.Length > options.Value.MaxEntryBytes)
+        if (bytes.Length > _options.MaxEntryBytes)
         {
-            LogTooLarge(logger, bytes.Length, options.Value.MaxEntryBytes);
+            LogTooLarge(_logger, bytes.Length, _options.MaxEntryBytes);
             return;
         }
 
         var ttl = requestedTtlSeconds > 0
-            ? TimeSpan.FromSeconds(Math.Min(requestedTtlSeconds, options.Value.MaxTtl.TotalSeconds))
-            : options.Value.DefaultTtl;
-        directory.Add(key);
-        writer.Enqueue(key, bytes, ttl);
+            ? TimeSpan.FromSeconds(Math.Min(requestedTtlSeconds, _options.MaxTtl.TotalSeconds))
+            : _options.DefaultTtl;
+        KeepLocally(key, entry, bytes.Length, ttl);
+        _directory.Add(key);
+        _writer.Enqueue(key, bytes, ttl);
+    }
+
+    public void Dispose() => _local?.Dispose();
+
+    private void KeepLocally(string key, GenerateResponse answer, int encodedBytes, TimeSpan ttl)
+    {
+        if (_local is null)
+        {
+            return;
+        }
+
+        using var entry = _local.CreateEntry(key);
+        entry.Value = answer;
+        entry.Size = 2L * (key.Length + encodedBytes) + LocalEntryOverheadBytes;
+        entry.AbsoluteExpirationRelativeToNow = ttl < _options.LocalMaxTtl ? ttl : _options.LocalMaxTtl;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cache entry {Key} is not a valid response; treated as a miss")]

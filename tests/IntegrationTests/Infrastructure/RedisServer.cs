@@ -99,6 +99,14 @@ internal sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>How many keys match <paramref name="pattern"/> now (KEYS, run on the server).</summary>
+    public async Task<long> CountKeysAsync(string pattern)
+    {
+        var reply = await CommandAsync("EVAL", "return #redis.call('KEYS', ARGV[1])", "0", pattern)
+            ?? throw new IOException($"redis-server on port {Port} is unreachable");
+        return long.Parse(reply.TrimStart(':'), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>How many times the server has run <paramref name="command"/> (from INFO commandstats; 0 when never).</summary>
     public async Task<long> CommandCallsAsync(string command)
     {
