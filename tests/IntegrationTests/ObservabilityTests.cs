@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using SlmCluster.Grpc;
+using Grpc.Core;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
@@ -147,7 +148,7 @@ public sealed class ObservabilityTests(ObservedClusterFixture cluster)
         var http = await client.PostAsync("/v1/completions", JsonSerializer.Serialize(new { model = "no-such-model", prompt = "Hello", max_tokens = 4 }));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, http.Status);
         var grpc = await Assert.ThrowsAsync<RpcException>(() => new InferenceClient(cluster.Gateway.Channel).GenerateAsync(
-            new GenerateRequest { Model = "no-such-model", Prompt = "Hello", MaxTokens = 4 }, new CallOptions(Deadline: DateTime.UtcNow.AddSeconds(30))));
+            new GenerateRequest { Model = "no-such-model", Prompt = "Hello", MaxTokens = 4 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30))).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, grpc.StatusCode);
 
         // A gRPC call is counted once its status has left, so the count may trail the answer a little.

@@ -244,9 +244,9 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
 
     private static async Task<List<GenerateChunk>> CollectAsync(InferenceClient client, GenerateRequest request)
     {
-        await using var call = client.GenerateStream(request, Deadline());
+        using var call = client.GenerateStream(request, Deadline());
         var chunks = new List<GenerateChunk>();
-        await foreach (var chunk in call.ReadAllAsync())
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
         {
             chunks.Add(chunk);
         }
