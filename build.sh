@@ -19,9 +19,11 @@ need() {
     echo "error: '$1' is missing; install the Debian package '$2' (sudo apt-get install $2)" >&2
     exit 1
   fi
-  if [ $apt_updated -eq 0 ]; then log "apt-get update"; DEBIAN_FRONTEND=noninteractive apt-get update -qq; apt_updated=1; fi
+  # Another apt-get (unattended upgrades, a parallel job) may hold the dpkg lock for a while: wait for it.
+  local wait_lock=(-o DPkg::Lock::Timeout=300)
+  if [ $apt_updated -eq 0 ]; then log "apt-get update"; DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" update -qq; apt_updated=1; fi
   log "installing $2"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get "${wait_lock[@]}" install -y -qq --no-install-recommends "$2" >/dev/null
 }
 
 install_prerequisites() {

@@ -171,8 +171,8 @@ internal static class Scenarios
         await cached.RunAsync(one[0], 16, CancellationToken.None);
         await Task.Delay(200); // the write happens after the first response
         var hit = await context.MeasureAsync(cached, 1, 16, Math.Max(s.Pairs * 2, 1000), one, "gateway cache hit");
-        context.Check(new TargetCheck("cache", "cache hit p50 through the gateway over gRPC", hit.E2eP50Ms, "ms", 2.0, false));
-        context.Check(new TargetCheck("cache", "cache hit p99 through the gateway over gRPC", hit.E2eP99Ms, "ms", 5.0, false));
+        context.Check(new TargetCheck("cache", "cache hit p50 through the gateway over gRPC", hit.E2eP50Ms, "ms", 1.0, false));
+        context.Check(new TargetCheck("cache", "cache hit p99 through the gateway over gRPC", hit.E2eP99Ms, "ms", 3.0, false));
 
         await using var bypass = new GrpcTarget("gateway, cache bypassed", cluster.GatewayGrpc, pid, useCache: false);
         await using var miss = new GrpcTarget("gateway, cache miss", cluster.GatewayGrpc, pid, useCache: true);
