@@ -10,6 +10,15 @@ using SlmCluster.Redis.Registry;
 using SlmCluster.Worker.Hosting;
 using SlmCluster.Worker.Registry;
 
+// Socket completions (and Kestrel's continuations, which follow the same switch) run on the thread that polls the
+// sockets instead of being queued to the thread pool: every generated token is one small write, and on a small
+// machine each pool hand-off takes CPU from llama.cpp's threads. Set before anything opens a socket; a value in
+// the environment wins.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 // Settings ship beside the binary, wherever it is started from.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddServiceDefaults();

@@ -31,13 +31,24 @@ public sealed partial class GatewayInferenceService(
 {
     private const string CacheWorkerId = "cache";
 
+    /// <summary>How long the worker's status may take to follow its closing chunk before the call is dropped.</summary>
+    private static readonly TimeSpan WorkerTrailersTimeout = TimeSpan.FromSeconds(10);
+
     public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
         StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)).CollectAsync(context.CancellationToken);
+
+    private static readonly WriteOptions LastChunk = new(WriteFlags.BufferHint);
 
     public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
     {
         await foreach (var chunk in StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)))
         {
+            if (chunk.Usage is not null)
+            {
+                // The closing chunk is buffered and leaves in one packet with the status that follows it.
+                responseStream.WriteOptions = LastChunk;
+            }
+
             await responseStream.WriteAsync(chunk, context.CancellationToken);
         }
     }
@@ -290,38 +301,80 @@ public sealed partial class GatewayInferenceService(
             progress.ReachedWorker = true;
             using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.worker_call", ActivityKind.Client, progress.Trace);
             activity?.SetTag("slm.worker", worker.Address.ToString());
-            using var call = worker.Inference.GenerateStream(forwarded,
+            var call = worker.Inference.GenerateStream(forwarded,
                 new CallOptions(headers: TraceHeaders(activity), deadline: deadline, cancellationToken: cancellationToken));
-            await using var chunks = call.ResponseStream.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-            var sent = 0;
-            while (true)
+            var handedOff = false;
+            try
             {
-                bool more;
-                try
+                var sent = 0;
+                while (true)
                 {
-                    more = await chunks.MoveNextAsync();
-                }
-                catch (RpcException e) when (sent == 0 && ShouldRetry(e, tried, cancellationToken))
-                {
-                    OnWorkerFailed(worker, e);
-                    atCapacity = e.StatusCode == StatusCode.ResourceExhausted ? e : atCapacity;
-                    break;
-                }
-                catch (RpcException e) when (sent > 0 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-                {
-                    OnWorkerFailed(worker, e);
-                    throw new RpcException(new Status(StatusCode.Unavailable,
-                        $"Worker {worker.Address} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Status.Detail})"));
-                }
+                    bool more;
+                    try
+                    {
+                        more = await call.ResponseStream.MoveNext(cancellationToken);
+                    }
+                    catch (RpcException e) when (sent == 0 && ShouldRetry(e, tried, cancellationToken))
+                    {
+                        OnWorkerFailed(worker, e);
+                        atCapacity = e.StatusCode == StatusCode.ResourceExhausted ? e : atCapacity;
+                        break;
+                    }
+                    catch (RpcException e) when (sent > 0 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
+                    {
+                        OnWorkerFailed(worker, e);
+                        throw new RpcException(new Status(StatusCode.Unavailable,
+                            $"Worker {worker.Address} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Status.Detail})"));
+                    }
 
-                if (!more)
-                {
-                    yield break;
-                }
+                    if (!more)
+                    {
+                        yield break;
+                    }
 
-                sent++;
-                yield return chunks.Current;
+                    sent++;
+                    var chunk = call.ResponseStream.Current;
+                    if (chunk.Usage is not null)
+                    {
+                        // The closing chunk makes the answer whole: the caller gets it (and its status) without waiting
+                        // for the worker's trailers, which are read behind it.
+                        handedOff = true;
+                        _ = FinishWorkerCallAsync(call, worker);
+                        yield return chunk;
+                        yield break;
+                    }
+
+                    yield return chunk;
+                }
             }
+            finally
+            {
+                if (!handedOff)
+                {
+                    call.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads a worker call's status after its closing chunk, so the call ends cleanly instead of being reset.</summary>
+    private async Task FinishWorkerCallAsync(AsyncServerStreamingCall<GenerateChunk> call, WorkerEndpoint worker)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(WorkerTrailersTimeout);
+            while (await call.ResponseStream.MoveNext(timeout.Token))
+            {
+                LogChunkAfterClosing(logger, worker.Address);
+            }
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        {
+            LogTrailersFailed(logger, worker.Address, e.Message);
+        }
+        finally
+        {
+            call.Dispose();
         }
     }
 
@@ -467,6 +520,12 @@ public sealed partial class GatewayInferenceService(
 
         public ActivityContext Trace { get; init; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Address} sent a chunk after its closing chunk; it was dropped")]
+    private static partial void LogChunkAfterClosing(ILogger logger, Uri address);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Address} did not end a finished call cleanly: {Detail}")]
+    private static partial void LogTrailersFailed(ILogger logger, Uri address, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Address} failed a call: {Status} {Detail}")]
     private static partial void LogWorkerFailed(ILogger logger, Uri address, StatusCode status, string detail);

@@ -28,10 +28,18 @@ public sealed class InferenceService(
     public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
         RunAsync(request, context).CollectAsync(context.CancellationToken);
 
+    private static readonly WriteOptions LastChunk = new(WriteFlags.BufferHint);
+
     public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
     {
         await foreach (var chunk in RunAsync(request, context).WithCancellation(context.CancellationToken))
         {
+            if (chunk.Usage is not null)
+            {
+                // The closing chunk is buffered and leaves in one packet with the status that follows it.
+                responseStream.WriteOptions = LastChunk;
+            }
+
             await responseStream.WriteAsync(chunk, context.CancellationToken);
         }
     }
