@@ -1,17 +1,16 @@
-using SlmCluster.AppHost;
+using Aspire.Hosting.Pipelines;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SlmCluster.AppHost.Hosting;
+using SlmCluster.AppHost.Publishing;
 
-// dotnet run --project AppHost               runs the cluster on this machine
-// dotnet run --project AppHost -- publish    writes it as Kubernetes manifests (deploy/k8s)
-if (!DistributedApplication.TryCreateBuilder(args, out var builder, out var error))
-{
-    Console.Error.WriteLine(error);
-    return 2;
-}
-
+// dotnet run --project AppHost [-- --workers 3 --model hf://... ]   runs the cluster here, with Aspire's dashboard
+// dotnet run --project AppHost -- publish --output deploy/k8s         writes it as Kubernetes manifests
+var builder = DistributedApplication.CreateBuilder(AppHostArguments.Translate(args));
+ClusterOptions options;
 try
 {
-    SlmClusterApp.Describe(builder);
+    options = ClusterOptions.From(builder.Configuration);
 }
 catch (ArgumentException e)
 {
@@ -19,32 +18,49 @@ catch (ArgumentException e)
     return 2;
 }
 
-return await builder.Build().RunAsync();
-
-namespace SlmCluster.AppHost
+if (builder.ExecutionContext.IsRunMode && options.Device == "cuda" && GpuInventory.CheckCudaWorkers(options.Workers) is { } gpuProblem)
 {
-    /// <summary>The cluster, described once: run here, or published for Kubernetes.</summary>
-    internal static class SlmClusterApp
-    {
-        public static void Describe(DistributedApplicationBuilder builder)
-        {
-            var options = builder.Options;
-
-            var cache = builder.AddRedis("cache");
-
-            var model = builder.AddModel("stories", options.Model, options.ModelSha256);
-
-            var workers = builder.AddProject<Projects.Worker>("worker")
-                .WithReplicas(options.Workers)
-                .WithModel(model)
-                .WithDevice(options.Device ?? (options.Command == "publish" ? "cuda" : "cpu"))
-                .WithEngine(options.Threads, options.Slots)
-                .WithReference(cache);
-
-            builder.AddProject<Projects.Gateway>("gateway")
-                .WithExternalEndpoints(options.GrpcPort, options.HttpPort)
-                .WithReference(workers)
-                .WithReference(cache);
-        }
-    }
+    Console.Error.WriteLine($"error: {gpuProblem}");
+    return 2;
 }
+
+var cache = options.Redis ? builder.AddRedisServer("cache") : null;
+
+var model = builder.AddModel("model", options.Model, options.ModelSha256, options.ModelBaseUrl, AppHostArguments.RepoRoot);
+
+var workers = builder.AddProject<Projects.Worker>("worker")
+    .WithReplicas(options.Workers)
+    .WithHttpEndpoint(name: "grpc", env: "Worker__GrpcPort")
+    .WithHttpEndpoint(name: "http", env: "Worker__HttpPort")
+    .WithModel(model)
+    .WithEngine(options.ThreadsPerWorker, options.Slots, options.Device)
+    .WaitFor(model);
+
+var gateway = builder.AddProject<Projects.Gateway>("gateway")
+    .WithHttpEndpoint(name: "grpc", port: options.GrpcPort, env: "Gateway__GrpcPort", isProxied: false)
+    .WithHttpEndpoint(name: "http", port: options.HttpPort, env: "Gateway__HttpPort", isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WaitFor(workers);
+
+if (cache is not null)
+{
+    // Workers announce themselves in Redis and the gateway routes to each of them directly.
+    workers.WithReference(cache).WaitFor(cache);
+    gateway.WithReference(cache).WaitFor(cache);
+}
+else
+{
+    // Without Redis the gateway knows the workers only by the endpoint Aspire hands over.
+    gateway.WithReference(workers.GetEndpoint("grpc"));
+}
+
+builder.Pipeline.AddStep("publish-kubernetes", context => KubernetesPublishStep.RunAsync(context, options),
+    requiredBy: WellKnownPipelineSteps.Publish);
+
+var app = builder.Build();
+app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").LogInformation(
+    "SlmCluster: {Cluster}. Try it: curl -s http://127.0.0.1:{HttpPort}/v1/completions -H 'content-type: application/json' -d '{{\"prompt\":\"Once upon a time\",\"max_tokens\":32}}'",
+    options.Describe(), options.HttpPort);
+await app.RunAsync();
+return 0;

@@ -2,10 +2,14 @@ using SlmCluster.AppHost.Models;
 
 namespace SlmCluster.AppHost.Hosting;
 
-/// <summary>The GGUF model the workers serve: a local file or a reference downloaded and verified before use.</summary>
-internal sealed class ModelResource(string name, ModelReference reference) : IResource
+/// <summary>
+/// The GGUF file the workers serve, as a resource of its own: on start it is found in the models folder or
+/// downloaded (with its progress in the dashboard) and checked against its SHA-256, and the workers wait for it.
+/// </summary>
+internal sealed class ModelResource(string name, ModelReference reference) : Resource(name)
 {
-    public string Name { get; } = name;
-
     public ModelReference Reference { get; } = reference;
+
+    /// <summary>The verified file, once the resource is running.</summary>
+    public string? Path { get; internal set; }
 }

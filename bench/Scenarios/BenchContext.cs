@@ -1,4 +1,4 @@
-using SlmCluster.AppHost.Orchestration;
+using SlmCluster.Bench.Cluster;
 using SlmCluster.Bench.Load;
 using SlmCluster.Bench.Reports;
 using SlmCluster.Bench.Targets;
@@ -40,18 +40,7 @@ internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string>
         Console.WriteLine("  " + check);
     }
 
-    /// <summary>A local cluster like the AppHost's, with its children quiet.</summary>
-    public LocalCluster Cluster(int workers, int threads, int slots, bool redis = false, bool pin = false) =>
-        new(new AppHostOptions
-        {
-            Model = settings.ModelPath,
-            Workers = workers,
-            Threads = threads,
-            Slots = slots,
-            GrpcPort = LocalCluster.FreePort(),
-            HttpPort = LocalCluster.FreePort(),
-            Quiet = true,
-            Redis = redis,
-            PinWorkers = pin,
-        }, settings.ModelPath);
+    /// <summary>Workers and a gateway started for one scenario, with their logs quiet.</summary>
+    public BenchCluster Cluster(int workers, int threads, int slots, bool redis = false, bool pin = false) =>
+        new(new BenchClusterOptions(settings.ModelPath, workers, threads, slots, redis, pin));
 }

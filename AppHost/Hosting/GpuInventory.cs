@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace SlmCluster.AppHost.Orchestration;
+namespace SlmCluster.AppHost.Hosting;
 
 /// <summary>Checks, before any worker starts, that <c>--device cuda</c> can work on this machine and this build.</summary>
 internal static partial class GpuInventory
@@ -18,7 +18,7 @@ internal static partial class GpuInventory
     }
 
     /// <summary>Null when <paramref name="replicas"/> CUDA workers can start, else what is missing and what to do.</summary>
-    public static string? CheckCudaWorkers(int replicas, string workerAssembly)
+    public static string? CheckCudaWorkers(int replicas)
     {
         var gpus = Count();
         if (gpus == 0)
@@ -27,19 +27,9 @@ internal static partial class GpuInventory
                    "Start without --device cuda (or with --device cpu) to run the workers on the CPU.";
         }
 
-        if (gpus < replicas)
-        {
-            return $"--device cuda runs one worker per GPU, but {replicas} workers were asked for and this machine has {gpus} GPU(s): pass --workers {gpus}.";
-        }
-
-        var native = Path.Combine(Path.GetDirectoryName(workerAssembly) ?? ".", "runtimes", "linux-x64", "native");
-        if (!Directory.Exists(native) || Directory.GetFiles(native, "libggml-cuda*.so").Length == 0)
-        {
-            return $"--device cuda needs the CUDA build of llama.cpp, but the worker was built for the CPU ({native} has no libggml-cuda.so). " +
-                   "Build it with: dotnet build -c Release -p:SlmLlamaBackend=cuda";
-        }
-
-        return null;
+        return gpus < replicas
+            ? $"--device cuda runs one worker per GPU, but {replicas} workers were asked for and this machine has {gpus} GPU(s): pass --workers {gpus}."
+            : null;
     }
 
     [GeneratedRegex(@"^nvidia\d+$")]

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-namespace SlmCluster.AppHost.Orchestration;
+namespace SlmCluster.Bench.Cluster;
 
-/// <summary>A service started by the AppHost: its output is prefixed with its name, and it is always stopped.</summary>
+/// <summary>A service the bench started: its output is prefixed with its name, and it is always stopped.</summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private static readonly Lock ConsoleLock = new();
@@ -63,7 +63,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        // Children watch this pid and exit when the AppHost is gone, even after a SIGKILL.
+        // Children watch this pid and exit when the bench is gone, even after a SIGKILL.
         info.Environment["SLM_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

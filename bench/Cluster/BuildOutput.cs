@@ -1,8 +1,8 @@
 using System.Reflection;
 
-namespace SlmCluster.AppHost.Orchestration;
+namespace SlmCluster.Bench.Cluster;
 
-/// <summary>Where the build put the services and the repository (stamped into this assembly by AppHost.csproj).</summary>
+/// <summary>Where the build put the services and the repository (stamped into this assembly by Bench.csproj).</summary>
 internal static class BuildOutput
 {
     public static string RepoRoot => Metadata("RepoRoot");

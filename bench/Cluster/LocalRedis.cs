@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SlmCluster.AppHost.Orchestration;
+namespace SlmCluster.Bench.Cluster;
 
 /// <summary>A throwaway redis-server for the local cluster: free port, no persistence, a generated password.</summary>
 internal static class LocalRedis
@@ -13,7 +13,7 @@ internal static class LocalRedis
     {
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         // redis-server cannot watch its parent as our services do, so a small shell does it: the server
-        // goes when the AppHost goes, even after a SIGKILL, and SIGTERM to the shell stops the server.
+        // goes when the bench goes, even after a SIGKILL, and SIGTERM to the shell stops the server.
         const string Watchdog = """
             "$0" "$@" & server=$!
             trap 'kill $server 2>/dev/null; wait $server; exit 0' TERM INT

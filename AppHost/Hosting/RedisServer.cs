@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace SlmCluster.AppHost.Hosting;
+
+/// <summary>
+/// Debian's <c>redis-server</c> run as an executable resource, for machines without a container engine: a free port
+/// on loopback, a password generated for this run, no persistence. Projects that reference it get
+/// <c>ConnectionStrings__{name}</c>, as Aspire's Redis integration hands it over.
+/// </summary>
+internal sealed class RedisServerResource(string name, string workingDirectory, ParameterResource password)
+    : ExecutableResource(name, "redis-server", workingDirectory), IResourceWithConnectionString
+{
+    public const string EndpointName = "tcp";
+
+    public ParameterResource Password { get; } = password;
+
+    public EndpointReference Endpoint => new(this, EndpointName);
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.Host)}:{Endpoint.Property(EndpointProperty.Port)},password={Password}");
+}
+
+internal static class RedisServer
+{
+    public static bool IsInstalled =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, "redis-server")));
+
+    /// <summary>Adds <c>redis-server</c> on a free loopback port with a generated password and a health check that PINGs it.</summary>
+    public static IResourceBuilder<RedisServerResource> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        var passwordValue = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var password = builder.AddParameter($"{name}-password", passwordValue, secret: true);
+        // Not proxied: every cache lookup would otherwise cross DCP's TCP proxy.
+        var port = FreePort();
+        var resource = new RedisServerResource(name, builder.AppHostDirectory, password.Resource);
+        var healthCheck = $"{name}-ping";
+        builder.Services.AddHealthChecks().AddCheck(healthCheck, new RedisPing(port, passwordValue));
+        return builder.AddResource(resource)
+            .WithEndpoint(port: port, targetPort: port, scheme: "tcp", name: RedisServerResource.EndpointName, isProxied: false)
+            .WithArgs(WriteConfig(name, port, passwordValue))
+            .WithHealthCheck(healthCheck);
+    }
+
+    /// <summary>
+    /// The server's settings in a file only root can read, so the password shows neither in the process list nor
+    /// among the resource's arguments on the dashboard. Removed when the AppHost exits.
+    /// </summary>
+    private static string WriteConfig(string name, int port, string password)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"slmcluster-{name}-{port}.conf");
+        var config = $"""
+            port {port.ToString(CultureInfo.InvariantCulture)}
+            bind 127.0.0.1
+            requirepass {password}
+            save ""
+            appendonly no
+            # Gateways track which answers exist through keyspace notifications for SET.
+            notify-keyspace-events E$
+            """;
+        File.WriteAllText(path, "");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(path, config);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        return path;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Healthy when the server answers AUTH and PING.</summary>
+    private sealed class RedisPing(int port, string password) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                var stream = client.GetStream();
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"AUTH {password}\r\nPING\r\n"), cancellationToken);
+                using var reader = new StreamReader(stream, Encoding.ASCII);
+                var auth = await reader.ReadLineAsync(cancellationToken);
+                var ping = await reader.ReadLineAsync(cancellationToken);
+                return auth == "+OK" && ping == "+PONG"
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy($"redis-server answered '{auth}' / '{ping}'");
+            }
+            catch (SocketException e)
+            {
+                return HealthCheckResult.Unhealthy($"redis-server does not answer on port {port}: {e.Message}");
+            }
+        }
+    }
+}

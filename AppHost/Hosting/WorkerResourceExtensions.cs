@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace SlmCluster.AppHost.Hosting;
+
+internal static class WorkerResourceExtensions
+{
+    /// <summary>The worker serves <paramref name="model"/>: its verified path, known once the model resource runs.</summary>
+    public static IResourceBuilder<ProjectResource> WithModel(this IResourceBuilder<ProjectResource> worker, IResourceBuilder<ModelResource> model) =>
+        worker
+            .WithEnvironment(context =>
+            {
+                context.EnvironmentVariables["Worker__ModelPath"] = model.Resource.Path
+                    ?? throw new InvalidOperationException($"Model '{model.Resource.Reference.Source}' is not resolved yet.");
+            })
+            .WithAnnotation(new WorkerModelAnnotation(model.Resource));
+
+    /// <summary>Engine threads and sequence slots per worker, and the device it computes on.</summary>
+    public static IResourceBuilder<ProjectResource> WithEngine(this IResourceBuilder<ProjectResource> worker, int threads, int slots, string device)
+    {
+        worker
+            .WithEnvironment("Worker__Threads", threads.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("Worker__Slots", slots.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("Worker__Device", device)
+            .WithAnnotation(new WorkerEngineAnnotation(threads, slots, device));
+        if (device == "cuda")
+        {
+            // Every layer on the GPU; in Kubernetes each worker pod gets one GPU of its own.
+            worker.WithEnvironment("Worker__GpuLayers", "-1");
+        }
+
+        return worker;
+    }
+}
+
+/// <summary>Which model a worker group serves (read by the publish step).</summary>
+internal sealed record WorkerModelAnnotation(ModelResource Model) : IResourceAnnotation;
+
+/// <summary>How a worker group's engines run (read by the publish step).</summary>
+internal sealed record WorkerEngineAnnotation(int Threads, int Slots, string Device) : IResourceAnnotation;
