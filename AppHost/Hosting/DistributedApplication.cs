@@ -19,7 +19,7 @@ internal sealed class DistributedApplication(DistributedApplicationModel model, 
     /// <summary>Runs or publishes; returns the process exit code.</summary>
     public Task<int> RunAsync() => options.Command switch
     {
-        "publish" => Task.FromResult(new KubernetesPublisher(Model, options).Publish()),
+        "publish" => ApplicationModelAdapter.PublishAsync(Model, options, CancellationToken.None),
         _ => new LocalRun(Model, options).RunAsync(),
     };
 }
