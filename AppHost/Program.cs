@@ -10,7 +10,7 @@ var builder = DistributedApplication.CreateBuilder(AppHostArguments.Translate(ar
 ClusterOptions options;
 try
 {
-    options = ClusterOptions.From(builder.Configuration);
+    options = ClusterOptions.From(builder.Configuration, builder.ExecutionContext.IsPublishMode);
 }
 catch (ArgumentException e)
 {

@@ -42,7 +42,8 @@ internal sealed record ClusterOptions
     /// <summary>Threads per worker: as given, else this machine's cores shared among the workers.</summary>
     public int ThreadsPerWorker => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Workers);
 
-    public static ClusterOptions From(IConfiguration configuration)
+    /// <param name="publishing">Publishing for Kubernetes: workers default to one GPU each there.</param>
+    public static ClusterOptions From(IConfiguration configuration, bool publishing)
     {
         string? Get(string key) => configuration[key] ?? configuration[$"SlmCluster:{key.Replace("-", "", StringComparison.Ordinal)}"];
         var defaults = new ClusterOptions();
@@ -54,7 +55,7 @@ internal sealed record ClusterOptions
             Workers = Int(Get("workers"), "workers", 1, 64) ?? defaults.Workers,
             Slots = Int(Get("slots"), "slots", 1, 256) ?? defaults.Slots,
             Threads = Int(Get("threads"), "threads", 0, 256) ?? 0,
-            Device = Get("device") ?? defaults.Device,
+            Device = Get("device") ?? (publishing ? "cuda" : defaults.Device),
             GrpcPort = Int(Get("grpc-port"), "grpc-port", 0, 65535) ?? defaults.GrpcPort,
             HttpPort = Int(Get("http-port"), "http-port", 0, 65535) ?? defaults.HttpPort,
             Redis = Get("no-redis") is not null ? false : Bool(Get("redis")) ?? defaults.Redis,

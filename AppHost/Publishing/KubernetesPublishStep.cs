@@ -1,7 +1,98 @@
+using System.Diagnostics.CodeAnalysis;
+using Aspire.Hosting.Pipelines;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SlmCluster.AppHost.Hosting;
+
 namespace SlmCluster.AppHost.Publishing;
 
+/// <summary>
+/// The step of Aspire's publish pipeline that writes the cluster as Kubernetes manifests: it reads the same
+/// application model the local run starts (Redis, the model, the worker group, the gateway) and hands the writer
+/// what the manifests need.
+/// </summary>
 internal static class KubernetesPublishStep
 {
-    public static Task RunAsync(Aspire.Hosting.Pipelines.PipelineStepContext context, SlmCluster.AppHost.Hosting.ClusterOptions options) =>
-        throw new NotImplementedException("pending merge of the KubernetesClient writer");
+    public const string Name = "publish-kubernetes";
+
+    /// <summary>Where manifests go when <c>--output</c> names no folder.</summary>
+    public static readonly string DefaultOutput = Path.Combine("deploy", "k8s");
+
+    /// <summary>Ports inside the pods; the gateway's are the public 5000/8080.</summary>
+    private const int WorkerGrpcPort = 5100;
+    private const int GatewayGrpcPort = 5000;
+    private const int HttpPort = 8080;
+    private const string RedisImage = "redis:7.4.1";
+    private const int RedisPort = 6379;
+
+    public static async Task RunAsync(PipelineStepContext context, ClusterOptions options)
+    {
+        var configuration = context.Services.GetRequiredService<IConfiguration>();
+        var output = Path.GetFullPath(configuration["Pipeline:OutputPath"] is { Length: > 0 } path ? path : DefaultOutput);
+        var logger = context.Logger;
+        if (!TryCreateSpec(context.Model, options, out var spec, out var error))
+        {
+            throw new InvalidOperationException(error);
+        }
+
+        foreach (var written in await KubernetesManifestWriter.WriteAsync(spec, output, context.CancellationToken))
+        {
+            logger.LogInformation("wrote {File}", written);
+        }
+
+        logger.LogInformation("Apply with (see docs/deploy.md):\n{HowTo}", KubernetesManifestWriter.HowToApply(spec, output));
+    }
+
+    /// <summary>
+    /// Reduces the application model to what the manifests need; false, with a message a person can act on, when it
+    /// cannot be published (a model the init container cannot download and verify, or no Redis).
+    /// </summary>
+    public static bool TryCreateSpec(DistributedApplicationModel model, ClusterOptions options,
+        [NotNullWhen(true)] out KubernetesClusterSpec? spec, [NotNullWhen(false)] out string? error)
+    {
+        spec = null;
+        var projects = model.Resources.OfType<ProjectResource>().ToArray();
+        var modelServers = projects.Where(p => p.TryGetLastAnnotation<WorkerModelAnnotation>(out _)).ToArray();
+        if (modelServers.Select(p => p.Annotations.OfType<WorkerModelAnnotation>().Last().Model.Reference)
+                .FirstOrDefault(r => !r.IsDownloadable || r.Sha256 is null) is { } local)
+        {
+            error =
+                $"the init container downloads the model, so publishing needs one it can download and verify: '{local.Source}' is not. " +
+                "Pass --model hf://owner/repo/file.gguf --model-sha256 <64 hex digits>.";
+            return false;
+        }
+
+        if (model.Resources.OfType<RedisServerResource>().FirstOrDefault() is not { } cache)
+        {
+            error = "the published cluster needs Redis for its cache and worker registry; publish without --no-redis.";
+            return false;
+        }
+
+        var redis = new RedisSpec(cache.Name, RedisImage, RedisPort);
+        string Image(string repository) => $"{options.ImagePrefix}/{repository}:{options.ImageTag}";
+        var workers = modelServers.Select(p =>
+        {
+            var reference = p.Annotations.OfType<WorkerModelAnnotation>().Last().Model;
+            var engine = p.Annotations.OfType<WorkerEngineAnnotation>().LastOrDefault() ?? new WorkerEngineAnnotation(0, options.Slots, options.Device);
+            var cuda = engine.Device == "cuda";
+            return new WorkerGroupSpec(
+                p.Name,
+                Image(cuda ? $"{p.Name}-cuda" : p.Name),
+                p.GetReplicaCount(),
+                cuda ? WorkerDevice.Cuda : WorkerDevice.Cpu,
+                options.Threads > 0 ? options.Threads : null,
+                engine.Slots,
+                new ModelSpec(reference.Name, reference.Reference.FileName, reference.Reference.DownloadUri(options.ModelBaseUrl), reference.Reference.Sha256!),
+                WorkerGrpcPort,
+                HttpPort,
+                redis);
+        }).ToArray();
+
+        var front = projects.Single(p => !p.TryGetLastAnnotation<WorkerModelAnnotation>(out _));
+        spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, workers,
+            new GatewaySpec(front.Name, Image(front.Name), GatewayGrpcPort, HttpPort, workers, redis));
+        error = null;
+        return true;
+    }
 }

@@ -52,17 +52,17 @@ public sealed class KubernetesManifestTests
     public void Every_object_has_a_kind_a_name_and_the_cluster_namespace()
     {
         Assert.NotEmpty(_manifests.Objects);
-        Assert.Single(_manifests.OfKind("Namespace"), n => Str(n, "metadata.name") == KubernetesPublisher.Namespace);
+        Assert.Single(_manifests.OfKind("Namespace"), n => Str(n, "metadata.name") == KubernetesClusterSpec.DefaultNamespace);
         foreach (var (file, o) in _manifests.Objects.Where(o => Str(o.Object, "kind") != "Namespace"))
         {
             Assert.False(string.IsNullOrEmpty(Str(o, "apiVersion")), file);
             Assert.False(string.IsNullOrEmpty(Str(o, "metadata.name")), file);
-            Assert.Equal(KubernetesPublisher.Namespace, Str(o, "metadata.namespace"));
+            Assert.Equal(KubernetesClusterSpec.DefaultNamespace, Str(o, "metadata.namespace"));
         }
 
         // Everything is applied by `kubectl apply -k`, except the password Secret, which is created with a generated password.
         var kustomization = File.ReadAllText(Path.Combine(Committed, "kustomization.yaml"));
-        var secretFile = KubernetesPublisher.PasswordSecretFile("cache");
+        var secretFile = KubernetesManifestWriter.PasswordSecretFile("cache");
         foreach (var file in _manifests.Objects.Select(o => o.File).Distinct().Where(f => f != secretFile))
         {
             Assert.Contains($"- {file}", kustomization);
@@ -214,7 +214,8 @@ public sealed class KubernetesManifestTests
         var directory = Directory.CreateTempSubdirectory("slm-k8s-cpu-");
         try
         {
-            foreach (var (file, yaml) in new KubernetesPublisher(builder.BuildModel(), options).Render())
+            Assert.True(ApplicationModelAdapter.TryCreateSpec(builder.BuildModel(), options, out var spec, out var error), error);
+            foreach (var (file, yaml) in KubernetesManifestWriter.Render(spec))
             {
                 File.WriteAllText(Path.Combine(directory.FullName, file), yaml);
             }
