@@ -83,7 +83,7 @@ builder.Services.AddSingleton<RequestAdmission>();
 builder.Services.AddHostedService<SecurityStartupReport>();
 builder.Services.AddSingleton<OpenAiCompletionHandler>();
 builder.Services.AddSingleton<OpenAiModelsHandler>();
-builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [ServiceDefaultsExtensions.ReadyTag]);
+builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [Extensions.ReadyTag]);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -42,7 +42,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 builder.Services.AddGrpc();
 builder.Services.AddGrpcHealthChecks();
-builder.Services.AddHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model", tags: [ServiceDefaultsExtensions.ReadyTag]);
+builder.Services.AddHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model", tags: [Extensions.ReadyTag]);
 builder.Services.AddSingleton<EngineHost>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
 builder.Services.AddSingleton<InferenceService>();

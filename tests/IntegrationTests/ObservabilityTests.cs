@@ -170,21 +170,66 @@ public sealed class ObservabilityTests(ObservedClusterFixture cluster)
     [Fact]
     public async Task One_trace_follows_a_request_from_the_gateway_to_the_worker()
     {
-        var traceId = ActivityTraceId.CreateRandom();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var callerSpan = ActivitySpanId.CreateRandom().ToHexString();
         using var client = new OpenAiHttpClient(cluster.GatewayHttp);
-        client.Http.DefaultRequestHeaders.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        client.Http.DefaultRequestHeaders.Add("traceparent", $"00-{traceId}-{callerSpan}-01");
         var response = await client.PostAsync("/v1/completions", Completion("A trace of a fox", maxTokens: 4));
         Assert.Equal(System.Net.HttpStatusCode.OK, response.Status);
 
-        var bytes = Convert.FromHexString(traceId.ToHexString());
+        // The worker's request span ends last: once it is here, so is every span of the request.
+        const string Gateway = "SlmCluster.Gateway", Worker = "SlmCluster.Worker", AspNetCore = "Microsoft.AspNetCore";
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!(cluster.Traces.HasSpanOf(bytes, "SlmCluster.Gateway") && cluster.Traces.HasSpanOf(bytes, "SlmCluster.Worker")))
+        List<OtlpSpan> trace;
+        while (!(trace = cluster.Traces.Spans.Where(s => s.TraceId == traceId).ToList())
+            .Any(s => s.Service == Worker && s.Scope == AspNetCore))
         {
             Assert.True(DateTime.UtcNow < deadline,
-                $"Spans of trace {traceId} from both services did not arrive ({cluster.Traces.Exports.Count} exports received).");
+                $"The worker's spans of trace {traceId} did not arrive ({cluster.Traces.Exports.Count} exports received): {Describe(trace)}");
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(500);
+        trace = cluster.Traces.Spans.Where(s => s.TraceId == traceId).ToList();
+        var description = Describe(trace);
+
+        // Gateway: the HTTP request continues the caller's span, the generation is inside it, and the call to the
+        // worker is one client span (not also an HttpClient or gRPC client span).
+        var gatewayRequest = Assert.Single(trace, s => s.Service == Gateway && s.Scope == AspNetCore);
+        Assert.True(gatewayRequest.ParentSpanId == callerSpan, description);
+        var generate = Assert.Single(trace, s => s.Name == "slm.gateway.generate");
+        Assert.True(generate.ParentSpanId == gatewayRequest.SpanId, description);
+        var workerCall = Assert.Single(trace, s => s.Name == "slm.gateway.worker_call");
+        Assert.True(workerCall.ParentSpanId == generate.SpanId && workerCall.Kind == OtlpSpan.KindClient, description);
+        Assert.True(trace.Count(s => s.Kind == OtlpSpan.KindClient) == 1, description);
+
+        // Worker: its gRPC request span continues the gateway's call, and the generation is inside it (one span each).
+        var workerRequest = Assert.Single(trace, s => s.Service == Worker && s.Scope == AspNetCore);
+        Assert.True(workerRequest.ParentSpanId == workerCall.SpanId && workerRequest.Kind == OtlpSpan.KindServer, description);
+        var workerGenerate = Assert.Single(trace, s => s.Name == "slm.worker.generate");
+        Assert.True(workerGenerate.Service == Worker && workerGenerate.ParentSpanId == workerRequest.SpanId, description);
+        Assert.True(trace.Count == 5, description);
+    }
+
+    [Fact]
+    public async Task Metrics_and_logs_of_both_services_reach_the_OTLP_endpoint()
+    {
+        await CompleteAsync("The dashboard counts a story about a hen");
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!(cluster.Traces.HasMetric("SlmCluster.Gateway", "slm.requests")
+            && cluster.Traces.HasMetric("SlmCluster.Worker", "slm.worker.queue_depth")
+            && cluster.Traces.HasMetric("SlmCluster.Gateway", "http.server.request.duration")
+            && cluster.Traces.HasLog("SlmCluster.Gateway", "Now listening on")
+            && cluster.Traces.HasLog("SlmCluster.Worker", "Now listening on")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The services' slm.* metrics, ASP.NET Core's request duration or their start-up logs did not arrive over OTLP.");
             await Task.Delay(100);
         }
     }
+
+    private static string Describe(IEnumerable<OtlpSpan> spans) =>
+        string.Join("; ", spans.Select(s => $"{s.Service}/{s.Scope} {s.Name} kind {s.Kind} span {s.SpanId} parent {s.ParentSpanId}"));
 
     private static double SampleOrZero(string metrics, string series) =>
         metrics.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal)) is { } line

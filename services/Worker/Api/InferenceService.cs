@@ -25,6 +25,9 @@ public sealed class InferenceService(
 {
     private const int DefaultMaxTokens = 128;
 
+    /// <summary>ASP.NET Core's activity source; its request activities come from it only when they are traced.</summary>
+    private const string AspNetCoreSource = "Microsoft.AspNetCore";
+
     public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
         RunAsync(request, context).CollectAsync(context.CancellationToken);
 
@@ -67,9 +70,13 @@ public sealed class InferenceService(
     private async IAsyncEnumerable<GenerateChunk> RunAsync(GenerateRequest request, ServerCallContext context)
     {
         // The gateway sends its span as W3C trace context, so one trace follows the request across both processes.
-        using var activity = SlmActivitySources.Worker.StartActivity("slm.worker.generate", ActivityKind.Server,
-            SlmActivitySources.ParentFrom(context.RequestHeaders.GetValue(SlmActivitySources.TraceParentHeader),
-                context.RequestHeaders.GetValue(SlmActivitySources.TraceStateHeader)));
+        // When ASP.NET Core's request span is traced (OTLP export), it already continues that context and this span
+        // is its child; otherwise this span continues it, and is the worker's side of the call.
+        using var activity = Activity.Current is { Source.Name: AspNetCoreSource }
+            ? SlmActivitySources.Worker.StartActivity("slm.worker.generate")
+            : SlmActivitySources.Worker.StartActivity("slm.worker.generate", ActivityKind.Server,
+                SlmActivitySources.ParentFrom(context.RequestHeaders.GetValue(SlmActivitySources.TraceParentHeader),
+                    context.RequestHeaders.GetValue(SlmActivitySources.TraceStateHeader)));
         activity?.SetTag("slm.model", host.ModelId);
         activity?.SetTag("slm.worker_id", host.WorkerId);
 

@@ -8,13 +8,16 @@ using Microsoft.Extensions.Logging;
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Stands in for an OpenTelemetry collector: accepts OTLP/HTTP protobuf exports on <c>/v1/traces</c> and keeps their
-/// bodies, so a test can look for a trace id in what each service exported.
+/// Stands in for an OpenTelemetry collector (the Aspire dashboard, under the AppHost): accepts OTLP/HTTP protobuf
+/// exports of traces, metrics and logs and keeps their bodies, so a test can read the spans each service exported and
+/// look for its metrics and logs.
 /// </summary>
 internal sealed class TraceCollector : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<byte[]> _exports = new();
+    private readonly ConcurrentQueue<byte[]> _metrics = new();
+    private readonly ConcurrentQueue<byte[]> _logs = new();
 
     private TraceCollector(WebApplication app, Uri endpoint)
     {
@@ -25,15 +28,34 @@ internal sealed class TraceCollector : IAsyncDisposable
     /// <summary>The value for <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (with <c>OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf</c>).</summary>
     public Uri Endpoint { get; }
 
+    /// <summary>The bodies of the trace exports received.</summary>
     public IReadOnlyCollection<byte[]> Exports => _exports;
 
-    /// <summary>The environment that points a service's trace export here, flushing every 100 ms.</summary>
+    /// <summary>Every span received so far.</summary>
+    public IReadOnlyList<OtlpSpan> Spans => _exports.SelectMany(OtlpSpan.Parse).ToList();
+
+    /// <summary>The environment that points a service's OTLP export here, flushing spans and logs every 100 ms and metrics every second.</summary>
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
     {
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Endpoint.ToString().TrimEnd('/'),
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+        ["OTEL_BLRP_SCHEDULE_DELAY"] = "100",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
     };
+
+    /// <summary>Whether a metrics export from <paramref name="service"/> holds an instrument named <paramref name="instrument"/>.</summary>
+    public bool HasMetric(string service, string instrument) => AnyHolds(_metrics, service, instrument);
+
+    /// <summary>Whether a logs export from <paramref name="service"/> holds <paramref name="text"/>.</summary>
+    public bool HasLog(string service, string text) => AnyHolds(_logs, service, text);
+
+    private static bool AnyHolds(IEnumerable<byte[]> exports, string first, string second)
+    {
+        var a = System.Text.Encoding.UTF8.GetBytes(first);
+        var b = System.Text.Encoding.UTF8.GetBytes(second);
+        return exports.Any(e => e.AsSpan().IndexOf(a) >= 0 && e.AsSpan().IndexOf(b) >= 0);
+    }
 
     public static async Task<TraceCollector> StartAsync()
     {
@@ -43,23 +65,19 @@ internal sealed class TraceCollector : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         var collector = new TraceCollector(app, new Uri($"http://127.0.0.1:{port}"));
-        app.MapPost("/v1/traces", async (HttpContext context) =>
+        foreach (var (path, received) in new[] { ("/v1/traces", collector._exports), ("/v1/metrics", collector._metrics), ("/v1/logs", collector._logs) })
         {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            collector._exports.Enqueue(body.ToArray());
-            // An empty ExportTraceServiceResponse: everything accepted.
-            context.Response.ContentType = "application/x-protobuf";
-        });
+            app.MapPost(path, async (HttpContext context) =>
+            {
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+                received.Enqueue(body.ToArray());
+                // An empty Export*ServiceResponse: everything accepted.
+                context.Response.ContentType = "application/x-protobuf";
+            });
+        }
         await app.StartAsync();
         return collector;
-    }
-
-    /// <summary>Whether an export holding <paramref name="marker"/> (a service name) also holds <paramref name="traceId"/>'s bytes.</summary>
-    public bool HasSpanOf(byte[] traceId, string marker)
-    {
-        var markerBytes = System.Text.Encoding.UTF8.GetBytes(marker);
-        return _exports.Any(e => e.AsSpan().IndexOf(markerBytes) >= 0 && e.AsSpan().IndexOf(traceId) >= 0);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
