@@ -55,6 +55,13 @@ else
     gateway.WithReference(workers.GetEndpoint("grpc"));
 }
 
+// Every process of the cluster watches the AppHost and stops when it is gone, even after a SIGKILL that leaves
+// no one to stop it (DCP does the same; this holds also when DCP itself is killed).
+var appHostPid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+workers.WithEnvironment("SLM_PARENT_PID", appHostPid);
+gateway.WithEnvironment("SLM_PARENT_PID", appHostPid);
+cache?.WithEnvironment("SLM_PARENT_PID", appHostPid);
+
 builder.Pipeline.AddStep("publish-kubernetes", context => KubernetesPublishStep.RunAsync(context, options),
     requiredBy: WellKnownPipelineSteps.Publish);
 

@@ -46,7 +46,9 @@ internal static class ModelResourceExtensions
             }
             catch (ModelSupplyException failure)
             {
+                // In the model's log on the dashboard, and on the AppHost's console where the user started it.
                 e.Logger.LogError("{Message}", failure.Message);
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster.Model").LogError("{Message}", failure.Message);
                 await notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.FailedToStart });
             }
         });

@@ -65,13 +65,16 @@ public sealed class InteropTests(ClusterFixture cluster)
         Assert.Equal("NOT_FOUND", result.GetProperty("error").GetProperty("code").GetString());
     }
 
-    private async Task<JsonElement> RunPeerAsync(string scenario)
+    private Task<JsonElement> RunPeerAsync(string scenario) => RunPeerAsync($"127.0.0.1:{cluster.Gateway.GrpcAddress.Port}", scenario);
+
+    /// <summary>Runs the grpc-js peer's <paramref name="scenario"/> against <paramref name="address"/>; its JSON answer.</summary>
+    internal static async Task<JsonElement> RunPeerAsync(string address, string scenario, params string[] extra)
     {
         var peer = Path.Combine(TestPaths.InteropDirectory, "peer.js");
         Assert.True(Directory.Exists(Path.Combine(TestPaths.InteropDirectory, "node_modules", "@grpc", "grpc-js")),
             "the grpc-js peer is not installed: run ./build.sh test (it runs npm ci in tests/IntegrationTests/interop)");
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { peer, $"127.0.0.1:{cluster.Gateway.GrpcAddress.Port}", TestPaths.ProtosDirectory, scenario })
+        foreach (var arg in new[] { peer, address, TestPaths.ProtosDirectory, scenario }.Concat(extra))
         {
             info.ArgumentList.Add(arg);
         }

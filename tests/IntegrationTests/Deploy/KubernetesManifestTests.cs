@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SlmCluster.AppHost.Hosting;
-using SlmCluster.AppHost.Orchestration;
 using SlmCluster.AppHost.Publishing;
 using SlmCluster.IntegrationTests.Infrastructure;
 using static SlmCluster.IntegrationTests.Deploy.ManifestSet;
@@ -19,18 +18,7 @@ public sealed class KubernetesManifestTests
         var output = Directory.CreateTempSubdirectory("slm-k8s-");
         try
         {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { TestPaths.AppHostAssembly, "publish", "--output", output.FullName })
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            info.Environment.Remove("SLM_MODEL_BASE_URL");
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
-            Assert.True(process.ExitCode == 0, await stdout + await stderr);
+            await PublishAsync(output.FullName);
 
             var published = output.GetFiles().Select(f => f.Name).Order(StringComparer.Ordinal).ToArray();
             var committed = Directory.GetFiles(Committed).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
@@ -46,6 +34,23 @@ public sealed class KubernetesManifestTests
         {
             output.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Runs the built AppHost's publish step, as <c>dotnet run --project AppHost -- publish</c> does.</summary>
+    private static async Task PublishAsync(string output, params string[] extra)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { TestPaths.AppHostAssembly, "publish", "--output", output }.Concat(extra))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Remove("SLM_MODEL_BASE_URL");
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        Assert.True(process.ExitCode == 0, await stdout + await stderr);
     }
 
     [Fact]
@@ -206,19 +211,12 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Publishing_for_CPUs_asks_for_no_GPU()
+    public async Task Publishing_for_CPUs_asks_for_no_GPU()
     {
-        var options = new AppHostOptions { Command = "publish", Device = "cpu" };
-        var builder = new DistributedApplicationBuilder(options);
-        SlmCluster.AppHost.SlmClusterApp.Describe(builder);
         var directory = Directory.CreateTempSubdirectory("slm-k8s-cpu-");
         try
         {
-            Assert.True(ApplicationModelAdapter.TryCreateSpec(builder.BuildModel(), options, out var spec, out var error), error);
-            foreach (var (file, yaml) in KubernetesManifestWriter.Render(spec))
-            {
-                File.WriteAllText(Path.Combine(directory.FullName, file), yaml);
-            }
+            await PublishAsync(directory.FullName, "--device", "cpu");
 
             var worker = Assert.Single(Containers(Load(directory.FullName).Single("StatefulSet", "worker")));
             Assert.False(MapAt(worker, "resources.limits").ContainsKey("nvidia.com/gpu"));

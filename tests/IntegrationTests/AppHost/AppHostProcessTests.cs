@@ -1,0 +1,115 @@
+using Microsoft.Playwright;
+using SlmCluster.IntegrationTests.Infrastructure;
+
+namespace SlmCluster.IntegrationTests.AppHost;
+
+/// <summary><c>dotnet run --project AppHost</c> as a user runs it: Aspire's orchestrator, real processes, real signals.</summary>
+public sealed class AppHostProcessTests
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Ctrl_C_stops_every_process_of_the_cluster()
+    {
+        await using var host = AppHostProcess.Start("--workers", "2", "--threads", "1");
+        await host.WaitServingAsync(StartTimeout);
+        var children = host.ChildPids();
+        Assert.True(children.Length >= 4, $"expected Redis, two workers and the gateway, found {children.Length} processes");
+
+        Signals.Send(host.Process.Id, Signals.SigInt); // as Ctrl-C sends it
+        await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        await AssertAllGoneAsync(children);
+    }
+
+    [Fact]
+    public async Task SIGTERM_stops_every_process_of_the_cluster()
+    {
+        await using var host = AppHostProcess.Start("--workers", "1", "--threads", "1");
+        await host.WaitServingAsync(StartTimeout);
+        var children = host.ChildPids();
+
+        Signals.Send(host.Process.Id, Signals.SigTerm); // as an orchestrator stops it
+        await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        await AssertAllGoneAsync(children);
+    }
+
+    [Fact]
+    public async Task The_cluster_goes_when_the_AppHost_is_killed()
+    {
+        await using var host = AppHostProcess.Start("--workers", "1", "--threads", "1");
+        await host.WaitServingAsync(StartTimeout);
+        var children = host.ChildPids();
+
+        host.Process.Kill(); // SIGKILL: the AppHost gets no chance to stop anything
+
+        await AssertAllGoneAsync(children);
+    }
+
+    [Fact]
+    public async Task Cuda_workers_on_a_machine_without_a_GPU_fail_at_start_with_a_clear_message()
+    {
+        if (Directory.Exists("/proc/driver/nvidia/gpus"))
+        {
+            return; // this machine has the GPUs the behaviour is about the absence of
+        }
+
+        await using var host = AppHostProcess.Start("--device", "cuda", "--workers", "1");
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--device cuda needs an NVIDIA GPU", host.Output);
+        Assert.Contains("--device cpu", host.Output);
+    }
+
+    [Fact]
+    public async Task The_Aspire_dashboard_shows_every_resource_of_the_cluster()
+    {
+        const string Chromium = "/usr/bin/chromium";
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./build.sh test installs the Debian package chromium");
+        await using var host = AppHostProcess.Start("--workers", "1", "--threads", "1");
+        await host.WaitServingAsync(StartTimeout);
+        Assert.True(host.DashboardLogin is not null, "the AppHost printed no dashboard login link:\n" + host.Output);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
+        page.SetDefaultTimeout(30_000);
+
+        // The link logs in and lands on the resources page, which the browser renders by script (Blazor over a
+        // websocket): wait for the resources to be listed, not for the page load.
+        var screenshot = Path.Combine(TestPaths.RepoRoot, "tests", "IntegrationTests", "TestResults", "aspire-dashboard.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.GotoAsync(host.DashboardLogin!.ToString());
+        try
+        {
+            foreach (var resource in new[] { "gateway", "worker", "cache", "model" })
+            {
+                await page.GetByText(resource, new PageGetByTextOptions { Exact = true }).First.WaitForAsync();
+            }
+
+            await page.GetByText("Running", new PageGetByTextOptions { Exact = true }).First.WaitForAsync();
+        }
+        finally
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
+        }
+    }
+
+    private static async Task AssertAllGoneAsync(int[] children)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (children.Any(AppHostProcess.IsRunning) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.All(children, pid => Assert.False(AppHostProcess.IsRunning(pid), $"process {pid} of the cluster is still running"));
+    }
+}

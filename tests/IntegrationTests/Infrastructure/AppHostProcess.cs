@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace SlmCluster.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The built AppHost started as <c>dotnet run --project AppHost</c> starts it (its http launch profile's settings, free
+/// ports), with its console captured and the cluster's processes found by the AppHost pid they watch.
+/// </summary>
+internal sealed partial class AppHostProcess : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private AppHostProcess(Process process, int grpcPort, int httpPort)
+    {
+        Process = process;
+        GrpcPort = grpcPort;
+        HttpPort = httpPort;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Process Process { get; }
+
+    public int GrpcPort { get; }
+
+    public int HttpPort { get; }
+
+    public string Output => string.Join('\n', _output);
+
+    /// <summary>The dashboard's login link the AppHost prints, once it has printed it.</summary>
+    public Uri? DashboardLogin => LoginLine().Match(Output) is { Success: true } m ? new Uri(m.Groups[1].Value) : null;
+
+    public static AppHostProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static AppHostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var grpcPort = ServiceProcess.FreePort();
+        var httpPort = ServiceProcess.FreePort();
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        info.ArgumentList.Add(TestPaths.AppHostAssembly);
+        foreach (var arg in args.Concat(["--grpc-port", $"{grpcPort}", "--http-port", $"{httpPort}"]))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // What the http launch profile sets, on ports of this test's own.
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
+        info.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
+        info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
+        info.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        info.Environment["SLM_MODELS_DIR"] = TestPaths.ModelsDirectory;
+        info.Environment.Remove("SLM_MODEL_BASE_URL");
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        return new AppHostProcess(Process.Start(info)!, grpcPort, httpPort);
+    }
+
+    /// <summary>Waits until the gateway answers a completion through the AppHost's cluster.</summary>
+    public async Task WaitServingAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            Assert.False(Process.HasExited, $"the AppHost exited with {(Process.HasExited ? Process.ExitCode : 0)}:\n{Output}");
+            try
+            {
+                using var response = await http.PostAsync($"http://127.0.0.1:{HttpPort}/v1/completions",
+                    new StringContent("""{"prompt":"Once upon a time","max_tokens":2}""", System.Text.Encoding.UTF8, "application/json"));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not up yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the cluster did not serve within {timeout.TotalSeconds:F0} s:\n{Output}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The cluster's processes: those that watch this AppHost's pid (Redis, the workers, the gateway).</summary>
+    public int[] ChildPids()
+    {
+        var marker = $"SLM_PARENT_PID={Process.Id}";
+        var pids = new List<int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || !IsRunning(pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains(marker))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone, or not ours to read.
+            }
+        }
+
+        return [.. pids];
+    }
+
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            // A zombie still has a /proc entry; it is gone for every purpose but reaping.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await Process.WaitForExitAsync(cancel.Token);
+        return Process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var children = Process.HasExited ? [] : ChildPids();
+        if (!Process.HasExited)
+        {
+            Signals.Send(Process.Id, Signals.SigTerm);
+            try
+            {
+                await WaitForExitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (OperationCanceledException)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+        }
+
+        foreach (var pid in children.Where(IsRunning))
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+
+        Process.Dispose();
+    }
+
+    [GeneratedRegex(@"Login to the dashboard at (\S+)")]
+    private static partial Regex LoginLine();
+}
