@@ -174,6 +174,7 @@ case "$verb" in
     sum() { grep -oE "$1: +[0-9]+" "$out" | awk '{ n += $2 } END { print n + 0 }'; }
     passed=$(sum Passed) failed=$(sum Failed) skipped=$(sum Skipped)
     rm -f "$out"
+    stop_docker_engine   # before the closing line, which stays the last one
     echo "$passed passed, $failed failed, $skipped skipped"
     exit "$rc"
     ;;
