@@ -11,7 +11,7 @@ public sealed class RedisFaultTests
     [Fact]
     public async Task Killing_Redis_keeps_the_gateway_serving_and_a_restarted_Redis_caches_again()
     {
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await DockerRedis.StartAsync();
         var cache = $"--ConnectionStrings:cache={redis.ConnectionString}";
         await using var worker = ServiceProcess.StartWorker("worker-0", TestPaths.Model(ClusterFixture.ModelFile), 1, cache);
         await worker.WaitHealthyAsync();

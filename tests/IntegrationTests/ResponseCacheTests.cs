@@ -6,10 +6,10 @@ using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.IntegrationTests;
 
-/// <summary>A real redis-server with a password, one worker and the gateway, shared by the cache tests.</summary>
+/// <summary>A real Redis (in a container) with a password, one worker and the gateway, shared by the cache tests.</summary>
 public sealed class CachedClusterFixture : IAsyncLifetime
 {
-    internal RedisServer Redis { get; private set; } = null!;
+    internal DockerRedis Redis { get; private set; } = null!;
 
     internal ServiceProcess Worker { get; private set; } = null!;
 
@@ -19,7 +19,7 @@ public sealed class CachedClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Redis = await RedisServer.StartAsync();
+        Redis = await DockerRedis.StartAsync();
         var cache = $"--ConnectionStrings:cache={Redis.ConnectionString}";
         Worker = ServiceProcess.StartWorker("worker-cached", TestPaths.Model(ClusterFixture.ModelFile), 1, cache);
         await Worker.WaitHealthyAsync();

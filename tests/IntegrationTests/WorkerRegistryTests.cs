@@ -15,7 +15,7 @@ public sealed class WorkerRegistryTests
     [Fact]
     public async Task A_new_worker_gets_traffic_within_3_s_and_a_killed_one_gets_none_within_3_s()
     {
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await DockerRedis.StartAsync();
         var cache = $"--ConnectionStrings:cache={redis.ConnectionString}";
         // Health probes a minute apart: only the registry can tell the gateway about joins and deaths here.
         await using var gateway = ServiceProcess.StartGateway([], cache, "--Gateway:HealthCheckInterval=00:01:00");
@@ -42,7 +42,7 @@ public sealed class WorkerRegistryTests
     [Fact]
     public async Task A_worker_stopped_with_SIGTERM_drains_and_removes_itself()
     {
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await DockerRedis.StartAsync();
         var cache = $"--ConnectionStrings:cache={redis.ConnectionString}";
         await using var worker = ServiceProcess.StartWorker("worker-leaving", TestPaths.Model(ClusterFixture.ModelFile), 1, cache);
         await worker.WaitHealthyAsync();

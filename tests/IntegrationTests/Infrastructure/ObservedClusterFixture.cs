@@ -12,7 +12,7 @@ public sealed class ObservedClusterFixture : IAsyncLifetime
     /// <summary>$3.60 an hour: a tenth of a cent per second of worker time.</summary>
     public const double PricePerHour = 3.6;
 
-    internal RedisServer Redis { get; private set; } = null!;
+    internal DockerRedis Redis { get; private set; } = null!;
 
     internal TraceCollector Traces { get; private set; } = null!;
 
@@ -29,7 +29,7 @@ public sealed class ObservedClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Traces = await TraceCollector.StartAsync();
-        Redis = await RedisServer.StartAsync();
+        Redis = await DockerRedis.StartAsync();
         var cache = $"--ConnectionStrings:cache={Redis.ConnectionString}";
         Worker = ServiceProcess.StartWorkerWithHttp(WorkerName, TestPaths.Model(ClusterFixture.ModelFile), Traces.Environment,
             cache, "--Worker:Slots=2", $"--Worker:Cost:PricePerHour={PricePerHour.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
