@@ -1,8 +1,8 @@
-using Aspire.Hosting.Pipelines;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SlmCluster.AppHost.Hosting;
-using SlmCluster.AppHost.Publishing;
+using SlmCluster.AppHost;
+using SlmCluster.Hosting;
+using SlmCluster.Hosting.Publishing;
 
 // dotnet run --project AppHost [-- --workers 3 --model hf://... ]   runs the cluster here, with Aspire's dashboard
 // dotnet run --project AppHost -- publish --output deploy/k8s         writes it as Kubernetes manifests
@@ -26,7 +26,7 @@ if (builder.ExecutionContext.IsRunMode && options.Device == "cuda" && GpuInvento
 
 var cache = options.Redis ? builder.AddRedisServer("cache") : null;
 
-var model = builder.AddModel("model", options.Model, options.ModelSha256, options.ModelBaseUrl, AppHostArguments.RepoRoot);
+var model = builder.AddModel("model", options.Model, options.ModelSha256, options.ModelsDirectory, options.ModelBaseUrl, AppHostArguments.RepoRoot);
 
 var workers = builder.AddProject<Projects.Worker>("worker")
     .WithReplicas(options.Workers)
@@ -62,8 +62,7 @@ workers.WithEnvironment("SLM_PARENT_PID", appHostPid);
 gateway.WithEnvironment("SLM_PARENT_PID", appHostPid);
 cache?.WithEnvironment("SLM_PARENT_PID", appHostPid);
 
-builder.Pipeline.AddStep("publish-kubernetes", context => KubernetesPublishStep.RunAsync(context, options),
-    requiredBy: WellKnownPipelineSteps.Publish);
+builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads));
 
 var app = builder.Build();
 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").LogInformation(

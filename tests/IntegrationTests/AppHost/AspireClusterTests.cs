@@ -92,10 +92,10 @@ public sealed class AspireClusterTests : IAsyncLifetime
     {
         var grpcPort = ServiceProcess.FreePort();
         var httpPort = ServiceProcess.FreePort();
-        Environment.SetEnvironmentVariable("SLM_MODELS_DIR", TestPaths.ModelsDirectory);
+        var models = args.Contains("--models-dir") ? [] : new[] { "--models-dir", TestPaths.ModelsDirectory };
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             // The gateway's ports are the ones given here, as a user gives them (no randomized ports in the test).
-            [.. args, "--grpc-port", $"{grpcPort}", "--http-port", $"{httpPort}", "--DcpPublisher:RandomizePorts=false"]);
+            [.. args, .. models, "--grpc-port", $"{grpcPort}", "--http-port", $"{httpPort}", "--DcpPublisher:RandomizePorts=false"]);
         var app = await builder.BuildAsync();
         await app.StartAsync();
         return (app, grpcPort, httpPort);

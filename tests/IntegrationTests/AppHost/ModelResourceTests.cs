@@ -33,9 +33,8 @@ public sealed class ModelResourceTests
         {
             await using var server = await ModelFileServer.StartAsync(TestPaths.Model("stories260K.gguf"), "owner/repo/resolve/main/tiny-stories.gguf");
             var wrong = new string('a', 64);
-            Environment.SetEnvironmentVariable("SLM_MODELS_DIR", models.FullName);
             var (app, _, _) = await AspireClusterTests.StartAsync(
-                "--model", "hf://owner/repo/tiny-stories.gguf", "--model-sha256", wrong, "--model-base-url", server.BaseUrl.ToString(), "--workers", "1");
+                "--models-dir", models.FullName, "--model", "hf://owner/repo/tiny-stories.gguf", "--model-sha256", wrong, "--model-base-url", server.BaseUrl.ToString(), "--workers", "1");
             await using var _ = app;
 
             var log = await FailedModelLogAsync(app);
@@ -48,7 +47,6 @@ public sealed class ModelResourceTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("SLM_MODELS_DIR", TestPaths.ModelsDirectory);
             models.Delete(recursive: true);
         }
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using SlmCluster.AppHost.Hosting;
-using SlmCluster.AppHost.Publishing;
+using SlmCluster.Hosting;
+using SlmCluster.Hosting.Publishing;
 using SlmCluster.IntegrationTests.Infrastructure;
 using static SlmCluster.IntegrationTests.Deploy.ManifestSet;
 

@@ -1,4 +1,4 @@
-using SlmCluster.AppHost.Models;
+using SlmCluster.Hosting.Models;
 
 namespace SlmCluster.IntegrationTests.Models;
 

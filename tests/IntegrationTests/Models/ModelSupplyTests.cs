@@ -1,4 +1,4 @@
-using SlmCluster.AppHost.Models;
+using SlmCluster.Hosting.Models;
 using SlmCluster.IntegrationTests.Infrastructure;
 
 namespace SlmCluster.IntegrationTests.Models;

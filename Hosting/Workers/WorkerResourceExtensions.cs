@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SlmCluster.AppHost.Hosting;
+namespace SlmCluster.Hosting;
 
 internal static class WorkerResourceExtensions
 {

@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>The GGUF file an init container downloads into each worker pod's volume and checks before the worker starts.</summary>
 /// <param name="Name">A short name, used in the init container's name (<c>fetch-&lt;Name&gt;</c>).</param>

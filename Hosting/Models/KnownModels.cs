@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Models;
+namespace SlmCluster.Hosting.Models;
 
 /// <summary>Models the project names by file alone (the local default), with where they are published and their SHA-256.</summary>
 internal static class KnownModels

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace SlmCluster.AppHost.Hosting;
+namespace SlmCluster.AppHost;
 
 /// <summary>Checks, before any worker starts, that <c>--device cuda</c> can work on this machine and this build.</summary>
 internal static partial class GpuInventory

@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Models;
+namespace SlmCluster.Hosting.Models;
 
 /// <summary>
 /// Turns a <see cref="ModelReference"/> into a file the workers can load: found where the user put it or in

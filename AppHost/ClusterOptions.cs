@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
-namespace SlmCluster.AppHost.Hosting;
+namespace SlmCluster.AppHost;
 
 /// <summary>
 /// The friendly options of <c>dotnet run --project AppHost -- --workers 3 ...</c>, read from the AppHost's configuration
@@ -14,6 +14,9 @@ internal sealed record ClusterOptions
     public string Model { get; init; } = "stories260K.gguf";
 
     public string? ModelSha256 { get; init; }
+
+    /// <summary>Where models are looked for and downloaded to: <c>--models-dir</c>, else <c>$SLM_MODELS_DIR</c>, else <c>./models</c>.</summary>
+    public string ModelsDirectory { get; init; } = SlmCluster.Hosting.Models.ModelSupply.DefaultModelsDirectory;
 
     /// <summary>Where <c>hf://</c> references are downloaded from (a mirror of the hub's layout).</summary>
     public string? ModelBaseUrl { get; init; }
@@ -32,7 +35,7 @@ internal sealed record ClusterOptions
     public int HttpPort { get; init; } = 8080;
 
     /// <summary>Run Redis (cache and worker registry): on by default when <c>redis-server</c> is installed.</summary>
-    public bool Redis { get; init; } = RedisServer.IsInstalled;
+    public bool Redis { get; init; } = SlmCluster.Hosting.RedisServer.IsInstalled;
 
     /// <summary>Image repository prefix and tag in published manifests.</summary>
     public string ImagePrefix { get; init; } = "slmcluster";
@@ -51,6 +54,7 @@ internal sealed record ClusterOptions
         {
             Model = Get("model") ?? defaults.Model,
             ModelSha256 = Get("model-sha256")?.ToLowerInvariant(),
+            ModelsDirectory = Get("models-dir") is { Length: > 0 } dir ? Path.GetFullPath(dir) : defaults.ModelsDirectory,
             ModelBaseUrl = Get("model-base-url") ?? (Environment.GetEnvironmentVariable("SLM_MODEL_BASE_URL") is { Length: > 0 } url ? url : null),
             Workers = Int(Get("workers"), "workers", 1, 64) ?? defaults.Workers,
             Slots = Int(Get("slots"), "slots", 1, 256) ?? defaults.Slots,

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SlmCluster.AppHost.Models;
+using SlmCluster.Hosting.Models;
 
-namespace SlmCluster.AppHost.Hosting;
+namespace SlmCluster.Hosting;
 
 internal static class ModelResourceExtensions
 {
@@ -13,7 +13,7 @@ internal static class ModelResourceExtensions
     /// and verified; a missing or corrupt file fails the resource, and nothing that waits for it starts.
     /// </summary>
     public static IResourceBuilder<ModelResource> AddModel(this IDistributedApplicationBuilder builder, string name, string source, string? sha256,
-        string? baseUrl, string repoRoot)
+        string modelsDirectory, string? baseUrl, string repoRoot)
     {
         var reference = ModelReference.Parse(source, sha256);
         var resource = new ModelResource(name, reference);
@@ -33,7 +33,7 @@ internal static class ModelResourceExtensions
                     State = new ResourceStateSnapshot(Describe(update), KnownResourceStateStyles.Info),
                 }), e.Logger);
                 var http = e.Services.GetRequiredService<IHttpClientFactory>().CreateClient("models");
-                var supply = new ModelSupply(ModelSupply.DefaultModelsDirectory, repoRoot, baseUrl, new ModelDownloader(http, progress));
+                var supply = new ModelSupply(modelsDirectory, repoRoot, baseUrl, new ModelDownloader(http, progress));
                 var path = await supply.ResolveAsync(reference, cancellationToken);
                 resource.Path = path;
                 var size = new FileInfo(path).Length;

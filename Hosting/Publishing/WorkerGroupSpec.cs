@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>Identical model servers: a StatefulSet behind a headless Service, so each pod keeps its own DNS name.</summary>
 /// <param name="Name">The resource name: the Service, the StatefulSet, the container, the pods' name prefix.</param>

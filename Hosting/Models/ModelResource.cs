@@ -1,6 +1,6 @@
-using SlmCluster.AppHost.Models;
+using SlmCluster.Hosting.Models;
 
-namespace SlmCluster.AppHost.Hosting;
+namespace SlmCluster.Hosting;
 
 /// <summary>
 /// The GGUF file the workers serve, as a resource of its own: on start it is found in the models folder or

@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>
 /// kustomization.yaml: the files <c>kubectl apply -k</c> applies. Kustomize's type has no counterpart in the

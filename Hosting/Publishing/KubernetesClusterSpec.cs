@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>
 /// What the Kubernetes manifests are written from: the cluster reduced to the facts the manifests need,

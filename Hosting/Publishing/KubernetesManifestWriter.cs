@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using k8s;
 using k8s.Models;
-using static SlmCluster.AppHost.Publishing.KubernetesObjects;
+using static SlmCluster.Hosting.Publishing.KubernetesObjects;
 
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>
 /// Writes a <see cref="KubernetesClusterSpec"/> as Kubernetes manifests, one file per resource, built from the

@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>A Redis server; projects that use it get <c>ConnectionStrings__&lt;Name&gt;</c> with the password from a Secret.</summary>
 /// <param name="Name">The resource name: the Service, the StatefulSet and the connection string's name.</param>

@@ -3,9 +3,8 @@ using Aspire.Hosting.Pipelines;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SlmCluster.AppHost.Hosting;
 
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>
 /// The step of Aspire's publish pipeline that writes the cluster as Kubernetes manifests: it reads the same
@@ -26,7 +25,14 @@ internal static class KubernetesPublishStep
     private const string RedisImage = "redis:7.4.1";
     private const int RedisPort = 6379;
 
-    public static async Task RunAsync(PipelineStepContext context, ClusterOptions options)
+    /// <summary>Adds the step to the application's publish pipeline.</summary>
+    public static IDistributedApplicationBuilder AddKubernetesPublishing(this IDistributedApplicationBuilder builder, KubernetesPublishOptions options)
+    {
+        builder.Pipeline.AddStep(Name, context => RunAsync(context, options), requiredBy: WellKnownPipelineSteps.Publish);
+        return builder;
+    }
+
+    public static async Task RunAsync(PipelineStepContext context, KubernetesPublishOptions options)
     {
         var configuration = context.Services.GetRequiredService<IConfiguration>();
         var output = Path.GetFullPath(configuration["Pipeline:OutputPath"] is { Length: > 0 } path ? path : DefaultOutput);
@@ -48,7 +54,7 @@ internal static class KubernetesPublishStep
     /// Reduces the application model to what the manifests need; false, with a message a person can act on, when it
     /// cannot be published (a model the init container cannot download and verify, or no Redis).
     /// </summary>
-    public static bool TryCreateSpec(DistributedApplicationModel model, ClusterOptions options,
+    public static bool TryCreateSpec(DistributedApplicationModel model, KubernetesPublishOptions options,
         [NotNullWhen(true)] out KubernetesClusterSpec? spec, [NotNullWhen(false)] out string? error)
     {
         spec = null;
@@ -74,7 +80,7 @@ internal static class KubernetesPublishStep
         var workers = modelServers.Select(p =>
         {
             var reference = p.Annotations.OfType<WorkerModelAnnotation>().Last().Model;
-            var engine = p.Annotations.OfType<WorkerEngineAnnotation>().LastOrDefault() ?? new WorkerEngineAnnotation(0, options.Slots, options.Device);
+            var engine = p.Annotations.OfType<WorkerEngineAnnotation>().LastOrDefault() ?? new WorkerEngineAnnotation(0, 1, "cuda");
             var cuda = engine.Device == "cuda";
             return new WorkerGroupSpec(
                 p.Name,

@@ -6,7 +6,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace SlmCluster.AppHost.Hosting;
+namespace SlmCluster.Hosting;
 
 /// <summary>
 /// Debian's <c>redis-server</c> run as an executable resource, for machines without a container engine: a free port

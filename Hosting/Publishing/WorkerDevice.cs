@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>What a worker pod runs its model on.</summary>
 internal enum WorkerDevice

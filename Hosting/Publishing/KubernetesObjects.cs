@@ -3,7 +3,7 @@ using System.Reflection;
 using k8s;
 using k8s.Models;
 
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>Small builders over the Kubernetes API model types, for the shapes the manifests repeat.</summary>
 internal static class KubernetesObjects

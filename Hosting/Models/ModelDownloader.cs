@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 
-namespace SlmCluster.AppHost.Models;
+namespace SlmCluster.Hosting.Models;
 
 /// <summary>
 /// Downloads a model into the models folder: into <c>&lt;file&gt;.part</c>, resumed with an HTTP Range

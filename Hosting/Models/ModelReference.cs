@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Models;
+namespace SlmCluster.Hosting.Models;
 
 /// <summary>
 /// A model as the user names it: a file in the models folder, a path, or a Hugging Face reference

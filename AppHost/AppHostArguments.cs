@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace SlmCluster.AppHost.Hosting;
+namespace SlmCluster.AppHost;
 
 /// <summary>The AppHost's command line in the forms people type, turned into the forms Aspire and configuration read.</summary>
 internal static class AppHostArguments

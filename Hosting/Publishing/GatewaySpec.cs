@@ -1,4 +1,4 @@
-namespace SlmCluster.AppHost.Publishing;
+namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>The front door: a Deployment behind a ClusterIP Service, scaled on CPU.</summary>
 /// <param name="Name">The resource name: the Service, the Deployment, the container.</param>
