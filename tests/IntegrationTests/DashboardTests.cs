@@ -7,22 +7,13 @@ namespace SlmCluster.IntegrationTests;
 [Collection(ObservedClusterCollection.Name)]
 public sealed class DashboardTests(ObservedClusterFixture cluster)
 {
-    /// <summary>Debian's chromium; Playwright never downloads a browser here.</summary>
-    private const string Chromium = "/usr/bin/chromium";
-
     public static string ScreenshotPath => Path.Combine(TestPaths.RepoRoot, "tests", "IntegrationTests", "TestResults", "dashboard.png");
 
     [Fact]
     public async Task Dashboard_lists_the_workers_and_the_playground_streams_an_answer()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./build.sh test installs the Debian package chromium");
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1100 } });
         page.SetDefaultTimeout(20_000);
 

@@ -8,28 +8,17 @@ public sealed class AppHostProcessTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
-    [Fact]
-    public async Task Ctrl_C_stops_every_process_of_the_cluster()
+    [Theory]
+    [InlineData(Signals.SigInt)] // as Ctrl-C sends it
+    [InlineData(Signals.SigTerm)] // as an orchestrator stops it
+    public async Task Ctrl_C_or_SIGTERM_stops_every_process_of_the_cluster(int signal)
     {
         await using var host = AppHostProcess.Start("--workers", "2", "--threads", "1");
         await host.WaitServingAsync(StartTimeout);
         var children = host.ChildPids();
         Assert.True(children.Length >= 4, $"expected Redis, two workers and the gateway, found {children.Length} processes");
 
-        Signals.Send(host.Process.Id, Signals.SigInt); // as Ctrl-C sends it
-        await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
-
-        await AssertAllGoneAsync(children);
-    }
-
-    [Fact]
-    public async Task SIGTERM_stops_every_process_of_the_cluster()
-    {
-        await using var host = AppHostProcess.Start("--workers", "1", "--threads", "1");
-        await host.WaitServingAsync(StartTimeout);
-        var children = host.ChildPids();
-
-        Signals.Send(host.Process.Id, Signals.SigTerm); // as an orchestrator stops it
+        Signals.Send(host.Process.Id, signal);
         await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         await AssertAllGoneAsync(children);
@@ -66,19 +55,12 @@ public sealed class AppHostProcessTests
     [Fact]
     public async Task The_Aspire_dashboard_shows_every_resource_of_the_cluster()
     {
-        const string Chromium = "/usr/bin/chromium";
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: ./build.sh test installs the Debian package chromium");
         await using var host = AppHostProcess.Start("--workers", "1", "--threads", "1");
         await host.WaitServingAsync(StartTimeout);
         Assert.True(host.DashboardLogin is not null, "the AppHost printed no dashboard login link:\n" + host.Output);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
         page.SetDefaultTimeout(30_000);
 
