@@ -76,7 +76,9 @@ public sealed class AppHostProcessTests
                 await page.GetByText(resource, new PageGetByTextOptions { Exact = true }).First.WaitForAsync();
             }
 
-            await page.GetByText("Running", new PageGetByTextOptions { Exact = true }).First.WaitForAsync();
+            // Every resource's state reads Running: four visible "Running" cells (the filter menu holds hidden ones).
+            var running = page.GetByText("Running", new PageGetByTextOptions { Exact = true }).Locator("visible=true");
+            await running.Nth(3).WaitForAsync();
         }
         finally
         {
