@@ -10,7 +10,8 @@ namespace SlmCluster.Gateway.Routing;
 /// its last view (plus the static endpoints).
 /// </summary>
 public sealed partial class RegistryWorkerSource(
-    WorkerRegistry registry, WorkerPool pool, IOptions<GatewayOptions> options, ILogger<RegistryWorkerSource> logger) : BackgroundService
+    WorkerRegistry registry, WorkerPool pool, WorkerHealthMonitor monitor, IOptions<GatewayOptions> options, ILogger<RegistryWorkerSource> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,6 +35,13 @@ public sealed partial class RegistryWorkerSource(
                 if (joined + left > 0)
                 {
                     LogChanged(logger, joined, left, string.Join(", ", pool.Workers.Select(w => w.RegistryId ?? w.Address.ToString())));
+                }
+
+                if (joined > 0)
+                {
+                    // A worker that just announced itself is probed now, not at the next health round: it takes
+                    // traffic as soon as it answers.
+                    await Task.WhenAll(pool.Workers.Where(w => w.RegistryId is not null && !w.IsHealthy).Select(w => monitor.ProbeAsync(w, stoppingToken)));
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
