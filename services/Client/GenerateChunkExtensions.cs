@@ -1,11 +1,31 @@
 using System.Text;
+using Grpc.Core;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Client;
 
-/// <summary>A streamed generation joined into one answer: what unary <c>Generate</c> returns for the same request.</summary>
+/// <summary>A generation's chunks as the two RPCs carry them: streamed one by one, or joined into one answer.</summary>
 public static class GenerateChunkExtensions
 {
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+
+    /// <summary>
+    /// Writes each chunk to a <c>GenerateStream</c> caller as it comes. The closing chunk (the one carrying usage) is
+    /// buffered, so it leaves in one packet with the status that follows it.
+    /// </summary>
+    public static async Task WriteToAsync(this IAsyncEnumerable<GenerateChunk> chunks, IServerStreamWriter<GenerateChunk> stream, CancellationToken cancellationToken)
+    {
+        await foreach (var chunk in chunks.WithCancellation(cancellationToken))
+        {
+            if (chunk.Usage is not null)
+            {
+                stream.WriteOptions = Buffered;
+            }
+
+            await stream.WriteAsync(chunk, cancellationToken);
+        }
+    }
+
     /// <summary>
     /// Joins the chunks' text; finish reason, usage and served come from the closing chunk (the one carrying usage).
     /// </summary>

@@ -37,21 +37,8 @@ public sealed partial class GatewayInferenceService(
     public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
         StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)).CollectAsync(context.CancellationToken);
 
-    private static readonly WriteOptions LastChunk = new(WriteFlags.BufferHint);
-
-    public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
-    {
-        await foreach (var chunk in StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)))
-        {
-            if (chunk.Usage is not null)
-            {
-                // The closing chunk is buffered and leaves in one packet with the status that follows it.
-                responseStream.WriteOptions = LastChunk;
-            }
-
-            await responseStream.WriteAsync(chunk, context.CancellationToken);
-        }
-    }
+    public override Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context) =>
+        StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)).WriteToAsync(responseStream, context.CancellationToken);
 
     /// <summary>The caller's deadline, or null when it set none (the server then sees <see cref="DateTime.MaxValue"/>).</summary>
     private static DateTime? DeadlineOf(ServerCallContext context) => context.Deadline == DateTime.MaxValue ? null : context.Deadline;

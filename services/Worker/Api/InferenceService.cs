@@ -31,21 +31,8 @@ public sealed class InferenceService(
     public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
         RunAsync(request, context).CollectAsync(context.CancellationToken);
 
-    private static readonly WriteOptions LastChunk = new(WriteFlags.BufferHint);
-
-    public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
-    {
-        await foreach (var chunk in RunAsync(request, context).WithCancellation(context.CancellationToken))
-        {
-            if (chunk.Usage is not null)
-            {
-                // The closing chunk is buffered and leaves in one packet with the status that follows it.
-                responseStream.WriteOptions = LastChunk;
-            }
-
-            await responseStream.WriteAsync(chunk, context.CancellationToken);
-        }
-    }
+    public override Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context) =>
+        RunAsync(request, context).WriteToAsync(responseStream, context.CancellationToken);
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {

@@ -89,11 +89,11 @@ public sealed class AppHostProcessTests
     private static async Task AssertAllGoneAsync(int[] children)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (children.Any(AppHostProcess.IsRunning) && DateTime.UtcNow < deadline)
+        while (children.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
 
-        Assert.All(children, pid => Assert.False(AppHostProcess.IsRunning(pid), $"process {pid} of the cluster is still running"));
+        Assert.All(children, pid => Assert.False(ProcessTable.IsRunning(pid), $"process {pid} of the cluster is still running"));
     }
 }

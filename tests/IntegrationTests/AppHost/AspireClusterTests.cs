@@ -29,7 +29,7 @@ public sealed class AspireClusterTests : IAsyncLifetime
         (_app, _grpcPort, _httpPort) = await StartAsync("--workers", "2", "--threads", "1", "--slots", "2");
         using var cancel = new CancellationTokenSource(StartTimeout);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancel.Token);
-        await WaitServingAsync(cancel.Token);
+        await GatewayReadiness.WaitServingAsync(_httpPort, cancel.Token);
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -58,7 +58,7 @@ public sealed class AspireClusterTests : IAsyncLifetime
         Assert.Equal(2, workers.Count);
         var (victimName, victimPid) = workers.First();
         // The orchestrator starts each project with `dotnet run`; the worker is that process's child.
-        var worker = ChildrenOf(victimPid).Single();
+        var worker = ProcessTable.ChildrenOf(victimPid).Single();
         Process.GetProcessById(worker).Kill();
 
         // The orchestrator reports the replica as exited (what the dashboard shows), with the worker's exit code.
@@ -84,7 +84,7 @@ public sealed class AspireClusterTests : IAsyncLifetime
         }
 
         var survivor = workers.Last();
-        Assert.True(ChildrenOf(survivor.Pid).Any(AppHostProcess.IsRunning), "the other worker died too");
+        Assert.True(ProcessTable.ChildrenOf(survivor.Pid).Any(ProcessTable.IsRunning), "the other worker died too");
     }
 
     /// <summary>Starts the AppHost in this process with free gateway ports, after the arguments given.</summary>
@@ -99,46 +99,6 @@ public sealed class AspireClusterTests : IAsyncLifetime
         var app = await builder.BuildAsync();
         await app.StartAsync();
         return (app, grpcPort, httpPort);
-    }
-
-    private async Task WaitServingAsync(CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        while (true)
-        {
-            try
-            {
-                using var response = await http.PostAsync($"http://127.0.0.1:{_httpPort}/v1/completions",
-                    new StringContent("""{"prompt":"Once upon a time","max_tokens":2}""", System.Text.Encoding.UTF8, "application/json"), cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
-    }
-
-    private static int[] ChildrenOf(int pid) =>
-        [.. Directory.GetDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0)
-            .Where(p => p > 0 && ParentOf(p) == pid)];
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 4)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     /// <summary>Each worker replica's resource id and process id, as the orchestrator reports them.</summary>

@@ -66,27 +66,15 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
     /// <summary>Waits until the gateway answers a completion through the AppHost's cluster.</summary>
     public async Task WaitServingAsync(TimeSpan timeout)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        using var cancel = new CancellationTokenSource(timeout);
+        try
         {
-            Assert.False(Process.HasExited, $"the AppHost exited with {(Process.HasExited ? Process.ExitCode : 0)}:\n{Output}");
-            try
-            {
-                using var response = await http.PostAsync($"http://127.0.0.1:{HttpPort}/v1/completions",
-                    new StringContent("""{"prompt":"Once upon a time","max_tokens":2}""", System.Text.Encoding.UTF8, "application/json"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not up yet.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the cluster did not serve within {timeout.TotalSeconds:F0} s:\n{Output}");
-            await Task.Delay(200);
+            await GatewayReadiness.WaitServingAsync(HttpPort, cancel.Token,
+                () => Assert.False(Process.HasExited, $"the AppHost exited with {(Process.HasExited ? Process.ExitCode : 0)}:\n{Output}"));
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the cluster did not serve within {timeout.TotalSeconds:F0} s:\n{Output}");
         }
     }
 
@@ -97,7 +85,7 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
         var pids = new List<int>();
         foreach (var dir in Directory.GetDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || !IsRunning(pid))
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || !ProcessTable.IsRunning(pid))
             {
                 continue;
             }
@@ -116,20 +104,6 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
         }
 
         return [.. pids];
-    }
-
-    public static bool IsRunning(int pid)
-    {
-        try
-        {
-            // A zombie still has a /proc entry; it is gone for every purpose but reaping.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -155,7 +129,7 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
             }
         }
 
-        foreach (var pid in children.Where(IsRunning))
+        foreach (var pid in children.Where(ProcessTable.IsRunning))
         {
             try
             {
