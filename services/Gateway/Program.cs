@@ -11,8 +11,9 @@ using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Redis;
-using SlmCluster.Redis.Registry;
 using SlmCluster.ServiceDefaults;
+using SlmCluster.Silo;
+using Orleans.Dashboard;
 
 // Socket completions run on the thread that polls the sockets instead of being queued to the thread pool: the
 // gateway's work on a relayed message is short and never blocks, and on a loaded 2-core machine each pool hand-off
@@ -22,10 +23,6 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
 {
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 }
-
-// The gateway hands its own span to the worker as trace context (see GatewayInferenceService); HttpClient's
-// diagnostics handler would add a second activity and header per worker call.
-AppContext.SetSwitch("System.Net.Http.EnableActivityPropagation", false);
 
 // Settings ship beside the binary, wherever it is started from.
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -55,10 +52,13 @@ builder.Services.AddGrpc()
 builder.Services.AddGrpcHealthChecks();
 builder.Services.AddSingleton<AdmissionInterceptor>();
 
+// The front door is a silo of the cluster that hosts no model: it sees workers join and die through membership,
+// and a call to a worker whose silo died fails in about a second instead of waiting out a client's response timeout.
+builder.AddSlmSilo($"gateway-{Environment.MachineName}-{Environment.ProcessId}");
 builder.Services.AddSingleton<WorkerPool>();
+builder.Services.AddSingleton<WorkerDirectory>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());
 builder.AddRedisClient("cache");
-builder.Services.AddSingleton<WorkerRegistry>();
-builder.Services.AddHostedService<RegistryWorkerSource>();
 builder.Services.AddOptions<CacheOptions>().BindConfiguration("Gateway:Cache").ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton<CacheWriter>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
@@ -66,8 +66,6 @@ builder.Services.AddSingleton<CacheKeyDirectory>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheKeyDirectory>());
 builder.Services.AddSingleton<ResponseCache>();
 builder.Services.AddSingleton<SingleFlight>();
-builder.Services.AddSingleton<WorkerHealthMonitor>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerHealthMonitor>());
 builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
 builder.Services.AddSingleton<GenerateRequestValidator>();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -92,5 +90,10 @@ app.MapGrpcService<GatewayInferenceService>();
 app.MapGrpcHealthChecksService();
 app.MapOpenAiApi();
 app.MapDashboard();
+if (app.Configuration.GetValue("Orleans:Dashboard:Enabled", true))
+{
+    // The cluster as Orleans sees it: silos, grains, calls. Linked from our dashboard.
+    app.MapOrleansDashboard(routePrefix: "/orleans");
+}
 
 app.Run();

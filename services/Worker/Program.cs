@@ -1,19 +1,14 @@
 using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults;
-using SlmCluster.Worker.Api;
+using SlmCluster.Silo;
 using SlmCluster.Worker.Costs;
-using SlmCluster.Worker.Observability;
-using SlmCluster.Redis;
-using SlmCluster.Redis.Registry;
+using SlmCluster.Worker.Grains;
 using SlmCluster.Worker.Hosting;
-using SlmCluster.Worker.Registry;
+using SlmCluster.Worker.Observability;
 
-// Socket completions (and Kestrel's continuations, which follow the same switch) run on the thread that polls the
-// sockets instead of being queued to the thread pool: every generated token is one small write, and on a small
-// machine each pool hand-off takes CPU from llama.cpp's threads. Set before anything opens a socket; a value in
-// the environment wins.
+// Socket completions run on the thread that polls the sockets instead of being queued to the thread pool: every
+// generated token is one small message to the front door, and on a small machine each pool hand-off takes CPU from
+// llama.cpp's threads. Set before anything opens a socket; a value in the environment wins.
 if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
 {
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
@@ -31,21 +26,14 @@ builder.Services.AddOptions<WorkerOptions>()
 var workerOptions = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
-    var address = IPAddress.Parse(workerOptions.BindAddress);
-    // gRPC without TLS: an HTTP/2-only endpoint, so clients connect with prior knowledge (h2c).
-    kestrel.Listen(address, workerOptions.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
-    if (workerOptions.HttpPort > 0)
-    {
-        kestrel.Listen(address, workerOptions.HttpPort);
-    }
+    // /health, /alive and /metrics; inference reaches this process as Orleans calls on the silo port.
+    kestrel.Listen(IPAddress.Parse(workerOptions.BindAddress), workerOptions.HttpPort);
 });
 
-builder.Services.AddGrpc();
-builder.Services.AddGrpcHealthChecks();
 builder.Services.AddHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model", tags: [Extensions.ReadyTag]);
+// Loads the model before the silo starts: a worker that has joined the cluster can serve.
 builder.Services.AddSingleton<EngineHost>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
-builder.Services.AddSingleton<InferenceService>();
 builder.Services.AddSingleton<WorkerState>();
 builder.Services.AddOptions<WorkerCostOptions>()
     .BindConfiguration(WorkerCostOptions.SectionName)
@@ -54,15 +42,15 @@ builder.Services.AddOptions<WorkerCostOptions>()
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WorkerTimeLedger>();
 builder.Services.AddSingleton<WorkerMetrics>();
-builder.AddRedisClient("cache");
-builder.Services.AddSingleton<WorkerRegistry>();
-builder.Services.AddHostedService<WorkerRegistrar>();
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = workerOptions.DrainTimeout + TimeSpan.FromSeconds(5));
+builder.Services.AddSingleton<WorkerGeneration>();
+builder.Services.AddSingleton<WorkerGrainActivations>();
+
+builder.AddSlmSilo(workerOptions.Id is { Length: > 0 } workerId ? workerId : $"{Environment.MachineName}-{Environment.ProcessId}");
+// After the silo: activates the grain once the silo has joined, and drains before the silo leaves.
+builder.Services.AddHostedService<WorkerGrainLifecycle>();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = workerOptions.DrainTimeout + TimeSpan.FromSeconds(10));
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-
-app.MapGrpcService<InferenceService>();
-app.MapGrpcHealthChecksService();
 
 app.Run();

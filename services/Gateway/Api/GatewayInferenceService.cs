@@ -1,5 +1,6 @@
 using Grpc.Core;
 using SlmCluster.Client;
+using SlmCluster.Contracts;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -14,14 +15,14 @@ using SlmCluster.ServiceDefaults.Tracing;
 namespace SlmCluster.Gateway.Api;
 
 /// <summary>
-/// The gateway's <c>slm.v1.Inference</c>: validates, picks a worker serving the model, and forwards;
+/// The gateway's <c>slm.v1.Inference</c>: validates, picks a worker grain serving the model, and streams from it;
 /// a call that fails before its first token is retried on another worker.
 /// </summary>
 public sealed partial class GatewayInferenceService(
     WorkerPool pool,
     IWorkerRouter router,
     GenerateRequestValidator validator,
-    WorkerHealthMonitor monitor,
+    WorkerDirectory directory,
     ResponseCache cache,
     SingleFlight singleFlight,
     GatewayMetrics metrics,
@@ -31,17 +32,14 @@ public sealed partial class GatewayInferenceService(
 {
     private const string CacheWorkerId = "cache";
 
-    /// <summary>How long the worker's status may take to follow its closing chunk before the call is dropped.</summary>
-    private static readonly TimeSpan WorkerTrailersTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a worker's enumeration may take to end after its closing piece before it is dropped.</summary>
+    private static readonly TimeSpan WorkerWindDownTimeout = TimeSpan.FromSeconds(10);
 
     public override Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
-        StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)).CollectAsync(context.CancellationToken);
+        StreamAsync(request, context.CancellationToken, AfterResponse(context)).CollectAsync(context.CancellationToken);
 
     public override Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context) =>
-        StreamAsync(request, DeadlineOf(context), context.CancellationToken, AfterResponse(context)).WriteToAsync(responseStream, context.CancellationToken);
-
-    /// <summary>The caller's deadline, or null when it set none (the server then sees <see cref="DateTime.MaxValue"/>).</summary>
-    private static DateTime? DeadlineOf(ServerCallContext context) => context.Deadline == DateTime.MaxValue ? null : context.Deadline;
+        StreamAsync(request, context.CancellationToken, AfterResponse(context)).WriteToAsync(responseStream, context.CancellationToken);
 
     /// <summary>
     /// Runs bookkeeping once the call's response (its status included) is on the wire: the metrics of a request cost
@@ -61,7 +59,7 @@ public sealed partial class GatewayInferenceService(
     /// </summary>
     /// <exception cref="RpcException">The request is invalid, or no worker could serve it.</exception>
     /// <param name="afterResponse">Given, it is handed the request's bookkeeping to run once the answer has left; else it runs at the end of the stream.</param>
-    public async IAsyncEnumerable<GenerateChunk> StreamAsync(GenerateRequest request, DateTime? deadline,
+    public async IAsyncEnumerable<GenerateChunk> StreamAsync(GenerateRequest request,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, Action<Action>? afterResponse = null)
     {
         using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.generate", ActivityKind.Server);
@@ -71,7 +69,7 @@ public sealed partial class GatewayInferenceService(
         Served? served = null;
         Usage? usage = null;
         var status = "cancelled";
-        await using var chunks = StreamCoreAsync(request, deadline, progress, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var chunks = StreamCoreAsync(request, progress, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
             while (true)
@@ -174,7 +172,7 @@ public sealed partial class GatewayInferenceService(
     }
 
     /// <summary>Validates, then answers from the cache or a worker.</summary>
-    private async IAsyncEnumerable<GenerateChunk> StreamCoreAsync(GenerateRequest request, DateTime? deadline, RequestProgress progress,
+    private async IAsyncEnumerable<GenerateChunk> StreamCoreAsync(GenerateRequest request, RequestProgress progress,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -182,7 +180,7 @@ public sealed partial class GatewayInferenceService(
         progress.Model = forwarded.Model;
         if (CacheKeyOf(forwarded, model) is not { } key)
         {
-            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, progress, cancellationToken))
+            await foreach (var chunk in FromWorkersAsync(forwarded, progress, cancellationToken))
             {
                 yield return chunk;
             }
@@ -214,7 +212,7 @@ public sealed partial class GatewayInferenceService(
         try
         {
             var text = new StringBuilder();
-            await foreach (var chunk in FromWorkersAsync(forwarded, deadline, progress, cancellationToken))
+            await foreach (var chunk in FromWorkersAsync(forwarded, progress, cancellationToken))
             {
                 text.Append(chunk.Text);
                 if (chunk.Usage is not null)
@@ -272,13 +270,14 @@ public sealed partial class GatewayInferenceService(
     }
 
     /// <summary>
-    /// Picks a worker and streams its chunks. A worker that fails before its first chunk is replaced by
-    /// another; after that the failure is the caller's.
+    /// Picks a worker grain and streams its pieces as chunks. A worker that fails before its first piece (its silo is
+    /// gone, it is draining or full) is replaced by another; after that the failure is the caller's, as UNAVAILABLE.
     /// </summary>
-    private async IAsyncEnumerable<GenerateChunk> FromWorkersAsync(GenerateRequest forwarded, DateTime? deadline, RequestProgress progress,
+    private async IAsyncEnumerable<GenerateChunk> FromWorkersAsync(GenerateRequest forwarded, RequestProgress progress,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var route = RouteRequest.For(forwarded, options.Value.Routing.AffinityPrefixCharacters);
+        var call = WorkerCalls.ToCall(forwarded);
         var tried = new List<WorkerEndpoint>();
         RpcException? atCapacity = null;
         while (true)
@@ -287,9 +286,8 @@ public sealed partial class GatewayInferenceService(
             var worker = lease.Worker;
             progress.ReachedWorker = true;
             using var activity = SlmActivitySources.Gateway.StartActivity("slm.gateway.worker_call", ActivityKind.Client, progress.Trace);
-            activity?.SetTag("slm.worker", worker.Address.ToString());
-            var call = worker.Inference.GenerateStream(forwarded,
-                new CallOptions(headers: TraceHeaders(activity), deadline: deadline, cancellationToken: cancellationToken));
+            activity?.SetTag("slm.worker", worker.WorkerId);
+            var pieces = worker.Grain.Generate(call, cancellationToken).GetAsyncEnumerator(cancellationToken);
             var handedOff = false;
             try
             {
@@ -299,19 +297,31 @@ public sealed partial class GatewayInferenceService(
                     bool more;
                     try
                     {
-                        more = await call.ResponseStream.MoveNext(cancellationToken);
+                        more = await pieces.MoveNextAsync();
                     }
-                    catch (RpcException e) when (sent == 0 && ShouldRetry(e, tried, cancellationToken))
+                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
-                        OnWorkerFailed(worker, e);
-                        atCapacity = e.StatusCode == StatusCode.ResourceExhausted ? e : atCapacity;
-                        break;
-                    }
-                    catch (RpcException e) when (sent > 0 && e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown)
-                    {
-                        OnWorkerFailed(worker, e);
-                        throw new RpcException(new Status(StatusCode.Unavailable,
-                            $"Worker {worker.Address} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Status.Detail})"));
+                        var failure = WorkerCalls.ToRpcException(e, worker.WorkerId);
+                        if (sent == 0 && WorkerCalls.IsRetryable(e) && tried.Count < options.Value.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                        {
+                            OnWorkerFailed(worker, e, failure);
+                            atCapacity = failure.StatusCode == StatusCode.ResourceExhausted ? failure : atCapacity;
+                            break;
+                        }
+
+                        if (sent > 0 && WorkerCalls.IsWorkerLost(e))
+                        {
+                            OnWorkerFailed(worker, e, failure);
+                            throw new RpcException(new Status(StatusCode.Unavailable,
+                                $"Worker {worker.WorkerId} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Message})"));
+                        }
+
+                        if (WorkerCalls.IsWorkerLost(e))
+                        {
+                            OnWorkerFailed(worker, e, failure);
+                        }
+
+                        throw failure;
                     }
 
                     if (!more)
@@ -320,13 +330,13 @@ public sealed partial class GatewayInferenceService(
                     }
 
                     sent++;
-                    var chunk = call.ResponseStream.Current;
+                    var chunk = WorkerCalls.ToChunk(pieces.Current);
                     if (chunk.Usage is not null)
                     {
-                        // The closing chunk makes the answer whole: the caller gets it (and its status) without waiting
-                        // for the worker's trailers, which are read behind it.
+                        // The closing piece makes the answer whole: the caller gets it (and its status) without waiting
+                        // for the grain's enumeration to be wound down, which happens behind it.
                         handedOff = true;
-                        _ = FinishWorkerCallAsync(call, worker);
+                        _ = FinishWorkerCallAsync(pieces, worker);
                         yield return chunk;
                         yield break;
                     }
@@ -338,48 +348,44 @@ public sealed partial class GatewayInferenceService(
             {
                 if (!handedOff)
                 {
-                    call.Dispose();
+                    await DisposeQuietlyAsync(pieces, worker);
                 }
             }
         }
     }
 
-    /// <summary>Reads a worker call's status after its closing chunk, so the call ends cleanly instead of being reset.</summary>
-    private async Task FinishWorkerCallAsync(AsyncServerStreamingCall<GenerateChunk> call, WorkerEndpoint worker)
+    /// <summary>Winds down a worker's enumeration after its closing piece, so the grain releases it at once.</summary>
+    private async Task FinishWorkerCallAsync(IAsyncEnumerator<GenerationPiece> pieces, WorkerEndpoint worker)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(WorkerTrailersTimeout);
-            while (await call.ResponseStream.MoveNext(timeout.Token))
+            using var timeout = new CancellationTokenSource(WorkerWindDownTimeout);
+            while (await pieces.MoveNextAsync().AsTask().WaitAsync(timeout.Token))
             {
-                LogChunkAfterClosing(logger, worker.Address);
+                LogChunkAfterClosing(logger, worker.WorkerId);
             }
         }
-        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        catch (Exception e)
         {
-            LogTrailersFailed(logger, worker.Address, e.Message);
+            LogWindDownFailed(logger, worker.WorkerId, e.Message);
         }
         finally
         {
-            call.Dispose();
+            await DisposeQuietlyAsync(pieces, worker);
         }
     }
 
-    /// <summary>The W3C trace context of <paramref name="activity"/> as gRPC metadata, so the worker's span joins the trace.</summary>
-    private static Metadata? TraceHeaders(Activity? activity)
+    private async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<GenerationPiece> pieces, WorkerEndpoint worker)
     {
-        if (activity?.Id is not { } id || activity.IdFormat != ActivityIdFormat.W3C)
+        try
         {
-            return null;
+            await pieces.DisposeAsync();
         }
-
-        var headers = new Metadata { { SlmActivitySources.TraceParentHeader, id } };
-        if (activity.TraceStateString is { Length: > 0 } state)
+        catch (Exception e)
         {
-            headers.Add(SlmActivitySources.TraceStateHeader, state);
+            // The worker's silo may be gone; the enumeration then ends with it.
+            LogWindDownFailed(logger, worker.WorkerId, e.Message);
         }
-
-        return headers;
     }
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
@@ -482,19 +488,18 @@ public sealed partial class GatewayInferenceService(
             $"No worker can serve {what} right now ({pool.Workers.Count} configured, {healthy} healthy). Retry shortly, or start a worker."));
     }
 
-    private bool ShouldRetry(RpcException e, List<WorkerEndpoint> tried, CancellationToken cancellationToken) =>
-        e.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted
-        && tried.Count < options.Value.MaxAttempts
-        && !cancellationToken.IsCancellationRequested;
-
-    private void OnWorkerFailed(WorkerEndpoint worker, RpcException e)
+    private void OnWorkerFailed(WorkerEndpoint worker, Exception e, RpcException failure)
     {
-        LogWorkerFailed(logger, worker.Address, e.StatusCode, e.Status.Detail);
-        if (e.StatusCode == StatusCode.Unavailable)
+        LogWorkerFailed(logger, worker.WorkerId, failure.StatusCode, e.Message);
+        if (WorkerCalls.IsWorkerLost(e))
         {
-            // Out of rotation at once rather than at the next health round; the probe puts it back if it answers.
+            // Out of rotation at once rather than when membership catches up; its next status answer puts it back.
             worker.IsHealthy = false;
-            _ = monitor.ProbeAsync(worker, CancellationToken.None);
+            directory.Refresh();
+        }
+        else if (e is ModelWorkerException { Kind: WorkerErrorKind.Unavailable })
+        {
+            worker.IsDraining = true;
         }
     }
 
@@ -508,12 +513,12 @@ public sealed partial class GatewayInferenceService(
         public ActivityContext Trace { get; init; }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Address} sent a chunk after its closing chunk; it was dropped")]
-    private static partial void LogChunkAfterClosing(ILogger logger, Uri address);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} sent a piece after its closing piece; it was dropped")]
+    private static partial void LogChunkAfterClosing(ILogger logger, string workerId);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Address} did not end a finished call cleanly: {Detail}")]
-    private static partial void LogTrailersFailed(ILogger logger, Uri address, string detail);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {WorkerId} did not end a finished generation cleanly: {Detail}")]
+    private static partial void LogWindDownFailed(ILogger logger, string workerId, string detail);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Address} failed a call: {Status} {Detail}")]
-    private static partial void LogWorkerFailed(ILogger logger, Uri address, StatusCode status, string detail);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} failed a call: {Status} {Detail}")]
+    private static partial void LogWorkerFailed(ILogger logger, string workerId, StatusCode status, string detail);
 }

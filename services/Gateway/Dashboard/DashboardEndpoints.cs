@@ -53,8 +53,8 @@ public static class DashboardEndpoints
         {
             Workers = pool.Workers.Select(w => new DashboardWorker
             {
-                Id = w.RegistryId ?? w.Address.Authority,
-                Address = w.Address.ToString().TrimEnd('/'),
+                Id = w.WorkerId,
+                Address = w.Key,
                 Model = w.Models.Count > 0 ? string.Join(", ", w.Models.Select(m => m.Id)) : null,
                 Device = w.Device,
                 State = w.IsDraining ? "draining" : w.IsHealthy ? "serving" : "unhealthy",

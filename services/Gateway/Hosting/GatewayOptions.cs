@@ -15,9 +15,6 @@ public sealed class GatewayOptions
 
     public string BindAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>Worker gRPC endpoints besides those handed over as <c>services:worker:grpc:N</c>.</summary>
-    public List<string> Workers { get; set; } = [];
-
     /// <summary>Model used when a request names none; defaults to the first model a worker reports.</summary>
     public string? DefaultModel { get; set; }
 
@@ -36,9 +33,12 @@ public sealed class GatewayOptions
     [Range(1, 1024)]
     public int MaxStopStringLength { get; set; } = 64;
 
-    /// <summary>How often each worker's health and models are checked.</summary>
+    /// <summary>
+    /// How often each worker's status (model, load, draining) is read between cluster changes; joins and deaths
+    /// reach routing as Orleans reports them, not at this pace.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
-    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan WorkerStatusInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Attempts on different workers for a call that failed before its first token.</summary>
     [Range(1, 10)]
@@ -59,8 +59,4 @@ public sealed class GatewayOptions
     public TimeSpan HttpRequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public RoutingOptions Routing { get; set; } = new();
-
-    /// <summary>How often the Redis worker registry is read.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
-    public TimeSpan RegistryPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

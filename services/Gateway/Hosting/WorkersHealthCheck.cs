@@ -4,15 +4,10 @@ using SlmCluster.Gateway.Routing;
 namespace SlmCluster.Gateway.Hosting;
 
 /// <summary>The gateway is ready when at least one worker can serve.</summary>
-public sealed class WorkersHealthCheck(WorkerPool pool, WorkerHealthMonitor monitor) : IHealthCheck
+public sealed class WorkersHealthCheck(WorkerPool pool) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!monitor.FirstRound.IsCompleted)
-        {
-            return Task.FromResult(HealthCheckResult.Unhealthy("Workers have not been probed yet."));
-        }
-
         var healthy = pool.Workers.Count(w => w.IsRoutable);
         return Task.FromResult(healthy > 0
             ? HealthCheckResult.Healthy($"{healthy} of {pool.Workers.Count} workers healthy.")

@@ -1,42 +1,43 @@
-using Microsoft.Extensions.Options;
-using SlmCluster.Gateway.Hosting;
 using SlmCluster.Protocol.V1;
-using SlmCluster.Redis.Registry;
 
 namespace SlmCluster.Gateway.Routing;
 
 /// <summary>
-/// The workers this gateway knows: the static endpoints from configuration, handed over the way
-/// Aspire does (<c>services:worker:grpc:0</c>, <c>services:worker:grpc:1</c>, ...) or listed in
-/// <c>Gateway:Workers</c>, plus the workers announced in the Redis registry.
+/// The workers this gateway routes to: one entry per model grain on a live worker silo, kept by
+/// <see cref="WorkerDirectory"/> from Orleans membership and the workers' own status.
 /// </summary>
-public sealed class WorkerPool : IDisposable
+public sealed class WorkerPool
 {
     private readonly Lock _lock = new();
-    private WorkerEndpoint[] _workers;
-    private readonly List<WorkerEndpoint> _retired = [];
+    private WorkerEndpoint[] _workers = [];
 
-    public WorkerPool(IConfiguration configuration, IOptions<GatewayOptions> options)
-    {
-        var addresses = configuration.GetSection("services:worker:grpc").GetChildren()
-            .Select(c => c.Value)
-            .Concat(options.Value.Workers)
-            .Where(a => !string.IsNullOrWhiteSpace(a))
-            .Select(a => a!.Trim())
-            .Distinct(StringComparer.OrdinalIgnoreCase);
-
-        _workers = addresses.Select(a => new WorkerEndpoint(ParseAddress(a))).ToArray();
-    }
-
-    /// <summary>A snapshot: the set changes as workers join and leave the registry.</summary>
+    /// <summary>A snapshot: the set changes as worker silos join and leave.</summary>
     public IReadOnlyList<WorkerEndpoint> Workers => Volatile.Read(ref _workers);
 
     /// <summary>Workers that can take a request for <paramref name="model"/> now.</summary>
     public IEnumerable<WorkerEndpoint> Serving(string model) => Workers.Where(w => w.IsRoutable && w.Serves(model));
 
     /// <summary>What the first routable worker serving <paramref name="model"/> reports of it; null when none does.</summary>
-    public ModelInfo? ServedModel(string model) =>
-        Workers.Where(w => w.IsRoutable).SelectMany(w => w.Models).FirstOrDefault(m => m.Id == model);
+    public ModelInfo? ServedModel(string model)
+    {
+        foreach (var worker in Workers)
+        {
+            if (!worker.IsRoutable)
+            {
+                continue;
+            }
+
+            foreach (var served in worker.Models)
+            {
+                if (served.Id == model)
+                {
+                    return served;
+                }
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Every model a routable worker serves, with the number of workers serving it.</summary>
     public IReadOnlyList<(ModelInfo Model, int Replicas)> Models() =>
@@ -47,87 +48,36 @@ public sealed class WorkerPool : IDisposable
             .OrderBy(m => m.Item1.Id, StringComparer.Ordinal)
             .ToArray();
 
-    /// <summary>
-    /// Brings the registry's workers in line with <paramref name="registrations"/>: new ones join at once
-    /// (they announced themselves, so they serve), gone ones leave, draining ones take no new requests.
-    /// Static endpoints stay; a static endpoint that also registers takes the registry's state.
-    /// </summary>
-    public (int Joined, int Left) Sync(IReadOnlyList<WorkerRegistration> registrations)
+    /// <summary>The worker whose grain has <paramref name="key"/>, or null.</summary>
+    public WorkerEndpoint? Find(string key) => Workers.FirstOrDefault(w => w.Key == key);
+
+    /// <summary>Adds a worker (no-op when one with its key is there); returns the pool's entry for the key.</summary>
+    public WorkerEndpoint Add(WorkerEndpoint worker)
     {
         lock (_lock)
         {
-            var current = _workers;
-            var next = new List<WorkerEndpoint>(current.Length + registrations.Count);
-            var joined = 0;
-            foreach (var worker in current.Where(w => w.RegistryId is null))
+            if (_workers.FirstOrDefault(w => w.Key == worker.Key) is { } existing)
             {
-                next.Add(worker);
+                return existing;
             }
 
-            foreach (var registration in registrations)
+            Volatile.Write(ref _workers, [.. _workers, worker]);
+            return worker;
+        }
+    }
+
+    /// <summary>Removes every worker <paramref name="remove"/> selects; returns those removed.</summary>
+    public IReadOnlyList<WorkerEndpoint> RemoveWhere(Func<WorkerEndpoint, bool> remove)
+    {
+        lock (_lock)
+        {
+            var gone = _workers.Where(remove).ToArray();
+            if (gone.Length > 0)
             {
-                if (!Uri.TryCreate(registration.Endpoint, UriKind.Absolute, out var address))
-                {
-                    continue;
-                }
-
-                var worker = current.FirstOrDefault(w => w.RegistryId == registration.Id && w.Address == address)
-                    ?? next.FirstOrDefault(w => w.Address == address);
-                if (worker is null)
-                {
-                    worker = new WorkerEndpoint(address) { RegistryId = registration.Id, IsHealthy = true };
-                    joined++;
-                }
-
-                if (!next.Contains(worker))
-                {
-                    next.Add(worker);
-                }
-
-                worker.IsDraining = registration.State == WorkerStates.Draining;
-                worker.Device = registration.Device;
-                worker.Slots = registration.Slots;
-                worker.AnnouncedLoad = registration.Load;
-                if (worker.Models.Count == 0 || worker.Models[0].Id != registration.Model || worker.Models[0].FileSha256 != registration.ModelSha256)
-                {
-                    worker.Models = [new ModelInfo { Id = registration.Model, FileSha256 = registration.ModelSha256, Replicas = 1 }];
-                }
+                Volatile.Write(ref _workers, _workers.Except(gone).ToArray());
             }
 
-            var left = current.Where(w => !next.Contains(w)).ToArray();
-            _retired.AddRange(left);
-            Volatile.Write(ref _workers, next.ToArray());
-            DisposeIdleRetired();
-            return (joined, left.Length);
+            return gone;
         }
-    }
-
-    public void Dispose()
-    {
-        foreach (var worker in Workers.Concat(_retired))
-        {
-            worker.Dispose();
-        }
-    }
-
-    /// <summary>A worker that left may still carry calls; its channel is closed once they are done.</summary>
-    private void DisposeIdleRetired()
-    {
-        foreach (var worker in _retired.Where(w => w.Outstanding == 0).ToArray())
-        {
-            worker.Dispose();
-            _retired.Remove(worker);
-        }
-    }
-
-    private static Uri ParseAddress(string address)
-    {
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-        {
-            throw new OptionsValidationException("services:worker:grpc", typeof(GatewayOptions),
-                [$"Worker endpoint '{address}' is not an absolute http:// address such as http://127.0.0.1:5100."]);
-        }
-
-        return uri;
     }
 }

@@ -40,19 +40,12 @@ public sealed class WorkerOptions
     [Range(1, 1 << 20)]
     public int MaxTokensLimit { get; set; } = 4096;
 
-    /// <summary>Port of the gRPC (h2c) listener.</summary>
-    [Range(0, 65535)]
-    public int GrpcPort { get; set; } = 5100;
-
-    /// <summary>Port of the HTTP/1.1 listener for /health, /alive and /metrics (Prometheus); 0 disables it.</summary>
-    [Range(0, 65535)]
-    public int HttpPort { get; set; }
+    /// <summary>Port of the HTTP listener for /health, /alive and /metrics (Prometheus).</summary>
+    [Range(1, 65535)]
+    public int HttpPort { get; set; } = 5101;
 
     /// <summary>Address the listeners bind to.</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
-
-    /// <summary>The gRPC endpoint announced in the registry; defaults to the bind address and gRPC port.</summary>
-    public string? AdvertisedEndpoint { get; set; }
 
     /// <summary>The device this instance is pinned to, as announced: "cpu", or "cuda:0".</summary>
     public string Device { get; set; } = "cpu";

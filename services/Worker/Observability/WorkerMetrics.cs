@@ -22,7 +22,8 @@ public sealed class WorkerMetrics
     private readonly Counter<double> _cost;
     private readonly Histogram<double> _duration;
 
-    public WorkerMetrics(IMeterFactory meterFactory, EngineHost host, WorkerTimeLedger ledger, Microsoft.Extensions.Options.IOptions<WorkerOptions> options)
+    public WorkerMetrics(IMeterFactory meterFactory, EngineHost host, WorkerTimeLedger ledger, Grains.WorkerGrainActivations activations,
+        Microsoft.Extensions.Options.IOptions<WorkerOptions> options)
     {
         _host = host;
         var meter = meterFactory.Create(MeterName);
@@ -40,6 +41,8 @@ public sealed class WorkerMetrics
             "Sequences the engine decodes together at most");
         meter.CreateObservableCounter("slm.worker.busy_time", () => Observe(_ => ledger.BusySeconds), "s",
             "Seconds in which the worker held at least one request");
+        meter.CreateObservableCounter("slm.worker.grain_activations", () => Observe(_ => (long)activations.Count), "{activation}",
+            "Activations of this silo's model worker grain: 1 for the silo's life unless the grain was lost and made again");
         _requests = meter.CreateCounter<long>("slm.worker.requests", "{request}", "Requests this worker ended, by status");
         _promptTokens = meter.CreateCounter<long>("slm.worker.prompt_tokens", "{token}", "Prompt tokens this worker processed");
         _completionTokens = meter.CreateCounter<long>("slm.worker.completion_tokens", "{token}", "Tokens this worker generated");

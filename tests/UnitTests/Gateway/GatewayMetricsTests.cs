@@ -15,7 +15,7 @@ namespace SlmCluster.UnitTests.Gateway;
 public sealed class GatewayMetricsTests : IDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly WorkerPool _pool = new(new ConfigurationBuilder().Build(), Options.Create(new GatewayOptions()));
+    private readonly WorkerPool _pool = new();
     private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
     private readonly PrometheusMeterBridge _bridge;
     private readonly GatewayMetrics _metrics;
@@ -32,7 +32,6 @@ public sealed class GatewayMetricsTests : IDisposable
     {
         _bridge.Dispose();
         _services.Dispose();
-        _pool.Dispose();
     }
 
     private async Task<string[]> LinesAsync()

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Routing;
@@ -14,10 +13,14 @@ public sealed class LeastOutstandingRouterTests : IDisposable
 
     public LeastOutstandingRouterTests()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
-            Enumerable.Range(0, 5).Select(i => KeyValuePair.Create($"services:worker:grpc:{i}", (string?)$"http://127.0.0.1:{5101 + i}"))).Build();
         var options = Options.Create(new GatewayOptions { Routing = new RoutingOptions { AffinityMaxImbalance = 2 } });
-        _pool = new WorkerPool(configuration, options);
+        _pool = new WorkerPool();
+        for (var i = 0; i < 5; i++)
+        {
+            // The router reads only the pool's bookkeeping; no call reaches a grain here.
+            _pool.Add(new WorkerEndpoint($"S127.0.0.1:{11101 + i}:1", grain: null!));
+        }
+
         for (var i = 0; i < 4; i++)
         {
             Serve(_pool.Workers[i], "stories");
@@ -32,13 +35,24 @@ public sealed class LeastOutstandingRouterTests : IDisposable
     public void Dispose()
     {
         ReleaseAll();
-        _pool.Dispose();
     }
 
     [Fact]
-    public void Endpoints_handed_over_the_aspire_way_are_read_in_order()
+    public void Workers_keep_the_order_they_joined_in_and_join_once()
     {
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"http://127.0.0.1:{5101 + i}/"), _pool.Workers.Select(w => w.Address.ToString()));
+        Assert.Same(_pool.Workers[2], _pool.Add(new WorkerEndpoint(_pool.Workers[2].Key, grain: null!)));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"S127.0.0.1:{11101 + i}:1"), _pool.Workers.Select(w => w.Key));
+    }
+
+    [Fact]
+    public void A_worker_that_left_is_no_longer_a_candidate()
+    {
+        var gone = Stories[0];
+        Assert.Equal([gone], _pool.RemoveWhere(w => w == gone));
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.NotEqual(gone, Pick("stories"));
+        }
     }
 
     [Fact]

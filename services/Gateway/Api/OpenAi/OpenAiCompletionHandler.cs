@@ -67,15 +67,14 @@ public sealed partial class OpenAiCompletionHandler(
         var stream = body.Stream ?? false;
         var includeUsage = stream && body.StreamOptions?.IncludeUsage == true;
         var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model);
-        // The deadline travels to the worker; the token also ends any wait before it (a queue, a coalesced request).
+        // The token ends the request wherever it is: a queue, a coalesced request, or the worker's generation.
         var timeout = options.Value.HttpRequestTimeout;
-        var deadline = DateTime.UtcNow + timeout;
         using var timedOut = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timedOut.CancelAfter(timeout);
         var run = new CompletionRun(context.Response, formatter, stream, pricing.DefaultApi, aborted);
         try
         {
-            await foreach (var chunk in inference.StreamAsync(request, deadline, timedOut.Token))
+            await foreach (var chunk in inference.StreamAsync(request, timedOut.Token))
             {
                 await run.AddAsync(chunk);
             }

@@ -1,0 +1,21 @@
+namespace SlmCluster.Contracts;
+
+/// <summary>
+/// The one model instance a worker silo serves. Its key is the silo's address (<see cref="WorkerGrainKey"/>): the grain
+/// lives on that silo for the silo's life and is never placed anywhere else.
+/// </summary>
+[Alias("slm.IModelWorkerGrain")]
+public interface IModelWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Streams a generation: text pieces, then one closing piece with usage, timings and cost. Cancelling the token
+    /// (or abandoning the enumeration) stops the generation at its next token.
+    /// </summary>
+    /// <exception cref="ModelWorkerException">The request is invalid, the worker is full or draining.</exception>
+    [Alias("Generate")]
+    IAsyncEnumerable<GenerationPiece> Generate(GenerationCall call, CancellationToken cancellationToken = default);
+
+    /// <summary>What the worker serves and how loaded it is, for routing.</summary>
+    [Alias("GetStatus")]
+    Task<WorkerStatus> GetStatus();
+}

@@ -1,0 +1,55 @@
+namespace SlmCluster.Contracts;
+
+/// <summary>What a worker grain reports for routing: the model it serves, where, and how busy it is.</summary>
+[GenerateSerializer, Immutable, Alias("slm.WorkerStatus")]
+public sealed record WorkerStatus
+{
+    /// <summary>The worker's id, reported in <c>served.worker_id</c>.</summary>
+    [Id(0)] public string WorkerId { get; init; } = "";
+
+    [Id(1)] public ModelDescription Model { get; init; } = new();
+
+    /// <summary>"cpu", or "cuda:0".</summary>
+    [Id(2)] public string Device { get; init; } = "cpu";
+
+    /// <summary>Sequences decoded together at most.</summary>
+    [Id(3)] public int Slots { get; init; }
+
+    /// <summary>Requests being decoded now.</summary>
+    [Id(4)] public int ActiveSequences { get; init; }
+
+    /// <summary>Requests waiting for a slot.</summary>
+    [Id(5)] public int QueueDepth { get; init; }
+
+    /// <summary>Share of the KV cache's cells in use (0 to 1).</summary>
+    [Id(6)] public double KvCacheUsage { get; init; }
+
+    /// <summary>The worker is stopping: it finishes what it has and takes nothing new.</summary>
+    [Id(7)] public bool Draining { get; init; }
+
+    /// <summary>How many times this silo has activated its worker grain: 1 for the silo's whole life unless it was lost.</summary>
+    [Id(8)] public int Activations { get; init; }
+}
+
+/// <summary>A model as a worker serves it.</summary>
+[GenerateSerializer, Immutable, Alias("slm.ModelDescription")]
+public sealed record ModelDescription
+{
+    /// <summary>The id requests use.</summary>
+    [Id(0)] public string Id { get; init; } = "";
+
+    [Id(1)] public string Name { get; init; } = "";
+
+    [Id(2)] public string Architecture { get; init; } = "";
+
+    [Id(3)] public ulong Parameters { get; init; }
+
+    [Id(4)] public int ContextLength { get; init; }
+
+    [Id(5)] public bool HasChatTemplate { get; init; }
+
+    /// <summary>The model file's SHA-256 (hex); empty until it has been hashed.</summary>
+    [Id(6)] public string FileSha256 { get; init; } = "";
+
+    [Id(7)] public ulong SizeBytes { get; init; }
+}

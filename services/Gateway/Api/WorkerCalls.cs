@@ -1,0 +1,104 @@
+using Grpc.Core;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using SlmCluster.Contracts;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.Gateway.Api;
+
+/// <summary>Translates between the public wire contract and the worker grain's, failures included.</summary>
+internal static class WorkerCalls
+{
+    public static GenerationCall ToCall(GenerateRequest request)
+    {
+        var sampling = request.Sampling;
+        return new GenerationCall
+        {
+            Model = request.Model,
+            Prompt = request.Messages.Count == 0 ? request.Prompt : null,
+            Messages = request.Messages.Count == 0 ? null : request.Messages.Select(m => new ChatTurnMessage(m.Role, m.Content)).ToArray(),
+            MaxTokens = request.MaxTokens,
+            Stop = request.Stop.ToArray(),
+            IgnoreEndOfSequence = request.IgnoreEos,
+            Temperature = sampling?.Temperature ?? 0,
+            TopP = sampling?.TopP ?? 0,
+            TopK = sampling?.TopK ?? 0,
+            Seed = sampling is { HasSeed: true } ? sampling.Seed : null,
+        };
+    }
+
+    public static GenerateChunk ToChunk(GenerationPiece piece)
+    {
+        var chunk = new GenerateChunk { Text = piece.Text };
+        if (piece.Summary is { } summary)
+        {
+            chunk.FinishReason = summary.FinishReason switch
+            {
+                PieceFinishReason.Stop => FinishReason.Stop,
+                PieceFinishReason.Length => FinishReason.Length,
+                PieceFinishReason.Cancelled => FinishReason.Cancelled,
+                _ => FinishReason.Unspecified,
+            };
+            chunk.Usage = new Usage
+            {
+                PromptTokens = summary.PromptTokens,
+                CompletionTokens = summary.CompletionTokens,
+                ReusedPromptTokens = summary.ReusedPromptTokens,
+            };
+            chunk.Served = new Served
+            {
+                WorkerId = summary.WorkerId,
+                Model = summary.Model,
+                TimeToFirstTokenMs = summary.TimeToFirstTokenMs,
+                TotalMs = summary.TotalMs,
+                CostUsd = summary.CostUsd,
+            };
+        }
+
+        return chunk;
+    }
+
+    /// <summary>
+    /// The worker's silo is gone or cannot be reached (it died, was killed, or left): Orleans' own failures of a call,
+    /// not a refusal by the worker.
+    /// </summary>
+    public static bool IsWorkerLost(Exception e) => e is SiloUnavailableException
+        or OrleansMessageRejectionException
+        or EnumerationAbortedException
+        or TimeoutException
+        or ConnectionFailedException
+        || (e is OrleansException && e is not ModelWorkerException && e.Message.Contains("pinned to silo", StringComparison.Ordinal));
+
+    /// <summary>Whether another worker may succeed where this one failed before sending anything.</summary>
+    public static bool IsRetryable(Exception e) =>
+        IsWorkerLost(e) || e is ModelWorkerException { Kind: WorkerErrorKind.Unavailable or WorkerErrorKind.ResourceExhausted };
+
+    /// <summary>A worker's failure as the gRPC status the caller sees.</summary>
+    public static RpcException ToRpcException(Exception e, string workerId)
+    {
+        if (e is ModelWorkerException refused)
+        {
+            var code = refused.Kind switch
+            {
+                WorkerErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+                WorkerErrorKind.NotFound => StatusCode.NotFound,
+                WorkerErrorKind.ResourceExhausted => StatusCode.ResourceExhausted,
+                WorkerErrorKind.Unavailable => StatusCode.Unavailable,
+                _ => StatusCode.Internal,
+            };
+            var trailers = refused.RetryAfterSeconds is { } seconds
+                ? new Metadata { { Security.TenantRateLimiter.RetryAfterKey, Math.Max(1, (int)Math.Ceiling(seconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } }
+                : new Metadata();
+            return new RpcException(new Status(code, refused.Message), trailers);
+        }
+
+        if (e is RpcException rpc)
+        {
+            return rpc;
+        }
+
+        return IsWorkerLost(e)
+            ? new RpcException(new Status(StatusCode.Unavailable, $"Worker {workerId} is unavailable: {e.Message}"))
+            : new RpcException(new Status(StatusCode.Internal, $"Worker {workerId} failed: {e.Message}"));
+    }
+}

@@ -1,0 +1,164 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using SlmCluster.Contracts;
+using SlmCluster.Gateway.Hosting;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.Gateway.Routing;
+
+/// <summary>
+/// Keeps the <see cref="WorkerPool"/> in line with the cluster: a worker is a live silo whose grain manifest has the
+/// model worker grain. A silo that joins is asked for its status at once and takes traffic when it answers; a silo
+/// that Orleans declares dead (or that is shutting down) leaves routing the moment the membership update arrives.
+/// Between updates each worker's status (model, load, draining) is read every <see cref="GatewayOptions.WorkerStatusInterval"/>.
+/// </summary>
+public sealed partial class WorkerDirectory(
+    IClusterMembershipService membership,
+    IClusterManifestProvider manifests,
+    IGrainFactory grains,
+    WorkerPool pool,
+    IOptions<GatewayOptions> options,
+    ILogger<WorkerDirectory> logger) : BackgroundService
+{
+    private static readonly GrainType WorkerGrainType = GrainType.Create(WorkerGrainKey.GrainType);
+    private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
+    private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var watchers = Task.WhenAll(WatchAsync(membership.MembershipUpdates, stoppingToken), WatchAsync(manifests.Updates, stoppingToken));
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await ReconcileAsync(stoppingToken);
+                await _changed.WaitAsync(options.Value.WorkerStatusInterval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await watchers;
+    }
+
+    /// <summary>Asks the directory to look again now: a call found a worker's silo gone, or the cluster changed.</summary>
+    public void Refresh() => _changed.Release();
+
+    private async Task WatchAsync<T>(IAsyncEnumerable<T> updates, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var update in updates.WithCancellation(stoppingToken))
+            {
+                // Membership first: a silo declared dead is out of routing before anything else is awaited.
+                if (update is ClusterMembershipSnapshot snapshot)
+                {
+                    RemoveGone(snapshot);
+                }
+
+                _changed.Release();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken stoppingToken)
+    {
+        var snapshot = membership.CurrentSnapshot;
+        RemoveGone(snapshot);
+        var manifest = manifests.Current.Silos;
+        var workers = snapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active && HostsWorker(manifest, m.SiloAddress))
+            .Select(m => m.SiloAddress)
+            .ToArray();
+        await Task.WhenAll(workers.Select(silo => RefreshAsync(silo, stoppingToken)));
+    }
+
+    private static bool HostsWorker(ImmutableDictionary<SiloAddress, Orleans.Metadata.GrainManifest> manifest, SiloAddress silo) =>
+        manifest.TryGetValue(silo, out var grainManifest) && grainManifest.Grains.ContainsKey(WorkerGrainType);
+
+    private void RemoveGone(ClusterMembershipSnapshot snapshot)
+    {
+        var gone = pool.RemoveWhere(w =>
+            !snapshot.Members.TryGetValue(SiloAddress.FromParsableString(w.Key), out var member) || member.Status != SiloStatus.Active);
+        foreach (var worker in gone)
+        {
+            LogWorkerLeft(logger, worker.WorkerId, worker.Key);
+        }
+    }
+
+    private async Task RefreshAsync(SiloAddress silo, CancellationToken stoppingToken)
+    {
+        var key = silo.ToParsableString();
+        var worker = pool.Find(key) ?? new WorkerEndpoint(key, grains.GetGrain<IModelWorkerGrain>(key));
+        WorkerStatus status;
+        try
+        {
+            status = await worker.Grain.GetStatus().WaitAsync(StatusTimeout, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            if (worker.IsHealthy)
+            {
+                worker.IsHealthy = false;
+                LogWorkerUnhealthy(logger, worker.WorkerId, key, e.Message);
+            }
+
+            return;
+        }
+
+        worker.WorkerId = status.WorkerId;
+        worker.Device = status.Device;
+        worker.Slots = status.Slots;
+        worker.AnnouncedLoad = status.ActiveSequences + status.QueueDepth;
+        worker.IsDraining = status.Draining;
+        if (worker.Models.Count == 0 || worker.Models[0].Id != status.Model.Id || worker.Models[0].FileSha256 != status.Model.FileSha256)
+        {
+            worker.Models = [ToModelInfo(status.Model)];
+        }
+
+        var wasHealthy = worker.IsHealthy;
+        worker.IsHealthy = true;
+        if (pool.Add(worker) == worker && !wasHealthy)
+        {
+            LogWorkerJoined(logger, status.WorkerId, key, status.Model.Id, status.Device, status.Slots);
+        }
+        else if (!wasHealthy)
+        {
+            LogWorkerHealthy(logger, status.WorkerId, key);
+        }
+    }
+
+    private static ModelInfo ToModelInfo(ModelDescription model) => new()
+    {
+        Id = model.Id,
+        Name = model.Name,
+        Architecture = model.Architecture,
+        Parameters = model.Parameters,
+        ContextLength = model.ContextLength,
+        HasChatTemplate = model.HasChatTemplate,
+        Replicas = 1,
+        FileSha256 = model.FileSha256,
+        SizeBytes = model.SizeBytes,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} joined (silo {Silo}): serving {Model} on {Device} with {Slots} slots")]
+    private static partial void LogWorkerJoined(ILogger logger, string workerId, string silo, string model, string device, int slots);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} (silo {Silo}) answers again and is back in rotation")]
+    private static partial void LogWorkerHealthy(ILogger logger, string workerId, string silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} (silo {Silo}) is out of rotation: its status call failed: {Detail}")]
+    private static partial void LogWorkerUnhealthy(ILogger logger, string workerId, string silo, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} (silo {Silo}) left the cluster and is out of routing")]
+    private static partial void LogWorkerLeft(ILogger logger, string workerId, string silo);
+}
