@@ -11,7 +11,8 @@ internal static class AppHostArguments
 
     /// <summary>
     /// <c>publish [--output dir]</c> becomes Aspire's publish operation (<c>--operation publish --step publish
-    /// --output-path dir</c>), and flags without a value (<c>--no-redis</c>) get one, as the configuration reader wants.
+    /// --output-path dir</c>), flags without a value (<c>--no-cache</c>) get one, as the configuration reader wants, and
+    /// <c>--model</c> given more than once becomes a list (<c>--models:0</c>, <c>--models:1</c>, ...).
     /// </summary>
     public static string[] Translate(string[] args)
     {
@@ -31,15 +32,31 @@ internal static class AppHostArguments
             start = 1;
         }
 
+        var models = 0;
+        var modelCount = args.Count(a => a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal));
         for (var i = start; i < args.Length; i++)
         {
+            if (modelCount > 1 && args[i] == "--model" && i + 1 < args.Length)
+            {
+                result.Add($"--models:{models++}={args[++i]}");
+                continue;
+            }
+
+            if (modelCount > 1 && args[i].StartsWith("--model=", StringComparison.Ordinal))
+            {
+                result.Add($"--models:{models++}={args[i]["--model=".Length..]}");
+                continue;
+            }
+
             switch (args[i])
             {
                 case "--output":
                     result.Add("--output-path");
                     break;
+                case "--no-cache":
                 case "--no-redis":
-                    result.Add("--redis=false");
+                    // --no-redis from before Redis held membership: it turned the cache off, and still does.
+                    result.Add("--cache=false");
                     break;
                 default:
                     result.Add(args[i]);

@@ -11,7 +11,10 @@ namespace SlmCluster.AppHost;
 internal sealed record ClusterOptions
 {
     /// <summary>GGUF model: a file in the models folder, a path, or <c>hf://owner/repo/file.gguf</c>.</summary>
-    public string Model { get; init; } = "stories260K.gguf";
+    public string Model => Models[0];
+
+    /// <summary>Every model the cluster serves (<c>--model</c> given more than once), each by its own worker group.</summary>
+    public IReadOnlyList<string> Models { get; init; } = ["stories260K.gguf"];
 
     public string? ModelSha256 { get; init; }
 
@@ -21,6 +24,7 @@ internal sealed record ClusterOptions
     /// <summary>Where <c>hf://</c> references are downloaded from (a mirror of the hub's layout).</summary>
     public string? ModelBaseUrl { get; init; }
 
+    /// <summary>Workers per model.</summary>
     public int Workers { get; init; } = 2;
 
     /// <summary>Concurrent sequences per worker: what continuous batching batches.</summary>
@@ -34,8 +38,11 @@ internal sealed record ClusterOptions
 
     public int HttpPort { get; init; } = 8080;
 
-    /// <summary>Run Redis (cache and worker registry): on by default when <c>redis-server</c> is installed.</summary>
-    public bool Redis { get; init; } = SlmCluster.Hosting.RedisServer.IsInstalled;
+    /// <summary>
+    /// The gateway's response cache (<c>--no-cache</c> turns it off). Redis runs either way: it holds the cluster's
+    /// membership and the worker grains' directory.
+    /// </summary>
+    public bool Cache { get; init; } = true;
 
     /// <summary>Image repository prefix and tag in published manifests.</summary>
     public string ImagePrefix { get; init; } = "slmcluster";
@@ -43,7 +50,7 @@ internal sealed record ClusterOptions
     public string ImageTag { get; init; } = "0.1.0";
 
     /// <summary>Threads per worker: as given, else this machine's cores shared among the workers.</summary>
-    public int ThreadsPerWorker => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Workers);
+    public int ThreadsPerWorker => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / (Workers * Models.Count));
 
     /// <param name="publishing">Publishing for Kubernetes: workers default to one GPU each there.</param>
     public static ClusterOptions From(IConfiguration configuration, bool publishing)
@@ -52,7 +59,9 @@ internal sealed record ClusterOptions
         var defaults = new ClusterOptions();
         var options = defaults with
         {
-            Model = Get("model") ?? defaults.Model,
+            Models = configuration.GetSection("models").GetChildren().Select(c => c.Value).OfType<string>().ToArray() is { Length: > 0 } many
+                ? many
+                : Get("model") is { } one ? [one] : defaults.Models,
             ModelSha256 = Get("model-sha256")?.ToLowerInvariant(),
             ModelsDirectory = Get("models-dir") is { Length: > 0 } dir ? Path.GetFullPath(dir) : defaults.ModelsDirectory,
             ModelBaseUrl = Get("model-base-url") ?? (Environment.GetEnvironmentVariable("SLM_MODEL_BASE_URL") is { Length: > 0 } url ? url : null),
@@ -62,13 +71,18 @@ internal sealed record ClusterOptions
             Device = Get("device") ?? (publishing ? "cuda" : defaults.Device),
             GrpcPort = Int(Get("grpc-port"), "grpc-port", 0, 65535) ?? defaults.GrpcPort,
             HttpPort = Int(Get("http-port"), "http-port", 0, 65535) ?? defaults.HttpPort,
-            Redis = Get("no-redis") is not null ? false : Bool(Get("redis")) ?? defaults.Redis,
+            Cache = Bool(Get("cache")) ?? defaults.Cache,
             ImagePrefix = (Get("image-prefix") ?? defaults.ImagePrefix).TrimEnd('/'),
             ImageTag = Get("image-tag") ?? defaults.ImageTag,
         };
         if (options.Device is not ("cpu" or "cuda"))
         {
             throw new ArgumentException($"--device is '{options.Device}'; use cpu or cuda.");
+        }
+
+        if (options.Models.Distinct(StringComparer.Ordinal).Count() != options.Models.Count)
+        {
+            throw new ArgumentException("--model names the same model twice; each model gets one worker group (use --workers for more workers).");
         }
 
         if (options.ModelSha256 is { } sha && !(sha.Length == 64 && sha.All(Uri.IsHexDigit)))
@@ -86,9 +100,10 @@ internal sealed record ClusterOptions
 
     /// <summary>One line for the console: what runs, and why those numbers.</summary>
     public string Describe() =>
-        $"{Workers} worker(s) x {ThreadsPerWorker} thread(s), {Slots} slots each, on {Device} ({Environment.ProcessorCount} cores" +
+        $"{Workers} worker silo(s) per model x {ThreadsPerWorker} thread(s), {Slots} slots each, on {Device} ({Environment.ProcessorCount} cores" +
         (Threads > 0 ? ")" : ", shared among the workers; --threads to change)") +
-        $"; model {Model}; gateway gRPC :{GrpcPort}, HTTP :{HttpPort}; Redis {(Redis ? "on" : "off")}";
+        $"; model{(Models.Count > 1 ? "s" : "")} {string.Join(", ", Models)}; gateway gRPC :{GrpcPort}, HTTP :{HttpPort}; " +
+        $"Redis for membership{(Cache ? " and the response cache" : " (response cache off)")}";
 
     private static int? Int(string? value, string name, int min, int max)
     {

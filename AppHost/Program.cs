@@ -24,43 +24,67 @@ if (builder.ExecutionContext.IsRunMode && options.Device == "cuda" && GpuInvento
     return 2;
 }
 
-var cache = options.Redis ? builder.AddRedisServer("cache") : null;
+if (builder.ExecutionContext.IsRunMode && !RedisServer.IsInstalled)
+{
+    Console.Error.WriteLine("error: redis-server is not installed; the cluster keeps its membership in Redis. Install it (apt-get install redis-server) or run ./build.sh once.");
+    return 2;
+}
 
-var model = builder.AddModel("model", options.Model, options.ModelSha256, options.ModelsDirectory, options.ModelBaseUrl, AppHostArguments.RepoRoot);
+var publishing = builder.ExecutionContext.IsPublishMode;
 
-var workers = builder.AddProject<Projects.Worker>("worker")
-    .WithReplicas(options.Workers)
-    .WithHttpEndpoint(name: "grpc", env: "Worker__GrpcPort")
-    .WithHttpEndpoint(name: "http", env: "Worker__HttpPort")
-    .WithModel(model)
-    .WithEngine(options.ThreadsPerWorker, options.Slots, options.Device)
-    .WaitFor(model);
+// Redis holds the cluster's membership, the worker grains' directory and the response cache.
+var cache = builder.AddRedisServer("cache");
+var cluster = builder.AddSlmCluster("cluster", cache);
 
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpEndpoint(name: "grpc", port: options.GrpcPort, env: "Gateway__GrpcPort", isProxied: false)
     .WithHttpEndpoint(name: "http", port: options.HttpPort, env: "Gateway__HttpPort", isProxied: false)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: "http")
-    .WaitFor(workers);
-
-if (cache is not null)
+    .AsSiloOf(cluster, publishing)
+    .WaitFor(cache)
+    .WithUrlForEndpoint("http", url => url.DisplayText = "Gateway (dashboard)")
+    .WithUrl(OrleansDashboardUrl(options.HttpPort), "Orleans dashboard");
+if (!options.Cache)
 {
-    // Workers announce themselves in Redis and the gateway routes to each of them directly.
-    workers.WithReference(cache).WaitFor(cache);
-    gateway.WithReference(cache).WaitFor(cache);
+    gateway.WithEnvironment("Gateway__Cache__Enabled", "false");
 }
-else
+
+// One worker group per model: its silos each pin one instance of that model.
+var groups = new List<IResourceBuilder<ProjectResource>>();
+for (var i = 0; i < options.Models.Count; i++)
 {
-    // Without Redis the gateway knows the workers only by the endpoint Aspire hands over.
-    gateway.WithReference(workers.GetEndpoint("grpc"));
+    var suffix = i == 0 ? "" : $"-{i + 1}";
+    var model = builder.AddModel($"model{suffix}", options.Models[i], i == 0 ? options.ModelSha256 : null, options.ModelsDirectory,
+        options.ModelBaseUrl, AppHostArguments.RepoRoot);
+    var workers = builder.AddProject<Projects.Worker>($"worker{suffix}")
+        .WithReplicas(options.Workers)
+        .WithHttpEndpoint(name: "http", env: "Worker__HttpPort")
+        .WithHttpHealthCheck("/health", endpointName: "http")
+        .WithModel(model)
+        .WithEngine(options.ThreadsPerWorker, options.Slots, options.Device)
+        .AsSiloOf(cluster, publishing)
+        .WaitFor(model)
+        .WaitFor(cache);
+    groups.Add(workers);
+    gateway.WaitFor(workers);
+    if (i == 0)
+    {
+        // A request that names no model gets the first one.
+        gateway.WithEnvironment("Gateway__DefaultModel", Path.GetFileNameWithoutExtension(model.Resource.Reference.FileName));
+    }
 }
 
 // Every process of the cluster watches the AppHost and stops when it is gone, even after a SIGKILL that leaves
 // no one to stop it (DCP does the same; this holds also when DCP itself is killed).
 var appHostPid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-workers.WithEnvironment("SLM_PARENT_PID", appHostPid);
+foreach (var workers in groups)
+{
+    workers.WithEnvironment("SLM_PARENT_PID", appHostPid);
+}
+
 gateway.WithEnvironment("SLM_PARENT_PID", appHostPid);
-cache?.WithEnvironment("SLM_PARENT_PID", appHostPid);
+cache.WithEnvironment("SLM_PARENT_PID", appHostPid);
 
 builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads));
 
@@ -70,3 +94,5 @@ app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").Log
     options.Describe(), options.HttpPort);
 await app.RunAsync();
 return 0;
+
+static string OrleansDashboardUrl(int httpPort) => $"http://127.0.0.1:{httpPort}/orleans/";
