@@ -51,7 +51,9 @@ internal static class KubernetesManifestWriter
         var order = 10;
         IEnumerable<(string Name, string? Note, IKubernetesObject[] Documents)> resources =
         [
-            (spec.Redis.Name, null, objects.Redis(spec.Redis)),
+            (spec.Redis.Name,
+                "Redis: the response cache (keys with a TTL, the only ones evicted), and Orleans' membership table and worker grain directory (no TTL, never evicted).",
+                objects.Redis(spec.Redis)),
             .. spec.WorkerGroups.Select(group => (group.Name, (string?)null, objects.WorkerGroup(group))),
             (spec.Gateway.Name, null, objects.Gateway(spec.Gateway)),
         ];
@@ -172,9 +174,11 @@ internal static class KubernetesManifestWriter
             };
 
             // Keyspace notifications for SET on from the start, so gateways track cache keys without needing CONFIG.
+            // Evicts only keys with a TTL (cached answers): Orleans' membership table and the worker grain directory
+            // have none, and losing them would take silos out of the cluster.
             var script =
                 $"if [ \"$REDIS_PASSWORD\" = {PasswordPlaceholder} ]; then echo 'Set the {KubernetesManifestWriter.PasswordSecret} secret to a generated password first (see the README).' >&2; exit 1; fi; " +
-                "exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly no --maxmemory 256mb --maxmemory-policy allkeys-lru --notify-keyspace-events 'E$'";
+                "exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly no --maxmemory 256mb --maxmemory-policy volatile-lru --notify-keyspace-events 'E$'";
             var container = new V1Container
             {
                 Name = "redis",

@@ -91,6 +91,11 @@ public sealed class KubernetesManifestTests
         var command = string.Join(' ', ListAt(container, "command"));
         var placeholder = Str(secret, "stringData.password")!;
         Assert.Contains(placeholder, command);
+
+        // Redis also holds Orleans' membership table and the worker grain directory, whose keys have no TTL: when memory
+        // runs out it evicts cached answers (which have one), never those.
+        Assert.Contains("--maxmemory-policy volatile-lru", command);
+        Assert.DoesNotContain("allkeys-", command);
     }
 
     [Fact]
