@@ -22,38 +22,51 @@ internal static class KubernetesManifestWriter
     private const string FetchImage = "curlimages/curl:8.11.1";
     private const string WorkerSection = "Worker";
     private const string GatewaySection = "Gateway";
+    private const string OrleansSection = "Orleans";
+    private const string RedisProvider = "Redis";
+    private const string SiloPortName = "silo";
+    private const string HealthPath = "/health";
+    private const string AlivePath = "/alive";
 
     /// <summary>The file holding the Redis password Secret: written for reference, left out of kustomization.yaml.</summary>
     public static string PasswordSecretFile(string redisName) => $"05-{redisName}-password.yaml";
+
+    /// <summary>The file holding the silos' ServiceAccount and its Role: before any pod that runs as it.</summary>
+    public static string SiloAccessFile(SiloSpec silo) => $"01-{silo.ServiceAccount}.yaml";
 
     /// <summary>The files and their YAML, in the order <c>kubectl apply</c> should see them, kustomization.yaml last.</summary>
     public static IReadOnlyList<ManifestFile> Render(KubernetesClusterSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var objects = new Objects(spec.Namespace);
+        var objects = new Objects(spec);
         var files = new List<ManifestFile>
         {
-            new("00-namespace.yaml", Yaml(New<V1Namespace>(spec.Namespace, null, Labels(spec.Namespace)))),
-            new(PasswordSecretFile(spec.Redis.Name), Yaml(objects.RedisPassword(spec.Redis))),
+            new("00-namespace.yaml", Yaml(null, New<V1Namespace>(spec.Namespace, null, Labels(spec.Namespace)))),
+            new(SiloAccessFile(spec.Silo), Yaml(
+                "The account every silo pod (gateway and workers) runs as: Orleans' Kubernetes agent reads and watches the silo pods with it.",
+                objects.SiloAccess())),
+            new(PasswordSecretFile(spec.Redis.Name), Yaml(null, objects.RedisPassword(spec.Redis))),
         };
 
         var order = 10;
-        IEnumerable<(string Name, IKubernetesObject[] Documents)> resources =
+        IEnumerable<(string Name, string? Note, IKubernetesObject[] Documents)> resources =
         [
-            (spec.Redis.Name, objects.Redis(spec.Redis)),
-            .. spec.WorkerGroups.Select(group => (group.Name, objects.WorkerGroup(group))),
-            (spec.Gateway.Name, objects.Gateway(spec.Gateway)),
+            (spec.Redis.Name,
+                "Redis: the response cache (keys with a TTL, the only ones evicted), and Orleans' membership table and worker grain directory (no TTL, never evicted).",
+                objects.Redis(spec.Redis)),
+            .. spec.WorkerGroups.Select(group => (group.Name, (string?)null, objects.WorkerGroup(group))),
+            (spec.Gateway.Name, null, objects.Gateway(spec.Gateway)),
         ];
-        foreach (var (name, documents) in resources)
+        foreach (var (name, note, documents) in resources)
         {
-            files.Add(new($"{order}-{name}.yaml", Yaml(documents)));
+            files.Add(new($"{order}-{name}.yaml", Yaml(note, documents)));
             order += 10;
         }
 
         files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         // The Secret is created with a generated password (README); applying the kustomization never overwrites it.
         var kustomization = new Kustomization { Resources = [.. files.Select(f => f.Name).Where(f => f != PasswordSecretFile(spec.Redis.Name))] };
-        files.Add(new("kustomization.yaml", Yaml(kustomization)));
+        files.Add(new("kustomization.yaml", Yaml(null, kustomization)));
         return files;
     }
 
@@ -91,10 +104,15 @@ internal static class KubernetesManifestWriter
         kubectl apply -k {directory}
         """;
 
-    /// <summary>The header, then each object as its own YAML document.</summary>
-    private static string Yaml(params object[] documents)
+    /// <summary>The header, a comment saying what the file is for (if any), then each object as its own YAML document.</summary>
+    private static string Yaml(string? note, params object[] documents)
     {
         var text = new StringBuilder(Header).Append('\n');
+        if (note is not null)
+        {
+            text.Append("# ").Append(note).Append('\n');
+        }
+
         foreach (var document in documents)
         {
             text.Append("---\n").Append(KubernetesYaml.Serialize(document).ReplaceLineEndings("\n").TrimEnd('\n')).Append('\n');
@@ -112,11 +130,29 @@ internal static class KubernetesManifestWriter
     private static Dictionary<string, string> ScrapeAnnotations(int port) =>
         new() { ["prometheus.io/scrape"] = "true", ["prometheus.io/port"] = port.ToString(CultureInfo.InvariantCulture), ["prometheus.io/path"] = "/metrics" };
 
-    /// <summary>The objects of each resource, all in one namespace.</summary>
-    private sealed class Objects(string @namespace)
+    /// <summary>The objects of each resource, all in the cluster's namespace.</summary>
+    private sealed class Objects(KubernetesClusterSpec cluster)
     {
         private T New<T>(string name, IDictionary<string, string> labels)
-            where T : IKubernetesObject<V1ObjectMeta>, new() => KubernetesObjects.New<T>(name, @namespace, labels);
+            where T : IKubernetesObject<V1ObjectMeta>, new() => KubernetesObjects.New<T>(name, cluster.Namespace, labels);
+
+        /// <summary>
+        /// The silos' ServiceAccount and what it may do: Orleans' Kubernetes agent (<c>UseKubernetesHosting</c>) reads
+        /// its own pod and lists and watches the cluster's silo pods, so a silo whose pod is deleted is declared dead at
+        /// once rather than after missed probes. It deletes no pods (<c>DeleteDefunctSiloPods</c> stays off).
+        /// </summary>
+        public IKubernetesObject[] SiloAccess()
+        {
+            var name = cluster.Silo.ServiceAccount;
+            var labels = Labels(name);
+            var account = New<V1ServiceAccount>(name, labels);
+            var role = New<V1Role>(name, labels);
+            role.Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["pods"], Verbs = ["get", "list", "watch"] }];
+            var binding = New<V1RoleBinding>(name, labels);
+            binding.RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = role.Kind, Name = name };
+            binding.Subjects = [new Rbacv1Subject { Kind = account.Kind, Name = name, NamespaceProperty = cluster.Namespace }];
+            return [account, role, binding];
+        }
 
         public V1Secret RedisPassword(RedisSpec redis)
         {
@@ -138,9 +174,11 @@ internal static class KubernetesManifestWriter
             };
 
             // Keyspace notifications for SET on from the start, so gateways track cache keys without needing CONFIG.
+            // Evicts only keys with a TTL (cached answers): Orleans' membership table and the worker grain directory
+            // have none, and losing them would take silos out of the cluster.
             var script =
                 $"if [ \"$REDIS_PASSWORD\" = {PasswordPlaceholder} ]; then echo 'Set the {KubernetesManifestWriter.PasswordSecret} secret to a generated password first (see the README).' >&2; exit 1; fi; " +
-                "exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly no --maxmemory 256mb --maxmemory-policy allkeys-lru --notify-keyspace-events 'E$'";
+                "exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly no --maxmemory 256mb --maxmemory-policy volatile-lru --notify-keyspace-events 'E$'";
             var container = new V1Container
             {
                 Name = "redis",
@@ -179,10 +217,11 @@ internal static class KubernetesManifestWriter
             var service = New<V1Service>(name, labels);
             service.Spec = new V1ServiceSpec
             {
-                // Headless: each worker keeps its own DNS name (worker-0.worker), which the gateway routes to.
+                // Headless, for the StatefulSet's pod names and for Prometheus, which finds every worker pod by this
+                // name (deploy/prometheus). The gateway reaches workers through Orleans, not through this Service.
                 ClusterIP = "None",
                 Selector = Selector(name).MatchLabels,
-                Ports = ServicePorts(group.GrpcPort, group.HttpPort),
+                Ports = [new V1ServicePort { Name = "http", Port = group.HttpPort, TargetPort = "http" }],
             };
 
             // Downloads the model once into the pod's volume (resuming a broken transfer), and refuses a file whose SHA-256 differs.
@@ -210,18 +249,16 @@ internal static class KubernetesManifestWriter
 
             List<V1EnvVar> env =
             [
-                EnvFromField("POD_NAME", "metadata.name"),
+                .. SiloEnvironment(),
                 Env($"{WorkerSection}__Id", "$(POD_NAME)"),
                 Env($"{WorkerSection}__ModelPath", modelFile),
                 Env($"{WorkerSection}__BindAddress", "0.0.0.0"),
-                Env($"{WorkerSection}__GrpcPort", group.GrpcPort),
                 Env($"{WorkerSection}__HttpPort", group.HttpPort),
-                Env($"{WorkerSection}__AdvertisedEndpoint", $"http://$(POD_NAME).{name}:{group.GrpcPort}"),
                 Env($"{WorkerSection}__Device", gpu ? "cuda:0" : "cpu"),
                 Env($"{WorkerSection}__GpuLayers", gpu ? "-1" : "0"),
                 Env($"{WorkerSection}__Threads", threads),
                 Env($"{WorkerSection}__Slots", group.Slots),
-                .. RedisEnvironment(group.Redis),
+                .. RedisEnvironment(),
             ];
 
             var cores = threads.ToString(CultureInfo.InvariantCulture);
@@ -231,11 +268,12 @@ internal static class KubernetesManifestWriter
                 Image = group.Image,
                 ImagePullPolicy = "IfNotPresent",
                 Env = env,
-                Ports = [Port("grpc", group.GrpcPort), Port("http", group.HttpPort)],
-                // Loading a large model takes a while; liveness and readiness start once it answers.
-                StartupProbe = GrpcProbe(group.GrpcPort, periodSeconds: 2, failureThreshold: 150),
-                ReadinessProbe = GrpcProbe(group.GrpcPort, periodSeconds: 5, failureThreshold: 2),
-                LivenessProbe = GrpcProbe(group.GrpcPort, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5),
+                Ports = [Port("http", group.HttpPort), Port(SiloPortName, cluster.Silo.SiloPort)],
+                // A large model gets up to 5 minutes to load before liveness counts. Ready (/health) once the model
+                // grain serves; alive (/alive) while the process answers.
+                StartupProbe = HttpProbe(AlivePath, group.HttpPort, periodSeconds: 2, failureThreshold: 150),
+                ReadinessProbe = HttpProbe(HealthPath, group.HttpPort, periodSeconds: 5, failureThreshold: 2),
+                LivenessProbe = HttpProbe(AlivePath, group.HttpPort, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5),
                 Resources = gpu
                     ? Resources([("cpu", cores), ("memory", "4Gi"), ("nvidia.com/gpu", "1")], [("memory", "8Gi"), ("nvidia.com/gpu", "1")])
                     : Resources([("cpu", cores), ("memory", "2Gi")], [("cpu", cores), ("memory", "4Gi")]),
@@ -252,10 +290,12 @@ internal static class KubernetesManifestWriter
                 Selector = Selector(name),
                 Template = new V1PodTemplateSpec
                 {
-                    Metadata = new V1ObjectMeta { Labels = labels, Annotations = ScrapeAnnotations(group.HttpPort) },
+                    Metadata = new V1ObjectMeta { Labels = SiloLabels(labels), Annotations = ScrapeAnnotations(group.HttpPort) },
                     Spec = new V1PodSpec
                     {
-                        // Draining finishes running requests (Worker:DrainTimeout, 30 s) before the pod is killed.
+                        ServiceAccountName = cluster.Silo.ServiceAccount,
+                        // Draining finishes running requests (Worker:DrainTimeout, 30 s) and leaves the cluster before
+                        // the pod is killed.
                         TerminationGracePeriodSeconds = 45,
                         SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, RunAsUser = 1654, FsGroup = 1654 },
                         InitContainers = [fetch],
@@ -289,13 +329,14 @@ internal static class KubernetesManifestWriter
         {
             var name = gateway.Name;
             var labels = Labels(name);
+            // No worker addresses: the gateway finds the worker grains through Orleans' membership.
             List<V1EnvVar> env =
             [
+                .. SiloEnvironment(),
                 Env($"{GatewaySection}__BindAddress", "0.0.0.0"),
                 Env($"{GatewaySection}__GrpcPort", gateway.GrpcPort),
                 Env($"{GatewaySection}__HttpPort", gateway.HttpPort),
-                .. gateway.WorkerGroups.SelectMany(WorkerEndpoints),
-                .. RedisEnvironment(gateway.Redis),
+                .. RedisEnvironment(),
             ];
 
             var service = New<V1Service>(name, labels);
@@ -312,7 +353,7 @@ internal static class KubernetesManifestWriter
                 Image = gateway.Image,
                 ImagePullPolicy = "IfNotPresent",
                 Env = env,
-                Ports = [Port("grpc", gateway.GrpcPort), Port("http", gateway.HttpPort)],
+                Ports = [Port("grpc", gateway.GrpcPort), Port("http", gateway.HttpPort), Port(SiloPortName, cluster.Silo.SiloPort)],
                 ReadinessProbe = GrpcProbe(gateway.GrpcPort, periodSeconds: 5, failureThreshold: 2),
                 LivenessProbe = GrpcProbe(gateway.GrpcPort, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5),
                 Resources = Resources([("cpu", "250m"), ("memory", "256Mi")], [("cpu", "2"), ("memory", "512Mi")]),
@@ -331,9 +372,10 @@ internal static class KubernetesManifestWriter
                 },
                 Template = new V1PodTemplateSpec
                 {
-                    Metadata = new V1ObjectMeta { Labels = labels, Annotations = ScrapeAnnotations(gateway.HttpPort) },
+                    Metadata = new V1ObjectMeta { Labels = SiloLabels(labels), Annotations = ScrapeAnnotations(gateway.HttpPort) },
                     Spec = new V1PodSpec
                     {
+                        ServiceAccountName = cluster.Silo.ServiceAccount,
                         TerminationGracePeriodSeconds = 30,
                         SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, RunAsUser = 1654 },
                         Containers = [container],
@@ -372,18 +414,50 @@ internal static class KubernetesManifestWriter
             new V1ServicePort { Name = "http", Port = http, TargetPort = "http" },
         ];
 
-        /// <summary>The password from the Secret, and the connection string that uses it, as in the local run.</summary>
-        private static IEnumerable<V1EnvVar> RedisEnvironment(RedisSpec? redis) => redis is null
-            ? []
-            :
-            [
-                EnvFromSecret("REDIS_PASSWORD", KubernetesManifestWriter.PasswordSecret, "password"),
-                Env($"ConnectionStrings__{redis.Name}", $"{redis.Name}:{redis.Port},password=$(REDIS_PASSWORD)"),
-            ];
+        /// <summary>
+        /// The pod labels plus Orleans' <c>orleans/serviceId</c> and <c>orleans/clusterId</c>, by which its Kubernetes
+        /// agent finds the cluster's silo pods (the values are the ids the silos run with, so it never relabels a pod).
+        /// </summary>
+        private Dictionary<string, string> SiloLabels(IDictionary<string, string> labels) => new(labels)
+        {
+            ["orleans/serviceId"] = cluster.Silo.ServiceId,
+            ["orleans/clusterId"] = cluster.Silo.ClusterId,
+        };
 
-        /// <summary>The replicas' stable names; more replicas than these are found in the Redis registry.</summary>
-        private static IEnumerable<V1EnvVar> WorkerEndpoints(WorkerGroupSpec group) =>
-            Enumerable.Range(0, group.Replicas).Select(i =>
-                Env($"services__{group.Name}__grpc__{i}", $"http://{group.Name}-{i}.{group.Name}:{group.GrpcPort}"));
+        /// <summary>
+        /// What makes a pod a silo of the cluster: the pod's own name, namespace and IP (the silo is named after the pod
+        /// and advertises its IP), the cluster and service ids (<c>Orleans:*</c> for the silo, <c>ORLEANS_*</c> for
+        /// Orleans' Kubernetes hosting), membership and the worker grain directory in Redis, and the silo port; no
+        /// Orleans gateway port, as no Orleans client connects from outside (the front door is itself a silo).
+        /// </summary>
+        private IEnumerable<V1EnvVar> SiloEnvironment()
+        {
+            var silo = cluster.Silo;
+            var connection = cluster.Redis.Name;
+            return
+            [
+                EnvFromField("POD_NAME", "metadata.name"),
+                EnvFromField("POD_NAMESPACE", "metadata.namespace"),
+                EnvFromField("POD_IP", "status.podIP"),
+                Env("ORLEANS_CLUSTER_ID", silo.ClusterId),
+                Env("ORLEANS_SERVICE_ID", silo.ServiceId),
+                Env($"{OrleansSection}__ClusterId", silo.ClusterId),
+                Env($"{OrleansSection}__ServiceId", silo.ServiceId),
+                Env($"{OrleansSection}__Clustering__ProviderType", RedisProvider),
+                Env($"{OrleansSection}__Clustering__ConnectionName", connection),
+                Env($"{OrleansSection}__GrainDirectory__{silo.WorkerDirectory}__ProviderType", RedisProvider),
+                Env($"{OrleansSection}__GrainDirectory__{silo.WorkerDirectory}__ConnectionName", connection),
+                Env($"{OrleansSection}__Endpoints__SiloPort", silo.SiloPort),
+                Env($"{OrleansSection}__Endpoints__GatewayPort", 0),
+                EnvFromField($"{OrleansSection}__Endpoints__AdvertisedIPAddress", "status.podIP"),
+            ];
+        }
+
+        /// <summary>The password from the Secret, and the connection string that uses it, as in the local run.</summary>
+        private IEnumerable<V1EnvVar> RedisEnvironment() =>
+        [
+            EnvFromSecret("REDIS_PASSWORD", KubernetesManifestWriter.PasswordSecret, "password"),
+            Env($"ConnectionStrings__{cluster.Redis.Name}", $"{cluster.Redis.Name}:{cluster.Redis.Port},password=$(REDIS_PASSWORD)"),
+        ];
     }
 }

@@ -38,6 +38,10 @@ internal static class KubernetesObjects
     public static V1Probe GrpcProbe(int port, int periodSeconds, int failureThreshold, int timeoutSeconds = 2) =>
         new() { Grpc = new V1GRPCAction { Port = port }, PeriodSeconds = periodSeconds, TimeoutSeconds = timeoutSeconds, FailureThreshold = failureThreshold };
 
+    /// <summary>An HTTP GET probe: healthy while <paramref name="path"/> answers 2xx or 3xx.</summary>
+    public static V1Probe HttpProbe(string path, int port, int periodSeconds, int failureThreshold, int timeoutSeconds = 2) =>
+        new() { HttpGet = new V1HTTPGetAction { Path = path, Port = port }, PeriodSeconds = periodSeconds, TimeoutSeconds = timeoutSeconds, FailureThreshold = failureThreshold };
+
     /// <summary>Requests and limits from (resource, quantity) pairs, in the order given.</summary>
     public static V1ResourceRequirements Resources((string Name, string Quantity)[] requests, (string Name, string Quantity)[] limits) =>
         new() { Requests = Quantities(requests), Limits = Quantities(limits) };

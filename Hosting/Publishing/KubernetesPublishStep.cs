@@ -8,7 +8,7 @@ namespace SlmCluster.Hosting.Publishing;
 
 /// <summary>
 /// The step of Aspire's publish pipeline that writes the cluster as Kubernetes manifests: it reads the same
-/// application model the local run starts (Redis, the model, the worker group, the gateway) and hands the writer
+/// application model the local run starts (Redis, the models and their worker groups, the gateway) and hands the writer
 /// what the manifests need.
 /// </summary>
 internal static class KubernetesPublishStep
@@ -19,11 +19,19 @@ internal static class KubernetesPublishStep
     public static readonly string DefaultOutput = Path.Combine("deploy", "k8s");
 
     /// <summary>Ports inside the pods; the gateway's are the public 5000/8080.</summary>
-    private const int WorkerGrpcPort = 5100;
     private const int GatewayGrpcPort = 5000;
     private const int HttpPort = 8080;
     private const string RedisImage = "redis:7.4.1";
     private const int RedisPort = 6379;
+
+    /// <summary>
+    /// The Orleans cluster every pod joins (the ids the services read as <c>Orleans:ClusterId</c> and
+    /// <c>Orleans:ServiceId</c>), Orleans' default silo port, and the grain directory the worker grains live in.
+    /// </summary>
+    private const string OrleansId = "slmcluster";
+    private const int SiloPort = 11111;
+    private const string SiloServiceAccount = "orleans-silo";
+    private const string WorkerGrainDirectory = "workers";
 
     /// <summary>Adds the step to the application's publish pipeline.</summary>
     public static IDistributedApplicationBuilder AddKubernetesPublishing(this IDistributedApplicationBuilder builder, KubernetesPublishOptions options)
@@ -71,7 +79,7 @@ internal static class KubernetesPublishStep
 
         if (model.Resources.OfType<RedisServerResource>().FirstOrDefault() is not { } cache)
         {
-            error = "the published cluster needs Redis for its cache and worker registry; publish without --no-redis.";
+            error = "the published cluster needs Redis for its cache and Orleans' membership table; publish without --no-redis.";
             return false;
         }
 
@@ -90,14 +98,13 @@ internal static class KubernetesPublishStep
                 options.Threads > 0 ? options.Threads : null,
                 engine.Slots,
                 new ModelSpec(reference.Name, reference.Reference.FileName, reference.Reference.DownloadUri(options.ModelBaseUrl), reference.Reference.Sha256!),
-                WorkerGrpcPort,
-                HttpPort,
-                redis);
+                HttpPort);
         }).ToArray();
 
         var front = projects.Single(p => !p.TryGetLastAnnotation<WorkerModelAnnotation>(out _));
-        spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, workers,
-            new GatewaySpec(front.Name, Image(front.Name), GatewayGrpcPort, HttpPort, workers, redis));
+        var silo = new SiloSpec(OrleansId, OrleansId, SiloPort, SiloServiceAccount, WorkerGrainDirectory);
+        spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo, workers,
+            new GatewaySpec(front.Name, Image(front.Name), GatewayGrpcPort, HttpPort));
         error = null;
         return true;
     }

@@ -27,7 +27,7 @@ public sealed class KubernetesManifestTests
             {
                 Assert.True(
                     await File.ReadAllTextAsync(Path.Combine(Committed, file)) == await File.ReadAllTextAsync(Path.Combine(output.FullName, file)),
-                    $"deploy/k8s/{file} differs from a fresh publish: run `dotnet run --project AppHost -- publish --output deploy/k8s` and commit the result.");
+                    $"deploy/k8s/{file} differs from a fresh publish: run `dotnet run --project AppHost -- publish --output \"$PWD/deploy/k8s\"` from the repository root and commit the result.");
             }
         }
         finally
@@ -88,12 +88,18 @@ public sealed class KubernetesManifestTests
         Assert.Contains(ListAt(container, "env").Cast<Dictionary<object, object>>(), e => Str(e, "valueFrom.secretKeyRef.name") == "cache-password");
 
         // The committed Secret holds a placeholder, never a password; Redis refuses to start with it.
+        var command = string.Join(' ', ListAt(container, "command"));
         var placeholder = Str(secret, "stringData.password")!;
-        Assert.Contains(placeholder, string.Join(' ', ListAt(container, "command")));
+        Assert.Contains(placeholder, command);
+
+        // Redis also holds Orleans' membership table and the worker grain directory, whose keys have no TTL: when memory
+        // runs out it evicts cached answers (which have one), never those.
+        Assert.Contains("--maxmemory-policy volatile-lru", command);
+        Assert.DoesNotContain("allkeys-", command);
     }
 
     [Fact]
-    public void Workers_are_a_StatefulSet_with_one_GPU_each_gRPC_probes_and_resources()
+    public void Workers_are_a_StatefulSet_with_one_GPU_each_HTTP_probes_and_resources()
     {
         var workers = _manifests.Single("StatefulSet", "worker");
         Assert.Equal("worker", Str(workers, "spec.serviceName"));
@@ -106,14 +112,27 @@ public sealed class KubernetesManifestTests
         Assert.Equal("-1", Env(worker, "Worker__GpuLayers"));
         Assert.Equal("cuda:0", Env(worker, "Worker__Device"));
 
-        var grpcPort = Port(worker, "grpc");
-        foreach (var probe in new[] { "readinessProbe", "livenessProbe", "startupProbe" })
+        // No gRPC service of its own any more: the gateway calls the worker grain through Orleans.
+        Assert.Equal(new[] { "http", "silo" }, PortNames(worker).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(EnvNames(worker), n => n.Contains("Grpc", StringComparison.OrdinalIgnoreCase));
+
+        // Ready once the model grain serves (/health), alive while the process answers (/alive), both on the HTTP port;
+        // a model that loads slowly has minutes before liveness counts.
+        var httpPort = Port(worker, "http");
+        Assert.Equal(httpPort, Env(worker, "Worker__HttpPort"));
+        Assert.Equal("0.0.0.0", Env(worker, "Worker__BindAddress"));
+        foreach (var (probe, path) in new[] { ("readinessProbe", "/health"), ("livenessProbe", "/alive"), ("startupProbe", "/alive") })
         {
-            Assert.Equal(grpcPort, Str(worker, $"{probe}.grpc.port"));
+            Assert.Null(At(worker, $"{probe}.grpc"));
+            Assert.Equal(path, Str(worker, $"{probe}.httpGet.path"));
+            Assert.Equal(httpPort, Str(worker, $"{probe}.httpGet.port"));
         }
 
-        Assert.Equal(grpcPort, Env(worker, "Worker__GrpcPort"));
-        Assert.Equal("0.0.0.0", Env(worker, "Worker__BindAddress"));
+        var startup = MapAt(worker, "startupProbe");
+        Assert.True(int.Parse((string)startup["periodSeconds"]) * int.Parse((string)startup["failureThreshold"]) >= 120);
+
+        // Time to drain (Worker:DrainTimeout, 30 s) and leave the cluster before the pod is killed.
+        Assert.True(int.Parse(Str(workers, "spec.template.spec.terminationGracePeriodSeconds")!) > 30);
     }
 
     [Fact]
@@ -136,20 +155,92 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Workers_have_a_headless_Service_the_gateway_reaches_each_of_them_through()
+    public void Workers_have_a_headless_Service_for_their_metrics_only()
     {
+        // Prometheus finds every worker pod by this name (deploy/prometheus); nothing else goes through it.
         var service = _manifests.Single("Service", "worker");
         Assert.Equal("None", Str(service, "spec.clusterIP"));
-        var workers = _manifests.Single("StatefulSet", "worker");
-        var replicas = int.Parse(Str(workers, "spec.replicas")!);
-        var worker = Assert.Single(Containers(workers));
-        var gateway = Assert.Single(Containers(_manifests.Single("Deployment", "gateway")));
+        var port = Assert.Single(ListAt(service, "spec.ports").Cast<Dictionary<object, object>>());
+        Assert.Equal("http", Str(port, "targetPort"));
+        Assert.Equal("worker", Str(_manifests.Single("StatefulSet", "worker"), "spec.serviceName"));
+    }
 
-        for (var i = 0; i < replicas; i++)
+    [Fact]
+    public void No_one_is_handed_worker_addresses_the_gateway_finds_workers_through_Orleans_membership()
+    {
+        foreach (var container in _manifests.Workloads().SelectMany(w => Containers(w)))
         {
-            // The gateway's static endpoint and the worker's registry entry name the same address.
-            var endpoint = Env(gateway, $"services__worker__grpc__{i}");
-            Assert.Equal(Env(worker, "Worker__AdvertisedEndpoint")!.Replace("$(POD_NAME)", $"worker-{i}"), endpoint);
+            Assert.DoesNotContain(EnvNames(container), n =>
+                n.StartsWith("services__", StringComparison.OrdinalIgnoreCase)
+                || n.StartsWith("Gateway__Workers", StringComparison.OrdinalIgnoreCase)
+                || n.Equals("Worker__AdvertisedEndpoint", StringComparison.OrdinalIgnoreCase));
+        }
+
+        foreach (var file in Directory.GetFiles(Committed, "*.yaml"))
+        {
+            // No worker pod's DNS name (worker-0.worker) appears anywhere.
+            Assert.DoesNotMatch(@"worker-\d+\.worker", File.ReadAllText(file));
+        }
+    }
+
+    [Fact]
+    public void Every_silo_pod_joins_one_Orleans_cluster_through_Redis_and_advertises_its_own_pod_IP()
+    {
+        var silos = SiloWorkloads(_manifests).ToArray();
+        Assert.Equal(new[] { "gateway", "worker" }, silos.Select(w => Str(w, "metadata.name")!).Order(StringComparer.Ordinal));
+        foreach (var silo in silos)
+        {
+            AssertIsSilo(_manifests, silo);
+        }
+    }
+
+    [Fact]
+    public void Silo_pods_run_as_a_service_account_that_may_read_and_watch_pods_and_nothing_else()
+    {
+        var accountName = Str(_manifests.Single("ServiceAccount", "orleans-silo"), "metadata.name");
+        foreach (var silo in SiloWorkloads(_manifests))
+        {
+            Assert.Equal(accountName, Str(silo, "spec.template.spec.serviceAccountName"));
+        }
+
+        AssertSiloAccess(_manifests, accountName!);
+    }
+
+    [Fact]
+    public async Task Every_worker_group_is_a_silo_of_the_same_cluster_with_its_own_model()
+    {
+        // Two models, two worker groups: rendered from a spec, since the default AppHost declares one model.
+        var redis = new RedisSpec("cache", "redis:7.4.1", 6379);
+        var silo = new SiloSpec("slmcluster", "slmcluster", 11111, "orleans-silo", "workers");
+        WorkerGroupSpec Group(string name, string file) => new(
+            name, "slmcluster/worker-cuda:0.1.0", 2, WorkerDevice.Cuda, null, 8,
+            new ModelSpec(name, file, new Uri($"https://models.example/{file}"), new string('a', 64)), 8080);
+        var spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo,
+            [Group("worker-stories", "stories260K.gguf"), Group("worker-smol", "smol.gguf")],
+            new GatewaySpec("gateway", "slmcluster/gateway:0.1.0", 5000, 8080));
+        var directory = Directory.CreateTempSubdirectory("slm-k8s-groups-");
+        try
+        {
+            await KubernetesManifestWriter.WriteAsync(spec, directory.FullName, CancellationToken.None);
+            var manifests = Load(directory.FullName);
+
+            Assert.Equal(3, SiloWorkloads(manifests).Count());
+            foreach (var (name, file) in new[] { ("worker-stories", "stories260K.gguf"), ("worker-smol", "smol.gguf") })
+            {
+                var workers = manifests.Single("StatefulSet", name);
+                AssertIsSilo(manifests, workers);
+                Assert.Equal("orleans-silo", Str(workers, "spec.template.spec.serviceAccountName"));
+                Assert.Equal($"/models/{file}", Env(Assert.Single(Containers(workers)), "Worker__ModelPath"));
+                manifests.Single("Service", name);
+                manifests.Single("PodDisruptionBudget", name);
+            }
+
+            AssertIsSilo(manifests, manifests.Single("Deployment", "gateway"));
+            AssertSiloAccess(manifests, "orleans-silo");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
         }
     }
 
@@ -161,6 +252,7 @@ public sealed class KubernetesManifestTests
         var service = _manifests.Single("Service", "gateway");
         var ports = ListAt(service, "spec.ports").Cast<Dictionary<object, object>>().Select(p => Str(p, "name")).ToArray();
         Assert.Equal(new[] { "grpc", "http" }, ports);
+        Assert.Equal(new[] { "grpc", "http", "silo" }, PortNames(gateway));
         Assert.Equal(Port(gateway, "grpc"), Str(gateway, "readinessProbe.grpc.port"));
         Assert.Equal(Port(gateway, "grpc"), Str(gateway, "livenessProbe.grpc.port"));
         Assert.NotNull(At(gateway, "resources.requests.cpu"));
@@ -218,7 +310,10 @@ public sealed class KubernetesManifestTests
         {
             await PublishAsync(directory.FullName, "--device", "cpu");
 
-            var worker = Assert.Single(Containers(Load(directory.FullName).Single("StatefulSet", "worker")));
+            var manifests = Load(directory.FullName);
+            var workers = manifests.Single("StatefulSet", "worker");
+            var worker = Assert.Single(Containers(workers));
+            AssertIsSilo(manifests, workers);
             Assert.False(MapAt(worker, "resources.limits").ContainsKey("nvidia.com/gpu"));
             Assert.Equal("cpu", Env(worker, "Worker__Device"));
             Assert.Equal(Str(worker, "resources.requests.cpu"), Env(worker, "Worker__Threads"));
@@ -227,6 +322,76 @@ public sealed class KubernetesManifestTests
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>Every workload but Redis's runs an Orleans silo: the gateway and each worker group.</summary>
+    private static IEnumerable<Dictionary<object, object>> SiloWorkloads(ManifestSet manifests) =>
+        manifests.Workloads().Where(w => Str(w, "metadata.name") != "cache");
+
+    /// <summary>
+    /// What the services read to join the cluster (see docs/deploy.md): the silo port, the cluster and service ids
+    /// (also as Orleans' pod labels, which its Kubernetes agent selects silo pods by), membership and the worker
+    /// grain directory in the Redis the pod has a connection string for, the pod's name, namespace and IP, and that IP
+    /// as the advertised address.
+    /// </summary>
+    private static void AssertIsSilo(ManifestSet manifests, Dictionary<object, object> workload)
+    {
+        var name = Str(workload, "metadata.name");
+        var container = Containers(workload).First();
+
+        Assert.Equal("11111", Port(container, "silo"));
+        Assert.Equal("11111", Env(container, "Orleans__Endpoints__SiloPort"));
+        Assert.Equal("0", Env(container, "Orleans__Endpoints__GatewayPort"));
+
+        var labels = MapAt(workload, "spec.template.metadata.labels");
+        foreach (var (id, label, variable) in new[] { ("ClusterId", "orleans/clusterId", "ORLEANS_CLUSTER_ID"), ("ServiceId", "orleans/serviceId", "ORLEANS_SERVICE_ID") })
+        {
+            var value = Env(container, $"Orleans__{id}");
+            Assert.Equal("slmcluster", value);
+            Assert.Equal(value, Env(container, variable));
+            Assert.Equal(value, labels[label]);
+        }
+
+        foreach (var provider in new[] { "Clustering", "GrainDirectory__workers" })
+        {
+            Assert.Equal("Redis", Env(container, $"Orleans__{provider}__ProviderType"));
+            var connection = Env(container, $"Orleans__{provider}__ConnectionName");
+            Assert.Contains("$(REDIS_PASSWORD)", Env(container, $"ConnectionStrings__{connection}"));
+            Assert.StartsWith($"{connection}:", Env(container, $"ConnectionStrings__{connection}"));
+            manifests.Single("Service", connection!);
+        }
+
+        foreach (var (variable, field) in new[]
+        {
+            ("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"), ("POD_IP", "status.podIP"),
+            ("Orleans__Endpoints__AdvertisedIPAddress", "status.podIP"),
+        })
+        {
+            var env = EnvVar(container, variable);
+            Assert.True(env is not null, $"{name} has no {variable}");
+            Assert.Equal(field, Str(env!, "valueFrom.fieldRef.fieldPath"));
+        }
+    }
+
+    /// <summary>The account is bound to a Role that reads, lists and watches pods in the namespace, and may do nothing else.</summary>
+    private static void AssertSiloAccess(ManifestSet manifests, string account)
+    {
+        manifests.Single("ServiceAccount", account);
+        var binding = Assert.Single(manifests.OfKind("RoleBinding"));
+        var subject = Assert.Single(ListAt(binding, "subjects").Cast<Dictionary<object, object>>());
+        Assert.Equal("ServiceAccount", Str(subject, "kind"));
+        Assert.Equal(account, Str(subject, "name"));
+        Assert.Equal(KubernetesClusterSpec.DefaultNamespace, Str(subject, "namespace"));
+        Assert.Equal("Role", Str(binding, "roleRef.kind"));
+        Assert.Equal("rbac.authorization.k8s.io", Str(binding, "roleRef.apiGroup"));
+
+        var role = manifests.Single("Role", Str(binding, "roleRef.name")!);
+        var rule = Assert.Single(ListAt(role, "rules").Cast<Dictionary<object, object>>());
+        Assert.Equal(new[] { "" }, ListAt(rule, "apiGroups").Cast<string>());
+        Assert.Equal(new[] { "pods" }, ListAt(rule, "resources").Cast<string>());
+        Assert.Equal(new[] { "get", "list", "watch" }, ListAt(rule, "verbs").Cast<string>().Order(StringComparer.Ordinal));
+        Assert.Empty(manifests.OfKind("ClusterRole"));
+        Assert.Empty(manifests.OfKind("ClusterRoleBinding"));
     }
 
     private static string? Env(Dictionary<object, object> container, string name) =>

@@ -39,6 +39,9 @@ internal sealed class ManifestSet
 
     public IEnumerable<Dictionary<object, object>> OfKind(string kind) => Objects.Where(o => Str(o.Object, "kind") == kind).Select(o => o.Object);
 
+    /// <summary>The Deployments and StatefulSets: everything that runs pods.</summary>
+    public IEnumerable<Dictionary<object, object>> Workloads() => OfKind("Deployment").Concat(OfKind("StatefulSet"));
+
     /// <summary>The value at a dotted path (<c>spec.template.spec</c>); null when any step is missing.</summary>
     public static object? At(object node, string path)
     {
@@ -61,6 +64,18 @@ internal sealed class ManifestSet
         Assert.IsType<Dictionary<object, object>>(At(node, path));
 
     public static List<object> ListAt(object node, string path) => Assert.IsType<List<object>>(At(node, path));
+
+    /// <summary>A container's environment variable (its value or valueFrom), or null when it has none of that name.</summary>
+    public static Dictionary<object, object>? EnvVar(object container, string name) =>
+        ListAt(container, "env").Cast<Dictionary<object, object>>().SingleOrDefault(e => Str(e, "name") == name);
+
+    /// <summary>The names of a container's environment variables, in order.</summary>
+    public static IEnumerable<string> EnvNames(object container) =>
+        At(container, "env") is List<object> env ? env.Cast<Dictionary<object, object>>().Select(e => Str(e, "name")!) : [];
+
+    /// <summary>The names of a container's ports.</summary>
+    public static IEnumerable<string> PortNames(object container) =>
+        At(container, "ports") is List<object> ports ? ports.Cast<Dictionary<object, object>>().Select(p => Str(p, "name")!) : [];
 
     /// <summary>The pod template's containers (or init containers) of a workload.</summary>
     public static IEnumerable<Dictionary<object, object>> Containers(object workload, string list = "containers") =>
