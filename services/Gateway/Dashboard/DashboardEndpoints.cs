@@ -60,6 +60,7 @@ public static class DashboardEndpoints
                 State = w.IsDraining ? "draining" : w.IsHealthy ? "serving" : "unhealthy",
                 Load = w.AnnouncedLoad ?? w.Outstanding,
                 Slots = w.Slots,
+                Activations = w.Activations,
             }).ToArray(),
             Models = pool.Models().Select(m => m.Model.Id).ToArray(),
             Totals = totals,

@@ -18,4 +18,7 @@ public sealed class DashboardWorker
     public int Load { get; init; }
 
     public int Slots { get; init; }
+
+    /// <summary>Activations of the worker's grain on its silo: 1 for the silo's life unless the grain was lost.</summary>
+    public int Activations { get; init; }
 }

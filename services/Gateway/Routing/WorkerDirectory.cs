@@ -120,6 +120,7 @@ public sealed partial class WorkerDirectory(
         worker.Slots = status.Slots;
         worker.AnnouncedLoad = status.ActiveSequences + status.QueueDepth;
         worker.IsDraining = status.Draining;
+        worker.Activations = status.Activations;
         if (worker.Models.Count == 0 || worker.Models[0].Id != status.Model.Id || worker.Models[0].FileSha256 != status.Model.FileSha256)
         {
             worker.Models = [ToModelInfo(status.Model)];

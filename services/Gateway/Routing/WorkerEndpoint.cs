@@ -39,6 +39,9 @@ public sealed class WorkerEndpoint(string key, IModelWorkerGrain grain)
     /// <summary>Requests running or queued at the worker, as it last reported (all gateways' together).</summary>
     public int? AnnouncedLoad { get; set; }
 
+    /// <summary>How many times its silo has activated the grain, as last reported.</summary>
+    public int Activations { get; set; }
+
     /// <summary>The models it reported in its last status.</summary>
     public IReadOnlyList<ModelInfo> Models { get; set; } = [];
 

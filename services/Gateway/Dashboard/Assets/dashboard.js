@@ -68,7 +68,7 @@ function renderWorkers(workers) {
   if (workers.length === 0) {
     const row = body.insertRow();
     cell(row, 'no workers known', 'muted');
-    row.cells[0].colSpan = 7;
+    row.cells[0].colSpan = 8;
     return;
   }
   for (const w of workers) {
@@ -80,6 +80,7 @@ function renderWorkers(workers) {
     cell(row, w.state, 'state-' + w.state);
     cell(row, String(w.load));
     cell(row, w.slots > 0 ? String(w.slots) : '–');
+    cell(row, w.activations > 0 ? String(w.activations) : '–');
     cell(row, w.address, 'muted');
   }
 }

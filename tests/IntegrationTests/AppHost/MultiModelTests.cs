@@ -1,0 +1,61 @@
+using Aspire.Hosting;
+using Grpc.Core;
+using Grpc.Net.Client;
+using SlmCluster.IntegrationTests.Infrastructure;
+using SlmCluster.Protocol.V1;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
+
+namespace SlmCluster.IntegrationTests.AppHost;
+
+/// <summary>An AppHost that declares two models runs a worker group for each; requests route by model id.</summary>
+[Collection(AppHostClusterCollection.Name)]
+public sealed class MultiModelTests : IAsyncLifetime
+{
+    private DistributedApplication _app = null!;
+    private int _grpcPort;
+    private int _httpPort;
+
+    public async Task InitializeAsync()
+    {
+        (_app, _grpcPort, _httpPort) = await AspireClusterTests.StartAsync(
+            "--model", "stories260K.gguf", "--model", "tinystories-656k-q8_0.gguf", "--workers", "1", "--threads", "1", "--slots", "2");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancel.Token);
+        await DashboardStats.WaitAsync(_httpPort, s => s.Workers.Count(w => w.State == "serving") == 2, TimeSpan.FromSeconds(120));
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Both_models_are_listed_and_each_request_is_served_by_the_model_it_names()
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
+        var client = new InferenceClient(channel);
+        var models = await client.ListModelsAsync(new ListModelsRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10)));
+        Assert.Equal(["stories260K", "tinystories-656k-q8_0"], models.Models.Select(m => m.Id).Order(StringComparer.Ordinal));
+        Assert.All(models.Models, m => Assert.Equal(1, m.Replicas));
+
+        using var openAi = new OpenAiHttpClient(new Uri($"http://127.0.0.1:{_httpPort}/"));
+        var listed = await openAi.GetAsync("/v1/models");
+        Assert.Contains("tinystories-656k-q8_0", listed.Text, StringComparison.Ordinal);
+        Assert.Contains("stories260K", listed.Text, StringComparison.Ordinal);
+
+        var workers = new Dictionary<string, string>();
+        foreach (var model in new[] { "stories260K", "tinystories-656k-q8_0", "stories260K", "tinystories-656k-q8_0" })
+        {
+            var answer = await client.GenerateAsync(
+                new GenerateRequest { Model = model, Prompt = "Once upon a time", MaxTokens = 8, Cache = new CachePolicy { Bypass = true } },
+                new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+            Assert.Equal(model, answer.Served.Model);
+            Assert.Equal(workers.GetValueOrDefault(model, answer.Served.WorkerId), answer.Served.WorkerId);
+            workers[model] = answer.Served.WorkerId;
+        }
+
+        Assert.NotEqual(workers["stories260K"], workers["tinystories-656k-q8_0"]);
+
+        // A request without a model gets the first model the AppHost declared.
+        var byDefault = await client.GenerateAsync(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 4, Cache = new CachePolicy { Bypass = true } },
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal("stories260K", byDefault.Served.Model);
+    }
+}

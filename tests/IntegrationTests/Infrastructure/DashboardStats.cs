@@ -1,0 +1,41 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace SlmCluster.IntegrationTests.Infrastructure;
+
+/// <summary>The gateway's <c>/api/stats</c> as the dashboard reads it: the workers it routes to, by state.</summary>
+internal sealed record DashboardStats([property: JsonPropertyName("workers")] IReadOnlyList<DashboardStats.Worker> Workers)
+{
+    public static async Task<DashboardStats> ReadAsync(int httpPort)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return await http.GetFromJsonAsync<DashboardStats>($"http://127.0.0.1:{httpPort}/api/stats")
+            ?? throw new InvalidOperationException("The gateway answered /api/stats with nothing.");
+    }
+
+    /// <summary>Polls until <paramref name="done"/> holds for the stats; returns the time it took.</summary>
+    public static async Task<TimeSpan> WaitAsync(int httpPort, Func<DashboardStats, bool> done, TimeSpan timeout)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (done(await ReadAsync(httpPort)))
+            {
+                return watch.Elapsed;
+            }
+
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"The gateway's stats did not reach the expected state in {timeout.TotalSeconds} s: {System.Text.Json.JsonSerializer.Serialize(await ReadAsync(httpPort))}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    internal sealed record Worker(
+        [property: JsonPropertyName("id")] string Id,
+        [property: JsonPropertyName("model")] string? Model,
+        [property: JsonPropertyName("state")] string State,
+        [property: JsonPropertyName("activations")] int Activations);
+}
