@@ -4,6 +4,8 @@
 #   docker build -f deploy/docker/worker.Dockerfile --target cuda --build-arg DOTNET_IMAGES=<repo> -t slmcluster/worker-cuda:0.1.0 .
 # DOTNET_IMAGES is the repository the official .NET images come from (Microsoft's container registry
 # path "<host>/dotnet", or your mirror of it); the tags below are pinned.
+# The worker is an Orleans silo: inference reaches it on the silo port (11111, Orleans:Endpoints:SiloPort); 8080 is
+# HTTP for /health, /alive and /metrics. It needs Redis (ConnectionStrings__cache) for the cluster's membership.
 ARG DOTNET_IMAGES
 ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:12.4.1-runtime-ubuntu22.04
 
@@ -25,8 +27,8 @@ RUN dotnet publish services/Worker/Worker.csproj -c Release -o /app -r linux-x64
 FROM ${DOTNET_IMAGES}/aspnet:10.0 AS cpu
 WORKDIR /app
 COPY --from=publish-cpu /app .
-ENV Worker__BindAddress=0.0.0.0 Worker__GrpcPort=5100 Worker__HttpPort=8080 SLM_MODELS_DIR=/models
-EXPOSE 5100 8080
+ENV Worker__BindAddress=0.0.0.0 Worker__HttpPort=8080 SLM_MODELS_DIR=/models
+EXPOSE 8080 11111
 USER 1654
 ENTRYPOINT ["dotnet", "SlmCluster.Worker.dll"]
 
@@ -34,9 +36,9 @@ FROM ${CUDA_RUNTIME_IMAGE} AS cuda
 RUN useradd --uid 1654 --user-group --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --from=publish-cuda /app .
-ENV Worker__BindAddress=0.0.0.0 Worker__GrpcPort=5100 Worker__HttpPort=8080 SLM_MODELS_DIR=/models \
+ENV Worker__BindAddress=0.0.0.0 Worker__HttpPort=8080 SLM_MODELS_DIR=/models \
     Worker__Device=cuda:0 Worker__GpuLayers=-1 \
     NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
-EXPOSE 5100 8080
+EXPOSE 8080 11111
 USER 1654
 ENTRYPOINT ["./SlmCluster.Worker"]
