@@ -79,7 +79,7 @@ internal static class KubernetesPublishStep
 
         if (model.Resources.OfType<RedisServerResource>().FirstOrDefault() is not { } cache)
         {
-            error = "the published cluster needs Redis for its cache and Orleans' membership table; publish without --no-redis.";
+            error = "the published cluster needs a Redis resource: it holds Orleans' membership table, the worker grain directory and the cache.";
             return false;
         }
 
