@@ -76,7 +76,7 @@ public sealed class GrpcCallLifecycleTests(SingleSlotClusterFixture cluster) : I
     private async Task<long> WorkerRequestsAsync(string status)
     {
         using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(cluster.Worker.HttpAddress!, "metrics"));
+        var text = await http.GetStringAsync(new Uri(cluster.Worker.HttpAddress, "metrics"));
         return text.Split('\n')
             .Where(l => l.StartsWith("slm_worker_requests_total{", StringComparison.Ordinal) && l.Contains($"status=\"{status}\""))
             .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
