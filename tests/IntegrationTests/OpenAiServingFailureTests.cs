@@ -80,14 +80,7 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
     }
 
     /// <summary>Requests the worker ended as cancelled, from its /metrics.</summary>
-    private async Task<long> CancelledOnWorkerAsync()
-    {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(cluster.Worker.HttpAddress, "metrics"));
-        return text.Split('\n')
-            .Where(l => l.StartsWith("slm_worker_requests_total{", StringComparison.Ordinal) && l.Contains("status=\"cancelled\""))
-            .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private Task<double> CancelledOnWorkerAsync() => cluster.Worker.MetricAsync("slm_worker_requests_total", "status=\"cancelled\"");
 
     [Fact]
     public async Task A_request_past_the_HTTP_timeout_is_504_and_a_stream_past_it_ends_with_an_error_event()

@@ -271,14 +271,7 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
     }
 
     /// <summary>Generations the worker has run, from its /metrics.</summary>
-    private async Task<long> RequestsServedAsync()
-    {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(cluster.Worker.HttpAddress, "metrics"));
-        return text.Split('\n')
-            .Where(l => l.StartsWith("slm_worker_requests_total{", StringComparison.Ordinal))
-            .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private async Task<double> RequestsServedAsync() => await cluster.Worker.MetricAsync("slm_worker_requests_total");
 
     private static string Unique(string prompt) => $"{prompt} {Guid.NewGuid():N}"[..(prompt.Length + 9)];
 }

@@ -68,6 +68,8 @@ public sealed class WorkerFailureTests(ITestOutputHelper output)
         Assert.All(after.Where(r => r.Started >= TimeSpan.FromSeconds(3)), r =>
             Assert.True(r.Error is null, $"a request started {r.Started.TotalSeconds:F1} s after the kill failed: {r.Error?.Status}"));
         Assert.All(after.Where(r => r.Error is null), r => Assert.Equal("worker-survivor", r.WorkerId));
+        // The survivor's grain lived through the other silo's death: its directory entry is in Redis, not on a silo.
+        Assert.Equal(1, await cluster.Survivor.MetricAsync("slm_worker_grain_activations_total"));
         output.WriteLine($"{after.Count} requests after the kill, {after.Count(r => r.Error is not null)} failed: " +
                          string.Join(", ", after.Where(r => r.Error is not null).Select(r => $"at {r.Started.TotalMilliseconds:F0} ms {r.Error!.StatusCode}")));
     }

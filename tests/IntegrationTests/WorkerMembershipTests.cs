@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Grpc.Core;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
@@ -78,8 +77,8 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
             new CallOptions(deadline: DateTime.UtcNow.AddSeconds(60)));
         var chunks = call.ResponseStream.ReadAllAsync().GetAsyncEnumerator();
         Assert.True(await chunks.MoveNextAsync());
-        var (leaving, staying) = await ActiveSequencesAsync(one) > 0 ? (one, two) : (two, one);
-        Assert.Equal(1, await ActiveSequencesAsync(leaving));
+        var (leaving, staying) = await one.MetricAsync("slm_worker_active_sequences") > 0 ? (one, two) : (two, one);
+        Assert.Equal(1, await leaving.MetricAsync("slm_worker_active_sequences"));
         var stream = DrainAsync(chunks);
 
         leaving.Terminate();
@@ -121,16 +120,6 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
 
             return last;
         }
-    }
-
-    /// <summary>The worker's own count of generations being decoded now, from its /metrics.</summary>
-    private static async Task<double> ActiveSequencesAsync(ServiceProcess worker)
-    {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(worker.HttpAddress, "metrics"));
-        return text.Split('\n')
-            .Where(l => l.StartsWith("slm_worker_active_sequences{", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
     private static async Task<int> ReplicasAsync(InferenceClient client) =>

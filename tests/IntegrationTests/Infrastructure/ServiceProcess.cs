@@ -177,6 +177,19 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The sum of the samples of <paramref name="metric"/> in the service's /metrics (over all its label sets, or those
+    /// containing <paramref name="labels"/>); 0 when there are none.
+    /// </summary>
+    public async Task<double> MetricAsync(string metric, string? labels = null)
+    {
+        var text = await Probe.GetStringAsync(new Uri(HttpAddress, "metrics"));
+        return text.Split('\n')
+            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) || l.StartsWith(metric + " ", StringComparison.Ordinal))
+            .Where(l => labels is null || l.Contains(labels, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Waits until the gateway listens on its gRPC port and answers health checks, serving or not.</summary>
     public async Task WaitListeningAsync()
     {
