@@ -125,10 +125,11 @@ public static class Extensions
                 .AddMeter(MeterPrefix + "*"))
             .WithTracing(tracing => tracing
                 .AddSource(SlmActivitySources.Wildcard)
+                // Grain calls between silos (AddActivityPropagation): a request's trace continues from the gateway silo
+                // into the worker silo. Orleans' own runtime calls (probes, directory) are under Microsoft.Orleans.Runtime.
+                .AddSource("Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = IsTraced)
-                // Spans of IHttpClientFactory's and other HttpClients. Not the gateway's calls to workers: the
-                // gateway turns HttpClient's activities off and sends its own client span, slm.gateway.worker_call,
-                // as the trace context; gRPC client instrumentation would add a second span for each of those calls.
+                // Spans of IHttpClientFactory's and other HttpClients (the gateway reaches workers as grain calls).
                 .AddHttpClientInstrumentation())
             .UseOtlpExporter();
     }

@@ -27,7 +27,7 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [InlineData("sk-gamma-0123456789")]
     public async Task HTTP_without_a_configured_bearer_key_is_401_with_an_OpenAI_error(string? authorization)
     {
-        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress!);
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
         if (authorization is not null)
         {
             client.Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
@@ -49,7 +49,7 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task An_unauthenticated_request_is_refused_before_its_body_is_read()
     {
-        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress!);
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
 
         var response = await client.PostAsync("/v1/completions", "garbage that is not JSON");
 
@@ -59,7 +59,7 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task HTTP_with_a_configured_key_is_served()
     {
-        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress!, GammaKey);
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress, GammaKey);
 
         var chat = await client.PostAsync("/v1/chat/completions", Chat);
         var models = await client.GetAsync("/v1/models");
@@ -120,7 +120,8 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task The_gateway_says_at_start_whether_it_requires_keys()
     {
-        await using var open = ServiceProcess.StartGateway([]);
+        await using var redis = await TestRedis.StartAsync();
+        await using var open = ServiceProcess.StartGateway(redis);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!open.Output.Contains("WITHOUT authentication", StringComparison.Ordinal))
         {
@@ -136,7 +137,8 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task A_key_configured_in_plain_text_instead_of_its_hash_stops_the_gateway_at_start()
     {
-        await using var gateway = ServiceProcess.StartGateway([], "--Gateway:ApiKeys:0:Tenant=alpha", "--Gateway:ApiKeys:0:KeySha256=sk-plain-key");
+        await using var redis = await TestRedis.StartAsync();
+        await using var gateway = ServiceProcess.StartGateway(redis, "--Gateway:ApiKeys:0:Tenant=alpha", "--Gateway:ApiKeys:0:KeySha256=sk-plain-key");
 
         var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
 

@@ -10,10 +10,10 @@ namespace SlmCluster.IntegrationTests;
 public sealed class GatewayWithoutWorkersTests
 {
     [Fact]
-    public async Task Gateway_whose_workers_do_not_answer_gives_unavailable_with_a_message_a_person_can_act_on()
+    public async Task Gateway_with_no_worker_silo_in_its_cluster_is_not_serving_and_gives_unavailable_with_a_message_a_person_can_act_on()
     {
-        var nobody = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
-        await using var gateway = ServiceProcess.StartGateway([nobody]);
+        await using var redis = await TestRedis.StartAsync();
+        await using var gateway = ServiceProcess.StartGateway(redis);
         var health = new HealthClient(gateway.Channel);
         await Eventually.HoldsAsync(async () =>
         {
@@ -26,13 +26,14 @@ public sealed class GatewayWithoutWorkersTests
             {
                 return false;
             }
-        });
+        }, seconds: 60);
 
         var client = new InferenceClient(gateway.Channel);
         var e = await Assert.ThrowsAsync<RpcException>(() => client.GenerateAsync(
             new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 8 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10))).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
-        Assert.Contains("1 configured, 0 healthy", e.Status.Detail);
+        Assert.Contains("0 healthy", e.Status.Detail);
+        Assert.Contains("start a worker", e.Status.Detail);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Grpc.Core;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
@@ -73,12 +72,6 @@ public sealed class GrpcCallLifecycleTests(SingleSlotClusterFixture cluster) : I
     }
 
     /// <summary>Requests the worker ended with <paramref name="status"/>, from its /metrics.</summary>
-    private async Task<long> WorkerRequestsAsync(string status)
-    {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(cluster.Worker.HttpAddress!, "metrics"));
-        return text.Split('\n')
-            .Where(l => l.StartsWith("slm_worker_requests_total{", StringComparison.Ordinal) && l.Contains($"status=\"{status}\""))
-            .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
+    private Task<double> WorkerRequestsAsync(string status) => cluster.Worker.MetricAsync("slm_worker_requests_total", $"status=\"{status}\"");
+
 }

@@ -70,7 +70,7 @@ public sealed class MalformedInputFuzzTests(ClusterFixture cluster)
         var normal = await cluster.GatewayClient.GenerateAsync(
             new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 4 }, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
         Assert.Equal(4, normal.Usage.CompletionTokens);
-        using var openAi = new OpenAiHttpClient(cluster.Gateway.HttpAddress!);
+        using var openAi = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
         var chat = await openAi.PostAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":4}""");
         Assert.Equal(HttpStatusCode.OK, chat.Status);
 
@@ -224,7 +224,7 @@ public sealed class MalformedInputFuzzTests(ClusterFixture cluster)
     {
         using var content = new ByteArrayContent(c.Body);
         content.Headers.TryAddWithoutValidation("Content-Type", c.ContentType);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Gateway.HttpAddress!, c.Path)) { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.Gateway.HttpAddress, c.Path)) { Content = content };
         // As curl does for large bodies: ask before sending, so a refusal (413) arrives before the upload
         // instead of the server closing the connection under a client that is still writing.
         request.Headers.ExpectContinue = c.Body.Length > 64 * 1024;

@@ -13,7 +13,7 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
 {
     private const string Prompt = "Once upon a time";
 
-    private readonly OpenAiHttpClient _client = new(cluster.Gateway.HttpAddress!);
+    private readonly OpenAiHttpClient _client = new(cluster.Gateway.HttpAddress);
 
     public void Dispose() => _client.Dispose();
 

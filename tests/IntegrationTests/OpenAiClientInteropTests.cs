@@ -10,7 +10,7 @@ namespace SlmCluster.IntegrationTests;
 [Collection(ClusterCollection.Name)]
 public sealed class OpenAiClientInteropTests(ClusterFixture cluster)
 {
-    private OpenAIClientOptions Options => new() { Endpoint = new Uri(cluster.Gateway.HttpAddress!, "v1/"), NetworkTimeout = TimeSpan.FromSeconds(60) };
+    private OpenAIClientOptions Options => new() { Endpoint = new Uri(cluster.Gateway.HttpAddress, "v1/"), NetworkTimeout = TimeSpan.FromSeconds(60) };
 
     private ChatClient Chat => new(ClusterFixture.ModelId, new ApiKeyCredential("not-checked"), Options);
 

@@ -17,7 +17,7 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
     [Fact]
     public async Task A_full_worker_queue_is_429_with_retry_after_and_the_request_can_be_retried()
     {
-        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress!);
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
         await WaitUntilServedAsync(client);
 
         // One slot and one place in the queue: of four long requests at once, some must be turned away.
@@ -58,7 +58,7 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
     [Fact]
     public async Task A_client_that_disconnects_mid_stream_cancels_its_generation()
     {
-        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress!);
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
         await WaitUntilServedAsync(client);
         var cancelledBefore = await CancelledOnWorkerAsync();
         using (var cancel = new CancellationTokenSource())
@@ -80,21 +80,15 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
     }
 
     /// <summary>Requests the worker ended as cancelled, from its /metrics.</summary>
-    private async Task<long> CancelledOnWorkerAsync()
-    {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(cluster.Worker.HttpAddress!, "metrics"));
-        return text.Split('\n')
-            .Where(l => l.StartsWith("slm_worker_requests_total{", StringComparison.Ordinal) && l.Contains("status=\"cancelled\""))
-            .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private Task<double> CancelledOnWorkerAsync() => cluster.Worker.MetricAsync("slm_worker_requests_total", "status=\"cancelled\"");
 
     [Fact]
     public async Task A_request_past_the_HTTP_timeout_is_504_and_a_stream_past_it_ends_with_an_error_event()
     {
-        await using var gateway = ServiceProcess.StartGateway([cluster.Worker.GrpcAddress], "--Gateway:HttpRequestTimeout=00:00:00.300");
+        // A second gateway silo in the same cluster, with a short HTTP timeout.
+        await using var gateway = ServiceProcess.StartGateway(cluster.Redis, ServiceProcess.WithoutResponseCache, "--Gateway:HttpRequestTimeout=00:00:00.300");
         await gateway.WaitHealthyAsync();
-        using var client = new OpenAiHttpClient(gateway.HttpAddress!);
+        using var client = new OpenAiHttpClient(gateway.HttpAddress);
 
         var whole = await client.PostAsync("/v1/completions", Long);
         var (stream, events) = await client.StreamAsync("/v1/chat/completions",
@@ -115,17 +109,18 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
     [Fact]
     public async Task No_healthy_worker_is_503_with_a_message_a_person_can_act_on()
     {
-        var nobody = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
-        await using var gateway = ServiceProcess.StartGateway([nobody]);
+        // A cluster of its own, with no worker silo in it.
+        await using var redis = await TestRedis.StartAsync();
+        await using var gateway = ServiceProcess.StartGateway(redis);
         await WaitNotServingAsync(gateway);
-        using var client = new OpenAiHttpClient(gateway.HttpAddress!);
+        using var client = new OpenAiHttpClient(gateway.HttpAddress);
 
         var chat = await client.PostAsync("/v1/chat/completions", """{"model":"stories260K","messages":[{"role":"user","content":"hi"}]}""");
         var completion = await client.PostAsync("/v1/completions", """{"prompt":"hi","stream":true}""");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, chat.Status);
         Assert.Equal("server_error", chat.Error.GetProperty("type").GetString());
-        Assert.Contains("1 configured, 0 healthy", chat.Error.GetProperty("message").GetString());
+        Assert.Contains("start a worker", chat.Error.GetProperty("message").GetString());
         Assert.NotNull(chat.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, completion.Status);
         Assert.Equal("application/json", completion.ContentType);

@@ -18,8 +18,8 @@ public sealed class RateLimitTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task Requests_over_a_tenants_limit_are_429_on_HTTP_and_RESOURCE_EXHAUSTED_on_gRPC_with_retry_after()
     {
-        using var alpha = new OpenAiHttpClient(cluster.Gateway.HttpAddress!, AlphaKey);
-        using var gamma = new OpenAiHttpClient(cluster.Gateway.HttpAddress!, GammaKey);
+        using var alpha = new OpenAiHttpClient(cluster.Gateway.HttpAddress, AlphaKey);
+        using var gamma = new OpenAiHttpClient(cluster.Gateway.HttpAddress, GammaKey);
 
         // alpha may start 3 a minute: two over HTTP and one over gRPC use them up.
         Assert.Equal(HttpStatusCode.OK, (await alpha.PostAsync("/v1/completions", Completion)).Status);
@@ -45,7 +45,7 @@ public sealed class RateLimitTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task A_tenant_over_its_token_budget_is_refused_until_it_refills()
     {
-        using var beta = new OpenAiHttpClient(cluster.Gateway.HttpAddress!, BetaKey);
+        using var beta = new OpenAiHttpClient(cluster.Gateway.HttpAddress, BetaKey);
 
         // beta has 60 tokens a minute; one request of 5 prompt + 100 completion tokens overdraws it.
         var first = await beta.PostAsync("/v1/completions", """{"prompt":"Once upon a time","max_tokens":100,"ignore_eos":true}""");
@@ -64,7 +64,7 @@ public sealed class RateLimitTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task A_streamed_gRPC_generation_is_charged_to_its_tenant_too()
     {
-        using var delta = new OpenAiHttpClient(cluster.Gateway.HttpAddress!, DeltaKey);
+        using var delta = new OpenAiHttpClient(cluster.Gateway.HttpAddress, DeltaKey);
         using (var call = Grpc.GenerateStream(new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 100, IgnoreEos = true }, WithKey(DeltaKey)))
         {
             await foreach (var _ in call.ResponseStream.ReadAllAsync())

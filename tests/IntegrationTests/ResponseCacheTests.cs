@@ -1,15 +1,14 @@
 using Grpc.Core;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
-using System.Text.Json;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.IntegrationTests;
 
-/// <summary>A real Redis (in a container) with a password, one worker and the gateway, shared by the cache tests.</summary>
+/// <summary>A real Redis with a password (membership and the response cache), one worker and the gateway, shared by the cache tests.</summary>
 public sealed class CachedClusterFixture : IAsyncLifetime
 {
-    internal DockerRedis Redis { get; private set; } = null!;
+    internal TestRedis Redis { get; private set; } = null!;
 
     internal ServiceProcess Worker { get; private set; } = null!;
 
@@ -19,11 +18,10 @@ public sealed class CachedClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Redis = await DockerRedis.StartAsync();
-        var cache = $"--ConnectionStrings:cache={Redis.ConnectionString}";
-        Worker = ServiceProcess.StartWorker("worker-cached", TestPaths.Model(ClusterFixture.ModelFile), 1, cache);
+        Redis = await TestRedis.StartAsync();
+        Worker = ServiceProcess.StartWorker("worker-cached", Redis, TestPaths.Model(ClusterFixture.ModelFile));
         await Worker.WaitHealthyAsync();
-        Gateway = ServiceProcess.StartGateway([Worker.GrpcAddress], cache);
+        Gateway = ServiceProcess.StartGateway(Redis);
         await Gateway.WaitHealthyAsync();
     }
 
@@ -70,7 +68,7 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
     {
         // A gateway just started: nothing it does to store an answer has run before. No pause between a request
         // and its repeat: the answer must be findable by the time the first call has ended.
-        await using var fresh = ServiceProcess.StartGateway([cluster.Worker.GrpcAddress], $"--ConnectionStrings:cache={cluster.Redis.ConnectionString}");
+        await using var fresh = ServiceProcess.StartGateway(cluster.Redis);
         await fresh.WaitHealthyAsync();
         var client = new InferenceClient(fresh.Channel);
         for (var i = 0; i < 3; i++)
@@ -159,7 +157,8 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
 
         Assert.Single(responses, r => !r.Served.CacheHit);
         Assert.All(responses, r => Assert.Equal(responses[0].Text, r.Text));
-        await Task.Delay(1500); // the registry record is refreshed every second
+        // The worker counts a generation when its enumeration has wound down, just behind the answer.
+        await Eventually.HoldsAsync(async () => await RequestsServedAsync() > before, seconds: 10);
         Assert.Equal(before + 1, await RequestsServedAsync());
     }
 
@@ -204,7 +203,7 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
     [Fact]
     public async Task A_second_gateway_hits_on_an_answer_the_first_one_stored()
     {
-        await using var second = ServiceProcess.StartGateway([cluster.Worker.GrpcAddress], $"--ConnectionStrings:cache={cluster.Redis.ConnectionString}");
+        await using var second = ServiceProcess.StartGateway(cluster.Redis);
         await second.WaitHealthyAsync();
         var client = new InferenceClient(second.Channel);
         // Wait until the second gateway answers misses from its own view of the keys...
@@ -271,12 +270,8 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
         }
     }
 
-    private async Task<long> RequestsServedAsync()
-    {
-        await Task.Delay(1100);
-        var json = await cluster.Redis.CommandAsync("GET", "slm:workers:worker-cached");
-        return JsonDocument.Parse(json!).RootElement.GetProperty("requestsServed").GetInt64();
-    }
+    /// <summary>Generations the worker has run, from its /metrics.</summary>
+    private async Task<double> RequestsServedAsync() => await cluster.Worker.MetricAsync("slm_worker_requests_total");
 
     private static string Unique(string prompt) => $"{prompt} {Guid.NewGuid():N}"[..(prompt.Length + 9)];
 }

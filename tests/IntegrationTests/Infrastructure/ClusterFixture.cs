@@ -1,13 +1,15 @@
-using Grpc.Core;
+using SlmCluster.Protocol.V1;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
-/// <summary>Two real workers serving stories260K and a real gateway in front of them, shared by a test collection.</summary>
+/// <summary>Two real worker silos serving stories260K and a real gateway silo in front of them, shared by a test collection.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string ModelFile = "stories260K.gguf";
     public const string ModelId = "stories260K";
+
+    internal TestRedis Redis { get; private set; } = null!;
 
     internal ServiceProcess Worker0 { get; private set; } = null!;
 
@@ -17,16 +19,17 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public InferenceClient GatewayClient => new(Gateway.Channel);
 
-    public InferenceClient WorkerClient => new(Worker0.Channel);
-
     public async Task InitializeAsync()
     {
         var model = TestPaths.Model(ModelFile);
-        Worker0 = ServiceProcess.StartWorker("worker-0", model);
-        Worker1 = ServiceProcess.StartWorker("worker-1", model);
+        Redis = await TestRedis.StartAsync();
+        Worker0 = ServiceProcess.StartWorker("worker-0", Redis, model);
+        Worker1 = ServiceProcess.StartWorker("worker-1", Redis, model);
         await Task.WhenAll(Worker0.WaitHealthyAsync(), Worker1.WaitHealthyAsync());
-        Gateway = ServiceProcess.StartGateway([Worker0.GrpcAddress, Worker1.GrpcAddress]);
+        Gateway = ServiceProcess.StartGateway(Redis, ServiceProcess.WithoutResponseCache);
         await Gateway.WaitHealthyAsync();
+        // Both workers in routing: tests count on two replicas.
+        await Eventually.HoldsAsync(async () => (await GatewayClient.ListModelsAsync(new ListModelsRequest())).Models is [{ Replicas: 2 }]);
     }
 
     public async Task DisposeAsync()
@@ -34,6 +37,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Gateway.DisposeAsync();
         await Worker0.DisposeAsync();
         await Worker1.DisposeAsync();
+        await Redis.DisposeAsync();
     }
 }
 

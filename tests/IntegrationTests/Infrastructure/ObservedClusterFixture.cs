@@ -1,8 +1,8 @@
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// One worker (with its HTTP port for /metrics, and a price per hour) announced in a real Redis registry, a gateway
-/// that finds it there, both exporting traces to a stand-in collector, and a real Prometheus scraping both every second.
+/// One worker silo (with its HTTP port for /metrics, and a price per hour) and a gateway silo that finds it through
+/// membership in a real Redis, both exporting traces to a stand-in collector, and a real Prometheus scraping both every second.
 /// </summary>
 public sealed class ObservedClusterFixture : IAsyncLifetime
 {
@@ -12,7 +12,7 @@ public sealed class ObservedClusterFixture : IAsyncLifetime
     /// <summary>$3.60 an hour: a tenth of a cent per second of worker time.</summary>
     public const double PricePerHour = 3.6;
 
-    internal DockerRedis Redis { get; private set; } = null!;
+    internal TestRedis Redis { get; private set; } = null!;
 
     internal TraceCollector Traces { get; private set; } = null!;
 
@@ -22,19 +22,18 @@ public sealed class ObservedClusterFixture : IAsyncLifetime
 
     internal PrometheusServer Prometheus { get; private set; } = null!;
 
-    public Uri GatewayHttp => Gateway.HttpAddress!;
+    public Uri GatewayHttp => Gateway.HttpAddress;
 
-    public Uri WorkerHttp => Worker.HttpAddress!;
+    public Uri WorkerHttp => Worker.HttpAddress;
 
     public async Task InitializeAsync()
     {
         Traces = await TraceCollector.StartAsync();
-        Redis = await DockerRedis.StartAsync();
-        var cache = $"--ConnectionStrings:cache={Redis.ConnectionString}";
-        Worker = ServiceProcess.StartWorkerWithHttp(WorkerName, TestPaths.Model(ClusterFixture.ModelFile), Traces.Environment,
-            cache, "--Worker:Slots=2", $"--Worker:Cost:PricePerHour={PricePerHour.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        Redis = await TestRedis.StartAsync();
+        Worker = ServiceProcess.StartWorker(WorkerName, Redis, TestPaths.Model(ClusterFixture.ModelFile), Traces.Environment,
+            "--Worker:Slots=2", $"--Worker:Cost:PricePerHour={PricePerHour.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         await Worker.WaitHealthyAsync();
-        Gateway = ServiceProcess.StartGateway([], Traces.Environment, cache);
+        Gateway = ServiceProcess.StartGateway(Redis, Traces.Environment);
         await Gateway.WaitHealthyAsync();
         Prometheus = await PrometheusServer.StartAsync([("slm-gateway", GatewayHttp), ("slm-workers", WorkerHttp)]);
     }

@@ -15,6 +15,8 @@ public sealed class SecuredClusterFixture : IAsyncLifetime
     public const string GammaKey = "sk-gamma-0123456789";
     public const string DeltaKey = "sk-delta-0123456789";
 
+    internal TestRedis Redis { get; private set; } = null!;
+
     internal ServiceProcess Worker { get; private set; } = null!;
 
     internal ServiceProcess Gateway { get; private set; } = null!;
@@ -28,9 +30,10 @@ public sealed class SecuredClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Worker = ServiceProcess.StartWorker("worker-secured", TestPaths.Model(ClusterFixture.ModelFile));
+        Redis = await TestRedis.StartAsync();
+        Worker = ServiceProcess.StartWorker("worker-secured", Redis, TestPaths.Model(ClusterFixture.ModelFile));
         await Worker.WaitHealthyAsync();
-        Gateway = ServiceProcess.StartGateway([Worker.GrpcAddress],
+        Gateway = ServiceProcess.StartGateway(Redis, ServiceProcess.WithoutResponseCache,
             "--Gateway:ApiKeys:0:Tenant=alpha", $"--Gateway:ApiKeys:0:KeySha256={Sha256Hex(AlphaKey)}",
             "--Gateway:ApiKeys:1:Tenant=beta", $"--Gateway:ApiKeys:1:KeySha256={Sha256Hex(BetaKey)}",
             // Upper-case hex is what some tools print; it names the same hash.
@@ -46,6 +49,7 @@ public sealed class SecuredClusterFixture : IAsyncLifetime
     {
         await Gateway.DisposeAsync();
         await Worker.DisposeAsync();
+        await Redis.DisposeAsync();
     }
 }
 

@@ -9,29 +9,55 @@ using Grpc.Health.V1;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
-/// <summary>A real worker or gateway process on free loopback ports, stopped (and killed if need be) on dispose.</summary>
+/// <summary>
+/// A real worker or gateway process: an Orleans silo of the cluster whose membership is in <see cref="TestRedis"/>,
+/// on free loopback ports, stopped (and killed if need be) on dispose. A worker serves only through the gateway; its
+/// own HTTP port has /health, /alive and /metrics.
+/// </summary>
 internal sealed class ServiceProcess : IAsyncDisposable
 {
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
+    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly Uri? _grpcAddress;
+    private readonly GrpcChannel? _channel;
 
-    private ServiceProcess(string name, Process process, int grpcPort, int? httpPort = null)
+    private ServiceProcess(string name, Process process, int httpPort, int siloPort, int? grpcPort)
     {
-        HttpAddress = httpPort is { } p ? new Uri($"http://127.0.0.1:{p}/") : null;
         Name = name;
         _process = process;
-        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
-        Channel = GrpcChannel.ForAddress(GrpcAddress);
+        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}/");
+        SiloPort = siloPort;
+        if (grpcPort is { } port)
+        {
+            _grpcAddress = new Uri($"http://127.0.0.1:{port}");
+            _channel = GrpcChannel.ForAddress(_grpcAddress);
+        }
     }
+
+    /// <summary>
+    /// A gateway setting: its response cache has no Redis (membership still has one), so every answer is generated
+    /// and none replayed; single-flight sharing of identical requests in flight stays on. For tests of what a worker
+    /// answers, which a cache hit would stand in for.
+    /// </summary>
+    public const string WithoutResponseCache = "--Redis:ConnectionString=";
 
     public string Name { get; }
 
-    public Uri GrpcAddress { get; }
+    /// <summary>The gateway's gRPC endpoint (h2c).</summary>
+    /// <exception cref="InvalidOperationException">This is a worker: it has no gRPC port of its own.</exception>
+    public Uri GrpcAddress => _grpcAddress ?? throw NoGrpc();
 
-    public GrpcChannel Channel { get; }
+    /// <inheritdoc cref="GrpcAddress"/>
+    public GrpcChannel Channel => _channel ?? throw NoGrpc();
 
-    /// <summary>The HTTP listener (health, /metrics, and the gateway's OpenAI API and dashboard); null when there is none.</summary>
-    public Uri? HttpAddress { get; }
+    /// <summary>The HTTP listener: health and /metrics, and the gateway's OpenAI API and dashboard.</summary>
+    public Uri HttpAddress { get; }
+
+    /// <summary>The Orleans silo-to-silo port.</summary>
+    public int SiloPort { get; }
 
     public int Pid => _process.Id;
 
@@ -39,43 +65,32 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public string Output => string.Join('\n', _output);
 
-    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
+    /// <summary>A one-thread worker silo serving <paramref name="modelPath"/>; <paramref name="extra"/> settings win.</summary>
+    public static ServiceProcess StartWorker(string name, TestRedis redis, string modelPath, params string[] extra) =>
+        StartWorker(name, redis, modelPath, NoEnvironment, extra);
 
-    public static ServiceProcess StartWorker(string name, string modelPath, int threads = 1, params string[] extra) =>
-        StartWorkerOnPort(name, modelPath, FreePort(), threads, extra);
-
-    /// <summary>A worker on the given gRPC port, with an HTTP listener on a free port for its /metrics.</summary>
-    public static ServiceProcess StartWorkerOnPort(string name, string modelPath, int port, int threads = 1, params string[] extra) =>
-        StartWorker(name, modelPath, port, threads, NoEnvironment, extra);
-
-    /// <summary>A one-thread worker with extra environment variables.</summary>
-    public static ServiceProcess StartWorkerWithHttp(string name, string modelPath, IReadOnlyDictionary<string, string> environment, params string[] extra) =>
-        StartWorker(name, modelPath, FreePort(), 1, environment, extra);
-
-    public static ServiceProcess StartGateway(IEnumerable<Uri> workers, params string[] extra) =>
-        StartGateway(workers, NoEnvironment, extra);
-
-    /// <summary>A gateway handed <paramref name="workers"/> the Aspire way, probing them every 200 ms.</summary>
-    public static ServiceProcess StartGateway(IEnumerable<Uri> workers, IReadOnlyDictionary<string, string> environment, params string[] extra)
-    {
-        var port = FreePort();
-        var httpPort = FreePort();
-        var args = new List<string> { $"--Gateway:GrpcPort={port}", $"--Gateway:HttpPort={httpPort}", "--Gateway:HealthCheckInterval=00:00:00.200" };
-        args.AddRange(workers.Select((worker, i) => $"--services:worker:grpc:{i}={worker.ToString().TrimEnd('/')}"));
-        args.AddRange(extra);
-        return Start("gateway", TestPaths.GatewayAssembly, port, args, environment, httpPort);
-    }
-
-    private static ServiceProcess StartWorker(string name, string modelPath, int port, int threads, IReadOnlyDictionary<string, string> environment, string[] extra)
+    /// <summary>A one-thread worker silo with extra environment variables.</summary>
+    public static ServiceProcess StartWorker(string name, TestRedis redis, string modelPath, IReadOnlyDictionary<string, string> environment,
+        params string[] extra)
     {
         var httpPort = FreePort();
-        return Start(name, TestPaths.WorkerAssembly, port, [
-            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", $"--Worker:Threads={threads}", $"--Worker:GrpcPort={port}",
-            $"--Worker:HttpPort={httpPort}", .. extra], environment, httpPort);
+        return Start(name, TestPaths.WorkerAssembly, httpPort, grpcPort: null, redis, [
+            $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", "--Worker:Threads=1", $"--Worker:HttpPort={httpPort}", .. extra], environment);
     }
 
-    private static ServiceProcess Start(string name, string assembly, int grpcPort, IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string> environment, int? httpPort)
+    public static ServiceProcess StartGateway(TestRedis redis, params string[] extra) => StartGateway(redis, NoEnvironment, extra);
+
+    /// <summary>A gateway silo that finds the workers of <paramref name="redis"/>'s cluster through Orleans membership.</summary>
+    public static ServiceProcess StartGateway(TestRedis redis, IReadOnlyDictionary<string, string> environment, params string[] extra)
+    {
+        var grpcPort = FreePort();
+        var httpPort = FreePort();
+        return Start("gateway", TestPaths.GatewayAssembly, httpPort, grpcPort, redis,
+            [$"--Gateway:GrpcPort={grpcPort}", $"--Gateway:HttpPort={httpPort}", .. extra], environment);
+    }
+
+    private static ServiceProcess Start(string name, string assembly, int httpPort, int? grpcPort, TestRedis redis, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -84,7 +99,13 @@ internal sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(assembly);
-        foreach (var argument in arguments)
+        var siloPort = FreePort();
+        // A silo of the test's own cluster: membership in its Redis, reachable on loopback. Later arguments win.
+        foreach (var argument in new[]
+                 {
+                     $"--ConnectionStrings:cache={redis.ConnectionString}", $"--Orleans:Endpoints:SiloPort={siloPort}",
+                     "--Orleans:Endpoints:AdvertisedIPAddress=127.0.0.1",
+                 }.Concat(arguments))
         {
             info.ArgumentList.Add(argument);
         }
@@ -97,7 +118,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info };
-        var service = new ServiceProcess(name, process, grpcPort, httpPort);
+        var service = new ServiceProcess(name, process, httpPort, siloPort, grpcPort);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.Start();
@@ -106,49 +127,70 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    /// <summary>Waits until the service answers grpc.health.v1 with SERVING.</summary>
+    /// <summary>
+    /// Waits until the service is ready: a gateway answers grpc.health.v1 with SERVING (a worker can serve behind it),
+    /// a worker answers /health with 200 (its model is loaded and its silo has joined the cluster).
+    /// </summary>
     public async Task WaitHealthyAsync(TimeSpan? timeout = null)
     {
-        var health = new HealthClient(Channel);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTime.UtcNow < deadline)
+        while (!await IsHealthyAsync())
         {
             if (_process.HasExited)
             {
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}:\n{Output}");
             }
 
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Name} did not become healthy:\n{Output}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>One readiness probe, as <see cref="WaitHealthyAsync"/> makes it.</summary>
+    public async Task<bool> IsHealthyAsync()
+    {
+        if (_channel is null)
+        {
             try
             {
-                var response = await health.CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
-                if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return;
-                }
+                using var response = await Probe.GetAsync(new Uri(HttpAddress, "health"));
+                return response.StatusCode == HttpStatusCode.OK;
             }
-            catch (RpcException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
+                return false;
             }
-
-            await Task.Delay(50);
         }
 
-        throw new TimeoutException($"{Name} did not become healthy:\n{Output}");
+        try
+        {
+            var response = await new HealthClient(_channel).CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
+            return response.Status == HealthCheckResponse.Types.ServingStatus.Serving;
+        }
+        catch (RpcException)
+        {
+            return false;
+        }
     }
 
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    /// <summary>
+    /// The sum of the samples of <paramref name="metric"/> in the service's /metrics (over all its label sets, or those
+    /// containing <paramref name="labels"/>); 0 when there are none.
+    /// </summary>
+    public async Task<double> MetricAsync(string metric, string? labels = null)
     {
-        using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
-        return _process.ExitCode;
+        var text = await Probe.GetStringAsync(new Uri(HttpAddress, "metrics"));
+        return text.Split('\n')
+            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) || l.StartsWith(metric + " ", StringComparison.Ordinal))
+            .Where(l => labels is null || l.Contains(labels, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public void Kill() => _process.Kill(entireProcessTree: true);
-
-    /// <summary>SIGTERM, as Kubernetes stops a pod.</summary>
-    public void Terminate() => Signals.Send(_process.Id, Signals.SigTerm);
-
-    /// <summary>Waits until the process listens on its gRPC port and answers health checks, serving or not.</summary>
+    /// <summary>Waits until the gateway listens on its gRPC port and answers health checks, serving or not.</summary>
     public async Task WaitListeningAsync()
     {
         var health = new HealthClient(Channel);
@@ -162,14 +204,27 @@ internal sealed class ServiceProcess : IAsyncDisposable
             }
             catch (RpcException) when (DateTime.UtcNow < deadline && !_process.HasExited)
             {
-                await Task.Delay(50);
+                await Task.Delay(25);
             }
         }
     }
 
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: the process vanishes without a word to the cluster, as when a machine dies.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM, as Kubernetes stops a pod.</summary>
+    public void Terminate() => Signals.Send(_process.Id, Signals.SigTerm);
+
     public async ValueTask DisposeAsync()
     {
-        Channel.Dispose();
+        _channel?.Dispose();
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -185,4 +240,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private InvalidOperationException NoGrpc() =>
+        new($"{Name} is a worker: it has no gRPC port; it serves through the gateway.");
 }

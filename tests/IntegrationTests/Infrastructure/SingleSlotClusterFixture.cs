@@ -6,16 +6,18 @@ namespace SlmCluster.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class SingleSlotClusterFixture : IAsyncLifetime
 {
+    internal TestRedis Redis { get; private set; } = null!;
+
     internal ServiceProcess Worker { get; private set; } = null!;
 
     internal ServiceProcess Gateway { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Worker = ServiceProcess.StartWorker("worker-single", TestPaths.Model(ClusterFixture.ModelFile), threads: 1,
-            "--Worker:Slots=1", "--Worker:MaxQueue=1");
+        Redis = await TestRedis.StartAsync();
+        Worker = ServiceProcess.StartWorker("worker-single", Redis, TestPaths.Model(ClusterFixture.ModelFile), "--Worker:Slots=1", "--Worker:MaxQueue=1");
         await Worker.WaitHealthyAsync();
-        Gateway = ServiceProcess.StartGateway([Worker.GrpcAddress]);
+        Gateway = ServiceProcess.StartGateway(Redis, ServiceProcess.WithoutResponseCache);
         await Gateway.WaitHealthyAsync();
     }
 
@@ -23,5 +25,6 @@ public sealed class SingleSlotClusterFixture : IAsyncLifetime
     {
         await Gateway.DisposeAsync();
         await Worker.DisposeAsync();
+        await Redis.DisposeAsync();
     }
 }

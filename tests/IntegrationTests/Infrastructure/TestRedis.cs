@@ -1,34 +1,33 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
-using Testcontainers.Redis;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A real Redis in a container (Testcontainers.Redis), with a password and no persistence, published on a fixed free
-/// host port so that a killed and restarted Redis is found where the services left it; removed on dispose.
+/// A real redis-server (Debian's) for one test cluster: its membership, worker grain directory and response cache.
+/// A free loopback port, a generated password, nothing written to disk; killed on dispose. A shell beside it stops it
+/// when the test process dies without disposing it.
 /// </summary>
-internal sealed class DockerRedis : IAsyncDisposable
+internal sealed class TestRedis : IAsyncDisposable
 {
-    /// <summary>What <c>./build.sh test</c> tags: the usual Redis image, or one made from Debian's redis-server.</summary>
-    public const string Image = "slmcluster/redis-test:local";
+    // The server goes when the test run goes (even after a SIGKILL): the shell polls the test process.
+    private const string Watchdog = """
+        "$0" "$@" & server=$!
+        trap 'kill -9 $server 2>/dev/null; exit 0' TERM INT
+        while kill -0 "$SLM_PARENT_PID" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
+        kill -9 $server 2>/dev/null
+        """;
 
-    private readonly RedisContainer _container;
+    private readonly StringBuilder _log = new();
+    private Process? _process;
 
-    private DockerRedis(int port, string password)
+    private TestRedis(int port, string password)
     {
         Port = port;
         Password = password;
-        _container = new RedisBuilder(Image)
-            .WithPortBinding(port, RedisBuilder.RedisPort)
-            // The image's own command is replaced: a password, and nothing written to disk.
-            .WithCommand("redis-server", "--requirepass", password, "--save", "", "--appendonly", "no")
-            // For redis-cli in the container (Testcontainers' readiness check, ExecScriptAsync).
-            .WithEnvironment("REDISCLI_AUTH", password)
-            // No reaper runs here (TESTCONTAINERS_RYUK_DISABLED): build.sh removes containers whose test process is gone.
-            .WithLabel("org.slmcluster.test-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
-            .Build();
     }
 
     public int Port { get; }
@@ -36,32 +35,60 @@ internal sealed class DockerRedis : IAsyncDisposable
     public string Password { get; }
 
     /// <summary>As services take it in <c>ConnectionStrings:cache</c>.</summary>
-    public string ConnectionString => $"{_container.Hostname}:{Port},password={Password}";
+    public string ConnectionString => $"127.0.0.1:{Port},password={Password}";
 
-    public static async Task<DockerRedis> StartAsync()
+    public static async Task<TestRedis> StartAsync()
     {
-        var redis = new DockerRedis(ServiceProcess.FreePort(), Convert.ToHexString(Guid.NewGuid().ToByteArray()));
-        try
-        {
-            await redis._container.StartAsync();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await redis.DisposeAsync();
-            throw new InvalidOperationException(
-                $"Redis did not start in a container ({e.Message}). It needs a Docker engine (DOCKER_API_VERSION=1.41, " +
-                $"TESTCONTAINERS_RYUK_DISABLED=true) and the image {Image}: ./build.sh test sets up both, " +
-                "eng/redis-test-image/make-image.sh builds the image alone.", e);
-        }
-
+        var redis = new TestRedis(ServiceProcess.FreePort(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        await redis.RestartAsync();
         return redis;
     }
 
-    /// <summary>Starts the same container again, on the same host port and empty, as after a crash of a cache without persistence.</summary>
-    public async Task RestartAsync() => await _container.StartAsync();
+    /// <summary>Starts the server on its port, empty, as after a crash of a Redis without persistence.</summary>
+    public async Task RestartAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            throw new InvalidOperationException($"Redis on port {Port} is running already.");
+        }
 
-    /// <summary>Stops the container: Redis is gone and its port refuses connections until <see cref="RestartAsync"/>.</summary>
-    public async Task KillAsync() => await _container.StopAsync();
+        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-c", Watchdog, "redis-server", "--port", Port.ToString(CultureInfo.InvariantCulture),
+                     "--bind", "127.0.0.1", "--requirepass", Password, "--save", "", "--appendonly", "no", "--loglevel", "warning" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["SLM_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        _process?.Dispose();
+        var process = _process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Log(e.Data);
+        process.ErrorDataReceived += (_, e) => Log(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await CommandAsync("PING") != "+PONG")
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"redis-server did not start on port {Port} (is Debian's redis-server installed?):\n{_log}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>SIGKILL: Redis is gone, with everything it held, and its port refuses connections until <see cref="RestartAsync"/>.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
 
     /// <summary>Sends one command over RESP, authenticated, and returns the first reply line (or null when unreachable).</summary>
     public async Task<string?> CommandAsync(params string[] command)
@@ -79,11 +106,7 @@ internal sealed class DockerRedis : IAsyncDisposable
 
             return line;
         }
-        catch (SocketException)
-        {
-            return null;
-        }
-        catch (IOException)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             return null;
         }
@@ -118,7 +141,22 @@ internal sealed class DockerRedis : IAsyncDisposable
         return 0;
     }
 
-    public async ValueTask DisposeAsync() => await _container.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+
+    private void Log(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
 
     /// <summary>A fresh connection on which AUTH has been answered; the caller disposes the client.</summary>
     private async Task<(TcpClient Client, NetworkStream Stream, StreamReader Reader)> ConnectAuthenticatedAsync()
@@ -126,14 +164,13 @@ internal sealed class DockerRedis : IAsyncDisposable
         var client = new TcpClient();
         try
         {
-            await client.ConnectAsync(_container.Hostname, Port);
+            await client.ConnectAsync("127.0.0.1", Port);
             var stream = client.GetStream();
             var reader = new StreamReader(stream, Encoding.UTF8);
             await WriteAsync(stream, ["AUTH", Password]);
             var auth = await reader.ReadLineAsync();
             if (auth != "+OK")
             {
-                // Docker's port proxy may accept before Redis listens behind it, then close: unreachable too.
                 throw new IOException($"AUTH on Redis at port {Port} answered '{auth}'");
             }
 
