@@ -33,9 +33,112 @@ install_prerequisites() {
   need node nodejs
   need npm npm
   need gcc gcc
-  need redis-server redis-server # the integration tests start one per test cluster
+  need redis-server redis-server
   need promtool prometheus      # promtool and the prometheus server, for the metrics tests
   need chromium chromium        # headless browser for the dashboard test (driven by Playwright, never downloaded)
+}
+
+# The integration tests' Redis runs in a container that Testcontainers starts on a Docker engine. Debian 12's engine
+# speaks API 1.41; Ryuk, Testcontainers' reaper, has an image no registry here serves, so the tests remove their
+# containers themselves and this script removes what a crashed run left.
+export DOCKER_API_VERSION=1.41 TESTCONTAINERS_RYUK_DISABLED=true
+redis_test_image=slmcluster/redis-test:local   # the name tests/IntegrationTests/Infrastructure/DockerRedis.cs runs
+dockerd_log=${TMPDIR:-/tmp}/slmcluster-dockerd.log
+dockerd_pid=""   # set when this script started the engine, which it then stops at exit
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+start_docker_engine() {
+  if command -v docker >/dev/null 2>&1 && engine_answers; then return 0; fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: no Docker engine answers; start one (as root, ./build.sh installs docker.io and starts dockerd)" >&2
+    exit 1
+  fi
+  need dockerd docker.io
+  need docker docker.io
+  log "starting dockerd (log: $dockerd_log)"
+  # Detached, in its own session, with its output in a file: nothing holds this script's output open.
+  setsid dockerd </dev/null >"$dockerd_log" 2>&1 &
+  dockerd_pid=$!
+  trap stop_docker_engine EXIT
+  local tries
+  for tries in $(seq 300); do
+    engine_answers && return 0
+    if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+      dockerd_pid=""
+      # Another run may have started an engine in the meantime (then this one found its pid file taken): use it.
+      engine_answers && return 0
+      tail -n 20 "$dockerd_log" >&2
+      echo "error: dockerd exited at start (log: $dockerd_log)" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  echo "error: dockerd did not answer within 30 s (log: $dockerd_log)" >&2
+  exit 1
+}
+
+# Test containers by whether their test process still runs: every test container carries the id of the process
+# that started it (label org.slmcluster.test-pid); one without it, or whose process is gone, is a leftover.
+#   test_containers live|stale
+test_containers() {
+  local id pid
+  for id in $(docker ps -aq --filter label=org.testcontainers=true); do
+    pid=$(docker inspect --format '{{index .Config.Labels "org.slmcluster.test-pid"}}' "$id" 2>/dev/null || true)
+    if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+      [ "$1" = live ] && echo "$id"
+    else
+      [ "$1" = stale ] && echo "$id"
+    fi
+  done
+  return 0
+}
+
+# Leftovers of a crashed run only: a run still going (another checkout on this machine) keeps its containers.
+remove_stale_test_containers() {
+  local stale
+  stale=$(test_containers stale)
+  [ -z "$stale" ] && return 0
+  log "removing test containers left by an earlier run"
+  # shellcheck disable=SC2086 # one id a word
+  docker rm --force --volumes $stale >/dev/null
+}
+
+stop_docker_engine() {
+  [ -n "$dockerd_pid" ] || return 0
+  local pid=$dockerd_pid
+  dockerd_pid=""
+  remove_stale_test_containers
+  if [ -n "$(test_containers live)" ]; then
+    log "leaving dockerd running: another test run's containers are up"
+    return 0
+  fi
+  log "stopping dockerd"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  local tries
+  for tries in $(seq 300); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  echo "warning: dockerd (pid $pid) still runs 30 s after SIGTERM" >&2
+}
+
+# The usual Redis image where a registry serves it, else one made here from Debian's redis-server and redis-cli
+# (eng/redis-test-image); either is tagged with the name the tests run. SLM_REDIS_TEST_IMAGE=pull or =build skips
+# the other way; by default a pull is tried for up to 30 s first. An image already tagged is used as it is.
+ensure_redis_test_image() {
+  docker image inspect "$redis_test_image" >/dev/null 2>&1 && return 0
+  local upstream=redis:7.0 how=${SLM_REDIS_TEST_IMAGE:-auto}
+  if [ "$how" != build ]; then
+    log "docker pull $upstream"
+    if timeout 30 docker pull --quiet "$upstream" >/dev/null 2>&1; then
+      docker tag "$upstream" "$redis_test_image"
+      return 0
+    fi
+    if [ "$how" = pull ]; then echo "error: docker pull $upstream failed (SLM_REDIS_TEST_IMAGE=pull)" >&2; exit 1; fi
+  fi
+  log "building $redis_test_image from Debian's redis-server (no registry served $upstream)"
+  eng/redis-test-image/make-image.sh "$redis_test_image"
 }
 
 # Test peers from npm, pinned by the committed lockfile; reinstalled only when the lockfile changes.
@@ -57,6 +160,9 @@ case "$verb" in
   test)
     install_prerequisites
     install_test_peers
+    start_docker_engine
+    remove_stale_test_containers
+    ensure_redis_test_image
     build
     log "dotnet test"
     out=$(mktemp)
@@ -68,6 +174,7 @@ case "$verb" in
     sum() { grep -oE "$1: +[0-9]+" "$out" | awk '{ n += $2 } END { print n + 0 }'; }
     passed=$(sum Passed) failed=$(sum Failed) skipped=$(sum Skipped)
     rm -f "$out"
+    stop_docker_engine   # before the closing line, which stays the last one
     echo "$passed passed, $failed failed, $skipped skipped"
     exit "$rc"
     ;;
