@@ -15,7 +15,9 @@ public sealed class RedisFaultTests
         // restarted empty loses the Orleans membership table too, after which the silos running keep serving but no
         // silo can join them; that is the cluster's fault, not the cache's, and not what this test is about.
         await using var membership = await TestRedis.StartAsync();
-        await using var cache = await TestRedis.StartAsync();
+        // The cache's Redis runs in a container (Testcontainers): killed and started again empty, as Redis without
+        // persistence comes back after a crash.
+        await using var cache = await DockerRedis.StartAsync();
         await using var worker = ServiceProcess.StartWorker("worker-0", membership, TestPaths.Model(ClusterFixture.ModelFile));
         await worker.WaitHealthyAsync();
         await using var gateway = ServiceProcess.StartGateway(membership, $"--Redis:ConnectionString={cache.ConnectionString}");

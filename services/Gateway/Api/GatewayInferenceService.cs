@@ -485,7 +485,7 @@ public sealed partial class GatewayInferenceService(
     {
         var healthy = pool.Workers.Count(w => w.IsRoutable);
         return new RpcException(new Status(StatusCode.Unavailable,
-            $"No worker can serve {what} right now ({pool.Workers.Count} configured, {healthy} healthy). Retry shortly, or start a worker."));
+            $"No worker can serve {what} right now ({pool.Workers.Count} in the cluster, {healthy} healthy). Retry shortly, or start a worker."));
     }
 
     private void OnWorkerFailed(WorkerEndpoint worker, Exception e, RpcException failure)
