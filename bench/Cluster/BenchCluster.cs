@@ -39,7 +39,8 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             throw new InvalidOperationException("redis-server is not on PATH: the cluster keeps its membership in Redis (apt-get install redis-server).");
         }
 
-        (_redis, var redis) = await LocalRedis.StartAsync(FreePort(), cancellationToken);
+        var apart = options.Placement == CorePlacement.ModelThreadApart ? CoreList(CoreAffinity.AllBut(ModelCore)) : null;
+        (_redis, var redis) = await LocalRedis.StartAsync(FreePort(), apart, cancellationToken);
         var shared = new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = "Warning",
@@ -70,7 +71,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             string[] launcher = options.Placement switch
             {
                 CorePlacement.CorePerWorker => ["taskset", "-c", Invariant(i % Environment.ProcessorCount), "dotnet"],
-                CorePlacement.ModelThreadApart => ["taskset", "-c", CoreList(CoreAffinity.AllBut(ModelCore)), "dotnet"],
+                CorePlacement.ModelThreadApart => ["taskset", "-c", apart!, "dotnet"],
                 _ => ["dotnet"],
             };
             _workers.Add(new BenchWorker(ChildProcess.Start(name, launcher[0], [.. launcher[1..], BuildOutput.Assembly("WorkerAssembly")], environment), endpoint));
@@ -99,7 +100,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
         string[] gatewayLauncher = options.Placement switch
         {
             CorePlacement.CorePerWorker when SpareCores(options.Workers, Environment.ProcessorCount) is { } spare => ["taskset", "-c", spare, "dotnet"],
-            CorePlacement.ModelThreadApart => ["taskset", "-c", CoreList(CoreAffinity.AllBut(ModelCore)), "dotnet"],
+            CorePlacement.ModelThreadApart => ["taskset", "-c", apart!, "dotnet"],
             _ => ["dotnet"],
         };
         _gateway = ChildProcess.Start("gateway", gatewayLauncher[0], [.. gatewayLauncher[1..], BuildOutput.Assembly("GatewayAssembly")], gatewayEnvironment);
@@ -232,7 +233,8 @@ internal enum CorePlacement
 
     /// <summary>
     /// Each worker's model thread (one compute thread) alone on <see cref="BenchCluster.ModelCore"/>, every other thread
-    /// of the cluster on the other cores: the serving path never waits for the model's core.
+    /// of the cluster (the workers' serving threads, the gateway, Redis) on the other cores: the serving path never
+    /// waits for the model's core.
     /// </summary>
     ModelThreadApart,
 }
