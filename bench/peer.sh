@@ -9,8 +9,8 @@
 #
 # CPU kernels for this machine (GGML_NATIVE) and ggml's own thread pool, not OpenMP, as in the product's binary
 # (node-llama-cpp builds it with GGML_OPENMP=OFF): the comparison is then of the serving paths, not of two threading
-# runtimes. With OpenMP on 2 cores the peer's threads stall at every barrier while the client (or anything else) runs
-# on one of them (measured here on a loaded machine, 8 streams of 64 tokens: 38 tok/s with OpenMP, 227 without).
+# runtimes. (Seen here with an OpenMP build on a busy 2-core machine: 8 streams at 38 tok/s in all, its threads
+# spinning at barriers while others ran; not measured side by side with this build.)
 #
 # Prints the path of the llama-server binary.
 set -euo pipefail
