@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -8,77 +9,109 @@ using Grpc.Net.Client;
 namespace SlmCluster.Bench.Cluster;
 
 /// <summary>
-/// The processes a scenario measures, started straight from the build output: Redis when asked, the workers
-/// (each pinned to its own core when asked, so a measurement is not one of co-location), then the gateway on the
-/// cores no worker computes on. The AppHost runs the same services under Aspire; the bench starts them itself
-/// because it needs their process ids and core placement.
+/// The processes a scenario measures, started straight from the build output: Redis (the cluster's membership and
+/// the worker grain directory), the worker silos (each pinned to its own core when asked, so a measurement is not one
+/// of co-location), then the gateway silo on the cores no worker computes on. Ready when every worker answers
+/// <c>/health</c> and the gateway serves with every worker routable. The AppHost runs the same services under
+/// Aspire; the bench starts them itself because it needs their process ids and core placement.
 /// </summary>
 internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposable
 {
-    private readonly List<(ChildProcess Process, Uri Grpc)> _workers = [];
+    /// <summary>The core of the model's thread under <see cref="CorePlacement.ModelThreadApart"/>.</summary>
+    public const int ModelCore = 0;
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    private readonly List<BenchWorker> _workers = [];
     private ChildProcess? _gateway;
     private ChildProcess? _redis;
 
-    public IReadOnlyList<(ChildProcess Process, Uri Grpc)> WorkerEndpoints => _workers;
+    public IReadOnlyList<BenchWorker> Workers => _workers;
 
+    /// <summary>The front door: the gateway's gRPC endpoint.</summary>
     public Uri GatewayGrpc { get; } = new($"http://127.0.0.1:{FreePort()}");
 
     public Uri GatewayHttp { get; } = new($"http://127.0.0.1:{FreePort()}");
 
-    /// <summary>The Redis connection string handed to the services, or null when running without Redis.</summary>
-    public string? RedisConnectionString { get; private set; }
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var shared = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" };
-        if (options.Redis)
+        if (!LocalRedis.IsInstalled)
         {
-            (_redis, var connectionString) = await LocalRedis.StartAsync(FreePort(), cancellationToken);
-            RedisConnectionString = connectionString;
-            shared["ConnectionStrings__cache"] = connectionString;
+            throw new InvalidOperationException("redis-server is not on PATH: the cluster keeps its membership in Redis (apt-get install redis-server).");
         }
+
+        var apart = options.Placement == CorePlacement.ModelThreadApart ? CoreList(CoreAffinity.AllBut(ModelCore)) : null;
+        (_redis, var redis) = await LocalRedis.StartAsync(FreePort(), apart, cancellationToken);
+        var shared = new Dictionary<string, string>
+        {
+            ["Logging__LogLevel__Default"] = "Warning",
+            // The services log membership changes at Information; here they would only crowd out the bench's lines.
+            ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Warning",
+            ["ConnectionStrings__cache"] = redis,
+            // Every silo of this cluster on loopback, each on its own port: clusters of different scenarios (and
+            // other runs on the machine) never meet, as each has its own Redis.
+            ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
+        };
 
         for (var i = 0; i < options.Workers; i++)
         {
             var name = $"worker-{i}";
-            var grpc = new Uri($"http://127.0.0.1:{FreePort()}");
+            var endpoint = new Uri($"http://127.0.0.1:{FreePort()}");
             var environment = new Dictionary<string, string>(shared)
             {
+                ["Orleans__Endpoints__SiloPort"] = Invariant(FreePort()),
                 ["Worker__Id"] = name,
-                ["Worker__GrpcPort"] = Invariant(grpc.Port),
-                ["Worker__HttpPort"] = Invariant(FreePort()),
+                ["Worker__HttpPort"] = Invariant(endpoint.Port),
                 ["Worker__ModelPath"] = options.ModelPath,
                 ["Worker__Threads"] = Invariant(options.Threads),
                 ["Worker__Slots"] = Invariant(options.Slots),
+                ["Worker__ContextSize"] = Invariant(options.ContextSize),
             };
-            // taskset pins the whole process, threads it starts later included, to one core per worker.
-            string[] launcher = options.Pin ? ["taskset", "-c", Invariant(i % Environment.ProcessorCount), "dotnet"] : ["dotnet"];
-            _workers.Add((ChildProcess.Start(name, launcher[0], [.. launcher[1..], BuildOutput.Assembly("WorkerAssembly")], environment), grpc));
+            // taskset pins the whole process, threads it starts later included: to one core per worker, or away from the
+            // model's core until the model's thread is moved onto it.
+            string[] launcher = options.Placement switch
+            {
+                CorePlacement.CorePerWorker => ["taskset", "-c", Invariant(i % Environment.ProcessorCount), "dotnet"],
+                CorePlacement.ModelThreadApart => ["taskset", "-c", apart!, "dotnet"],
+                _ => ["dotnet"],
+            };
+            _workers.Add(new BenchWorker(ChildProcess.Start(name, launcher[0], [.. launcher[1..], BuildOutput.Assembly("WorkerAssembly")], environment), endpoint));
         }
 
-        await Task.WhenAll(_workers.Select(w => WaitHealthyAsync(w.Process, w.Grpc, cancellationToken)));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Task.WhenAll(_workers.Select(w => WaitUntilAsync(w.Process, () => WorkerReadyAsync(http, w.Http, cancellationToken), "answered /health", cancellationToken)));
+        if (options.Placement == CorePlacement.ModelThreadApart)
+        {
+            // Ready means the model is loaded and its engine thread runs.
+            foreach (var worker in _workers)
+            {
+                await CoreAffinity.SeparateEngineThreadAsync(worker.Process.Id, ModelCore, CoreAffinity.AllBut(ModelCore), cancellationToken);
+            }
+        }
 
         var gatewayEnvironment = new Dictionary<string, string>(shared)
         {
+            ["Orleans__Endpoints__SiloPort"] = Invariant(FreePort()),
             ["Gateway__GrpcPort"] = Invariant(GatewayGrpc.Port),
             ["Gateway__HttpPort"] = Invariant(GatewayHttp.Port),
         };
-        for (var i = 0; i < _workers.Count; i++)
-        {
-            // The shape in which Aspire hands a service its references' endpoints.
-            gatewayEnvironment[$"services__worker__grpc__{i}"] = _workers[i].Grpc.ToString().TrimEnd('/');
-        }
 
         // The gateway keeps to the cores no worker computes on: woken on a worker's core, it would preempt the model's
         // thread for every chunk it relays.
-        string[] gatewayLauncher = options.Pin && SpareCores(options.Workers, Environment.ProcessorCount) is { } spare
-            ? ["taskset", "-c", spare, "dotnet"]
-            : ["dotnet"];
+        string[] gatewayLauncher = options.Placement switch
+        {
+            CorePlacement.CorePerWorker when SpareCores(options.Workers, Environment.ProcessorCount) is { } spare => ["taskset", "-c", spare, "dotnet"],
+            CorePlacement.ModelThreadApart => ["taskset", "-c", apart!, "dotnet"],
+            _ => ["dotnet"],
+        };
         _gateway = ChildProcess.Start("gateway", gatewayLauncher[0], [.. gatewayLauncher[1..], BuildOutput.Assembly("GatewayAssembly")], gatewayEnvironment);
-        await WaitHealthyAsync(_gateway, GatewayGrpc, cancellationToken);
+        using var channel = GrpcChannel.ForAddress(GatewayGrpc);
+        var health = new Health.HealthClient(channel);
+        await WaitUntilAsync(_gateway, async () => await ServingAsync(health, cancellationToken)
+            && await RoutableWorkersAsync(http, GatewayHttp, cancellationToken) >= options.Workers,
+            $"served gRPC with all {options.Workers} worker(s) routable", cancellationToken);
     }
 
-    /// <summary>Stops the gateway first, so no new work reaches the workers, then the workers, then Redis.</summary>
+    /// <summary>Stops the gateway first, so no new work reaches the workers, then the workers (they drain and leave the cluster), then Redis.</summary>
     public async ValueTask DisposeAsync()
     {
         var grace = TimeSpan.FromSeconds(10);
@@ -88,10 +121,10 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             await _gateway.DisposeAsync();
         }
 
-        await Task.WhenAll(_workers.Select(w => w.Process.StopAsync(TimeSpan.FromSeconds(35))));
-        foreach (var (process, _) in _workers)
+        await Task.WhenAll(_workers.Select(w => w.Process.StopAsync(TimeSpan.FromSeconds(45))));
+        foreach (var worker in _workers)
         {
-            await process.DisposeAsync();
+            await worker.Process.DisposeAsync();
         }
 
         if (_redis is not null)
@@ -115,35 +148,63 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     internal static string? SpareCores(int workers, int cores) =>
         workers >= cores ? null : workers == cores - 1 ? Invariant(workers) : $"{Invariant(workers)}-{Invariant(cores - 1)}";
 
-    private static async Task WaitHealthyAsync(ChildProcess process, Uri grpc, CancellationToken cancellationToken)
+    private static async Task<bool> WorkerReadyAsync(HttpClient http, Uri worker, CancellationToken cancellationToken)
     {
-        using var channel = GrpcChannel.ForAddress(grpc);
-        var health = new Health.HealthClient(channel);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (true)
+        try
+        {
+            using var response = await http.GetAsync(new Uri(worker, "/health"), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false; // not listening yet
+        }
+    }
+
+    private static async Task<bool> ServingAsync(Health.HealthClient health, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
+            return response.Status == HealthCheckResponse.Types.ServingStatus.Serving;
+        }
+        catch (RpcException)
+        {
+            return false; // not listening yet
+        }
+    }
+
+    /// <summary>Workers the gateway routes to, from its dashboard's <c>/api/stats</c>.</summary>
+    private static async Task<int> RoutableWorkersAsync(HttpClient http, Uri gateway, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var body = await http.GetStreamAsync(new Uri(gateway, "/api/stats"), cancellationToken);
+            using var stats = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+            return stats.RootElement.GetProperty("workers").EnumerateArray()
+                .Count(w => w.TryGetProperty("state", out var state) && state.GetString() == "serving");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException && !cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task WaitUntilAsync(ChildProcess process, Func<Task<bool>> ready, string what, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (!await ready())
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} before it became healthy; its last lines:\n  " +
+                throw new InvalidOperationException($"{process.Name} exited with code {process.ExitCode} before it {what}; its last lines:\n  " +
                     string.Join("\n  ", process.RecentLines.TakeLast(15)));
-            }
-
-            try
-            {
-                var response = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
-                if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
-                {
-                    return;
-                }
-            }
-            catch (RpcException)
-            {
-                // Not listening yet.
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{process.Name} did not become healthy within 120 s.");
+                throw new TimeoutException($"{process.Name} had not {what} within {StartTimeout.TotalSeconds:F0} s; its last lines:\n  " +
+                    string.Join("\n  ", process.RecentLines.TakeLast(15)));
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
@@ -151,7 +212,29 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string CoreList(IEnumerable<int> cores) => string.Join(',', cores.Select(Invariant));
 }
 
-/// <summary>What a scenario asks of its cluster.</summary>
-internal sealed record BenchClusterOptions(string ModelPath, int Workers, int Threads, int Slots, bool Redis, bool Pin);
+/// <summary>A worker silo the bench started, and its HTTP endpoint (<c>/health</c>, <c>/metrics</c>).</summary>
+internal sealed record BenchWorker(ChildProcess Process, Uri Http);
+
+/// <summary>What a scenario asks of its cluster; <paramref name="ContextSize"/> 0 lets the worker size its KV cache from the slots.</summary>
+internal sealed record BenchClusterOptions(string ModelPath, int Workers, int Threads, int Slots, CorePlacement Placement, int ContextSize = 0);
+
+/// <summary>Where the cluster's processes run.</summary>
+internal enum CorePlacement
+{
+    /// <summary>Wherever the OS puts them.</summary>
+    Unpinned,
+
+    /// <summary>Worker <c>i</c> (the whole process) on core <c>i</c>, the gateway on the cores no worker has.</summary>
+    CorePerWorker,
+
+    /// <summary>
+    /// Each worker's model thread (one compute thread) alone on <see cref="BenchCluster.ModelCore"/>, every other thread
+    /// of the cluster (the workers' serving threads, the gateway, Redis) on the other cores: the serving path never
+    /// waits for the model's core.
+    /// </summary>
+    ModelThreadApart,
+}

@@ -9,7 +9,8 @@ internal static class LocalRedis
 {
     public static bool IsInstalled => FindOnPath("redis-server") is not null;
 
-    public static async Task<(ChildProcess Process, string ConnectionString)> StartAsync(int port, CancellationToken cancellationToken)
+    /// <param name="cores">A taskset core list to keep the server on, or null for anywhere.</param>
+    public static async Task<(ChildProcess Process, string ConnectionString)> StartAsync(int port, string? cores, CancellationToken cancellationToken)
     {
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         // redis-server cannot watch its parent as our services do, so a small shell does it: the server
@@ -20,10 +21,11 @@ internal static class LocalRedis
             while kill -0 "$SLM_PARENT_PID" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done
             kill $server 2>/dev/null; wait $server
             """;
-        var process = ChildProcess.Start("redis", "/bin/sh",
-            ["-c", Watchdog, FindOnPath("redis-server")!, "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--requirepass", password, "--loglevel", "warning"],
-            new Dictionary<string, string>());
+        string[] shell = ["/bin/sh", "-c", Watchdog, FindOnPath("redis-server")!, "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--requirepass", password, "--loglevel", "warning"];
+        var process = cores is null
+            ? ChildProcess.Start("redis", shell[0], shell[1..], new Dictionary<string, string>())
+            : ChildProcess.Start("redis", "taskset", ["-c", cores, .. shell], new Dictionary<string, string>());
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!await PingAsync(port, password, cancellationToken))
         {

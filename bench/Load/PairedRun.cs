@@ -9,19 +9,27 @@ namespace SlmCluster.Bench.Load;
 /// </summary>
 internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pairs, int maxTokens, IReadOnlyList<string> firstPrompts, IReadOnlyList<string> secondPrompts)
 {
-    /// <summary>After <see cref="ExecuteAsync"/>: the median over pairs of (second − first) end-to-end, in ms; drift
+    /// <summary>After <see cref="ExecuteAsync"/>: the median over pairs of (second − first) end to end, in ms; drift
     /// between pairs cancels out of it.</summary>
     public double MedianPairDifferenceMs { get; private set; }
 
-    /// <summary>
-    /// After <see cref="ExecuteAsync"/>: p50 of (end to end − the engine's own time) of the second target minus that of
-    /// the first, in ms; NaN unless both report the engine's time. The model's compute, which varies by tens of ms
-    /// from one request to the next, is taken out of both sides, so what differs is the path around it.
-    /// </summary>
-    public double OutsideEngineP50DifferenceMs { get; private set; } = double.NaN;
+    /// <summary>After <see cref="ExecuteAsync"/>: as <see cref="MedianPairDifferenceMs"/>, of the time to first token.</summary>
+    public double MedianPairFirstTokenDifferenceMs { get; private set; }
 
-    /// <summary>After <see cref="ExecuteAsync"/>: the p50s that <see cref="OutsideEngineP50DifferenceMs"/> compares.</summary>
+    /// <summary>
+    /// After <see cref="ExecuteAsync"/>: p50 of (end to end − the engine's own time) of each target, in ms; NaN unless
+    /// both report the engine's time. The model's compute, which varies by tens of ms from one request to the next, is
+    /// taken out of both sides, so what differs is the path around it.
+    /// </summary>
     public (double First, double Second) OutsideEngineP50Ms { get; private set; } = (double.NaN, double.NaN);
+
+    /// <summary>After <see cref="ExecuteAsync"/>: as <see cref="OutsideEngineP50Ms"/>, of the time to first token (the
+    /// prefill taken out).</summary>
+    public (double First, double Second) FirstTokenOutsideEngineP50Ms { get; private set; } = (double.NaN, double.NaN);
+
+    public double OutsideEngineP50DifferenceMs => OutsideEngineP50Ms.Second - OutsideEngineP50Ms.First;
+
+    public double FirstTokenOutsideEngineP50DifferenceMs => FirstTokenOutsideEngineP50Ms.Second - FirstTokenOutsideEngineP50Ms.First;
 
     public async Task<(RunResult First, RunResult Second)> ExecuteAsync(CancellationToken cancellationToken)
     {
@@ -52,15 +60,22 @@ internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pai
             }
         }
 
-        Console.Error.Write("\r" + new string(' ', 80) + "\r");
-        var differences = a.Zip(b, (x, y) => (y.EndToEnd - x.EndToEnd).TotalMilliseconds).Order().ToArray();
-        MedianPairDifferenceMs = differences[differences.Length / 2];
-        if (a.All(s => s.OutsideEngine is not null) && b.All(s => s.OutsideEngine is not null))
-        {
-            OutsideEngineP50Ms = (RunResult.Percentile(a.Select(s => s.OutsideEngine!.Value), 50),
-                RunResult.Percentile(b.Select(s => s.OutsideEngine!.Value), 50));
-            OutsideEngineP50DifferenceMs = OutsideEngineP50Ms.Second - OutsideEngineP50Ms.First;
-        }
+        Console.Error.Write("\r" + new string(' ', 100) + "\r");
+        MedianPairDifferenceMs = MedianDifference(a, b, s => s.EndToEnd);
+        MedianPairFirstTokenDifferenceMs = MedianDifference(a, b, s => s.TimeToFirstToken);
+        OutsideEngineP50Ms = P50s(a, b, s => s.OutsideEngine);
+        FirstTokenOutsideEngineP50Ms = P50s(a, b, s => s.FirstTokenOutsideEngine);
         return (RunResult.From(first.Name, 1, maxTokens, [.. a], wallA, null), RunResult.From(second.Name, 1, maxTokens, [.. b], wallB, null));
     }
+
+    private static double MedianDifference(List<RequestSample> a, List<RequestSample> b, Func<RequestSample, TimeSpan> value)
+    {
+        var differences = a.Zip(b, (x, y) => (value(y) - value(x)).TotalMilliseconds).Order().ToArray();
+        return differences[differences.Length / 2];
+    }
+
+    private static (double, double) P50s(List<RequestSample> a, List<RequestSample> b, Func<RequestSample, TimeSpan?> value) =>
+        a.All(s => value(s) is not null) && b.All(s => value(s) is not null)
+            ? (RunResult.Percentile(a.Select(s => value(s)!.Value), 50), RunResult.Percentile(b.Select(s => value(s)!.Value), 50))
+            : (double.NaN, double.NaN);
 }

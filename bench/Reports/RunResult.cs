@@ -2,7 +2,10 @@ using SlmCluster.Bench.Targets;
 
 namespace SlmCluster.Bench.Reports;
 
-/// <summary>One target at one concurrency: throughput, latency percentiles and memory.</summary>
+/// <summary>
+/// One target at one concurrency: throughput, latency percentiles and memory; <paramref name="TtftOutsideEngineP50Ms"/> is the
+/// p50 of the time to first token minus the engine's own, when the target reports the engine's.
+/// </summary>
 internal sealed record RunResult(
     string Target,
     int Concurrency,
@@ -17,7 +20,8 @@ internal sealed record RunResult(
     double TpotP99Ms,
     double E2eP50Ms,
     double E2eP99Ms,
-    long? PeakRssBytes)
+    long? PeakRssBytes,
+    double? TtftOutsideEngineP50Ms = null)
 {
     public static RunResult From(string target, int concurrency, int maxTokens, RequestSample[] samples, TimeSpan wall, long? peakRss)
     {
@@ -26,7 +30,10 @@ internal sealed record RunResult(
             Percentile(samples.Select(s => s.TimeToFirstToken), 50), Percentile(samples.Select(s => s.TimeToFirstToken), 99),
             Percentile(samples.Select(s => s.TimePerOutputToken), 50), Percentile(samples.Select(s => s.TimePerOutputToken), 99),
             Percentile(samples.Select(s => s.EndToEnd), 50), Percentile(samples.Select(s => s.EndToEnd), 99),
-            peakRss);
+            peakRss,
+            samples.Length > 0 && samples.All(s => s.FirstTokenOutsideEngine is not null)
+                ? Percentile(samples.Select(s => s.FirstTokenOutsideEngine!.Value), 50)
+                : null);
     }
 
     /// <summary>Nearest-rank percentile in milliseconds.</summary>

@@ -40,7 +40,7 @@ internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string>
         Console.WriteLine("  " + check);
     }
 
-    /// <summary>Workers and a gateway started for one scenario, with their logs quiet.</summary>
-    public BenchCluster Cluster(int workers, int threads, int slots, bool redis = false, bool pin = false) =>
-        new(new BenchClusterOptions(settings.ModelPath, workers, threads, slots, redis, pin));
+    /// <summary>Redis, worker silos and a gateway silo started for one scenario, with their logs quiet.</summary>
+    public BenchCluster Cluster(int workers, int threads, int slots, CorePlacement placement = CorePlacement.Unpinned, int contextSize = 0) =>
+        new(new BenchClusterOptions(settings.ModelPath, workers, threads, slots, placement, contextSize));
 }

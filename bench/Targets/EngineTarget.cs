@@ -4,9 +4,9 @@ using SlmCluster.Inference;
 namespace SlmCluster.Bench.Targets;
 
 /// <summary>The engine driven directly through the binding, in this process: the baseline.</summary>
-internal sealed class EngineTarget(LlamaEngine engine) : IBenchTarget
+internal sealed class EngineTarget(LlamaEngine engine, string name = "engine in process") : IBenchTarget
 {
-    public string Name => "engine";
+    public string Name => name;
 
     public int? ServingProcessId => Environment.ProcessId;
 
@@ -15,6 +15,7 @@ internal sealed class EngineTarget(LlamaEngine engine) : IBenchTarget
         var started = Stopwatch.GetTimestamp();
         TimeSpan? first = null;
         var tokens = 0;
+        GenerationResult? result = null;
         await foreach (var update in engine.GenerateAsync(new GenerationRequest
         {
             Prompt = prompt,
@@ -30,11 +31,12 @@ internal sealed class EngineTarget(LlamaEngine engine) : IBenchTarget
             if (update.Final is { } final)
             {
                 tokens = final.CompletionTokens;
+                result = final;
             }
         }
 
         var total = Stopwatch.GetElapsedTime(started);
-        return new RequestSample(first ?? total, total, tokens);
+        return new RequestSample(first ?? total, total, tokens, result?.Total, result?.TimeToFirstToken);
     }
 
     public ValueTask DisposeAsync() => engine.DisposeAsync();

@@ -5,7 +5,7 @@ using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Bench.Targets;
 
-/// <summary>A worker or the gateway over gRPC, through Grpc.Net.Client; the response cache is bypassed unless <paramref name="useCache"/>.</summary>
+/// <summary>The front door: the gateway over gRPC, through Grpc.Net.Client; the response cache is bypassed unless <paramref name="useCache"/>.</summary>
 internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId, bool useCache = false) : IBenchTarget
 {
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(address);
@@ -22,6 +22,7 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
         TimeSpan? first = null;
         var tokens = 0;
         TimeSpan? server = null;
+        TimeSpan? serverFirst = null;
         using var call = client.GenerateStream(request, new CallOptions(cancellationToken: cancellationToken));
         await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
@@ -38,11 +39,12 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
             if (chunk.Served is { CacheHit: false } served)
             {
                 server = TimeSpan.FromMilliseconds(served.TotalMs);
+                serverFirst = TimeSpan.FromMilliseconds(served.TimeToFirstTokenMs);
             }
         }
 
         var total = Stopwatch.GetElapsedTime(started);
-        return new RequestSample(first ?? total, total, tokens, server);
+        return new RequestSample(first ?? total, total, tokens, server, serverFirst);
     }
 
     public ValueTask DisposeAsync()

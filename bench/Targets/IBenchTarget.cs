@@ -1,6 +1,6 @@
 namespace SlmCluster.Bench.Targets;
 
-/// <summary>Something the load generator can drive: the engine in process, a worker, the gateway, or an OpenAI-compatible server.</summary>
+/// <summary>Something the load generator can drive: the engine in process, the front door (the gateway over gRPC), or an OpenAI-compatible server.</summary>
 internal interface IBenchTarget : IAsyncDisposable
 {
     string Name { get; }
