@@ -16,10 +16,16 @@ public sealed partial class WorkerGrainLifecycle(
     EngineHost engine,
     WorkerState state,
     IOptions<WorkerOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<WorkerGrainLifecycle> logger) : IHostedService
 {
+    private Task? _drained;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The drain starts the moment shutdown does, before any service stops: the grain refuses new requests
+        // (the front door sends them elsewhere) and reports itself draining.
+        lifetime.ApplicationStopping.Register(() => _drained = DrainAsync());
         var key = silo.SiloAddress.ToParsableString();
         var status = await grains.GetGrain<IModelWorkerGrain>(key).GetStatus().WaitAsync(cancellationToken);
         LogServing(logger, status.WorkerId, status.Model.Id, key);
@@ -27,10 +33,20 @@ public sealed partial class WorkerGrainLifecycle(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await (_drained ?? DrainAsync()).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task DrainAsync()
+    {
         var idle = state.BeginDrainAsync();
         LogDraining(logger, engine.WorkerId, state.InFlight);
-        var limit = Task.Delay(options.Value.DrainTimeout, cancellationToken);
-        if (await Task.WhenAny(idle, limit) != idle)
+        if (await Task.WhenAny(idle, Task.Delay(options.Value.DrainTimeout)) != idle)
         {
             LogDrainTimedOut(logger, engine.WorkerId, state.InFlight, options.Value.DrainTimeout.TotalSeconds);
         }

@@ -55,7 +55,9 @@ public sealed class WorkerLifecycleTests : IAsyncLifetime
             await Task.WhenAll(started.Select(s => s.Task)).WaitAsync(TimeSpan.FromSeconds(60));
             Signals.Send(worker.Id, Signals.SigTerm);
 
-            // While it drains, new requests go to the other worker and succeed.
+            // Once it drains (the gateway sees it from the worker's status), new requests go to the other worker and
+            // succeed. A request that reached it before the signal was handled would rightly still be served there.
+            await DashboardStats.WaitAsync(_httpPort, s => s.Workers.Any(w => w.Id == "worker-by-hand" && w.State == "draining"), TimeSpan.FromSeconds(10));
             var during = await AspireClusterTests.StreamAsync(client, "During the drain", 8, null);
             Assert.Null(during.Error);
             Assert.NotEqual("worker-by-hand", during.WorkerId);
