@@ -1,3 +1,4 @@
+using System.Net;
 using Aspire.Hosting;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -7,24 +8,54 @@ using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests.AppHost;
 
-/// <summary>An AppHost that declares two models runs a worker group for each; requests route by model id.</summary>
+/// <summary>
+/// The real AppHost declaring two models, under Aspire.Hosting.Testing: a worker group for each, requests routed by
+/// model id, and the gateway serving gRPC (our client and grpc-js) and the OpenAI API. The tests leave the cluster as
+/// they found it, so they share one.
+/// </summary>
 [Collection(AppHostClusterCollection.Name)]
-public sealed class MultiModelTests : IAsyncLifetime
+public sealed class MultiModelTests(MultiModelTests.Cluster cluster) : IClassFixture<MultiModelTests.Cluster>
 {
-    private DistributedApplication _app = null!;
-    private int _grpcPort;
-    private int _httpPort;
+    private readonly int _grpcPort = cluster.GrpcPort;
+    private readonly int _httpPort = cluster.HttpPort;
 
-    public async Task InitializeAsync()
+    public sealed class Cluster : IAsyncLifetime
     {
-        (_app, _grpcPort, _httpPort) = await AspireClusterTests.StartAsync(
-            "--model", "stories260K.gguf", "--model", "tinystories-656k-q8_0.gguf", "--workers", "1", "--threads", "1", "--slots", "2");
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancel.Token);
-        await DashboardStats.WaitAsync(_httpPort, s => s.Workers.Count(w => w.State == "serving") == 2, TimeSpan.FromSeconds(120));
+        private DistributedApplication _app = null!;
+
+        public int GrpcPort { get; private set; }
+
+        public int HttpPort { get; private set; }
+
+        public async Task InitializeAsync()
+        {
+            (_app, GrpcPort, HttpPort) = await AspireClusterTests.StartAsync(
+                "--model", "stories260K.gguf", "--model", "tinystories-656k-q8_0.gguf", "--workers", "1", "--threads", "1", "--slots", "2");
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancel.Token);
+            await DashboardStats.WaitAsync(HttpPort, s => s.Workers.Count(w => w.State == "serving") == 2, TimeSpan.FromSeconds(120));
+        }
+
+        public async Task DisposeAsync() => await _app.DisposeAsync();
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    [Fact]
+    public async Task The_gateway_serves_gRPC_grpc_js_and_the_OpenAI_API()
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
+        var answer = await new InferenceClient(channel).GenerateAsync(
+            new GenerateRequest { Prompt = "Once upon a time", MaxTokens = 8, Cache = new CachePolicy { Bypass = true } },
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal(8, answer.Usage.CompletionTokens);
+
+        var peer = await InteropTests.RunPeerAsync($"127.0.0.1:{_grpcPort}", "generate", "Once upon a time", "8");
+        Assert.Equal(answer.Text, peer.GetProperty("response").GetProperty("text").GetString());
+
+        using var openAi = new OpenAiHttpClient(new Uri($"http://127.0.0.1:{_httpPort}/"));
+        var chat = await openAi.PostAsync("/v1/chat/completions", """{"messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":4}""");
+        Assert.Equal(HttpStatusCode.OK, chat.Status);
+    }
+
 
     [Fact]
     public async Task Both_models_are_listed_and_each_request_is_served_by_the_model_it_names()
