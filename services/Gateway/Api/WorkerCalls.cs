@@ -66,8 +66,7 @@ internal static class WorkerCalls
         or OrleansMessageRejectionException
         or EnumerationAbortedException
         or TimeoutException
-        or ConnectionFailedException
-        || (e is OrleansException && e is not ModelWorkerException && e.Message.Contains("pinned to silo", StringComparison.Ordinal));
+        or ConnectionFailedException;
 
     /// <summary>Whether another worker may succeed where this one failed before sending anything.</summary>
     public static bool IsRetryable(Exception e) =>
