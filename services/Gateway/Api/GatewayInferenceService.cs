@@ -302,26 +302,23 @@ public sealed partial class GatewayInferenceService(
                     catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
                         var failure = WorkerCalls.ToRpcException(e, worker.WorkerId);
-                        if (sent == 0 && WorkerCalls.IsRetryable(e) && tried.Count < options.Value.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                        var lost = WorkerCalls.IsWorkerLost(e);
+                        var retry = sent == 0 && WorkerCalls.IsRetryable(e) && tried.Count < options.Value.MaxAttempts && !cancellationToken.IsCancellationRequested;
+                        if (retry || lost)
                         {
-                            OnWorkerFailed(worker, e, failure);
+                            OnWorkerFailed(worker, e, failure, lost);
+                        }
+
+                        if (retry)
+                        {
                             atCapacity = failure.StatusCode == StatusCode.ResourceExhausted ? failure : atCapacity;
                             break;
                         }
 
-                        if (sent > 0 && WorkerCalls.IsWorkerLost(e))
-                        {
-                            OnWorkerFailed(worker, e, failure);
-                            throw new RpcException(new Status(StatusCode.Unavailable,
-                                $"Worker {worker.WorkerId} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Message})"));
-                        }
-
-                        if (WorkerCalls.IsWorkerLost(e))
-                        {
-                            OnWorkerFailed(worker, e, failure);
-                        }
-
-                        throw failure;
+                        throw sent > 0 && lost
+                            ? new RpcException(new Status(StatusCode.Unavailable,
+                                $"Worker {worker.WorkerId} failed after {sent} chunks had been sent; the answer is incomplete. Retry the request. ({e.Message})"))
+                            : failure;
                     }
 
                     if (!more)
@@ -488,10 +485,10 @@ public sealed partial class GatewayInferenceService(
             $"No worker can serve {what} right now ({pool.Workers.Count} in the cluster, {healthy} healthy). Retry shortly, or start a worker."));
     }
 
-    private void OnWorkerFailed(WorkerEndpoint worker, Exception e, RpcException failure)
+    private void OnWorkerFailed(WorkerEndpoint worker, Exception e, RpcException failure, bool lost)
     {
         LogWorkerFailed(logger, worker.WorkerId, failure.StatusCode, e.Message);
-        if (WorkerCalls.IsWorkerLost(e))
+        if (lost)
         {
             // Out of rotation at once rather than when membership catches up; its next status answer puts it back.
             worker.IsHealthy = false;

@@ -23,7 +23,8 @@ public sealed partial class WorkerDirectory(
 {
     private static readonly GrainType WorkerGrainType = GrainType.Create(WorkerGrainKey.GrainType);
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
-    private readonly SemaphoreSlim _changed = new(0, int.MaxValue);
+    // One pending "look again" at most: a burst of updates while a reconcile runs is answered by one more reconcile.
+    private readonly SemaphoreSlim _changed = new(0, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -44,7 +45,17 @@ public sealed partial class WorkerDirectory(
     }
 
     /// <summary>Asks the directory to look again now: a call found a worker's silo gone, or the cluster changed.</summary>
-    public void Refresh() => _changed.Release();
+    public void Refresh()
+    {
+        try
+        {
+            _changed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A reconcile is already due.
+        }
+    }
 
     private async Task WatchAsync<T>(IAsyncEnumerable<T> updates, CancellationToken stoppingToken)
     {
@@ -58,7 +69,7 @@ public sealed partial class WorkerDirectory(
                     RemoveGone(snapshot);
                 }
 
-                _changed.Release();
+                Refresh();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

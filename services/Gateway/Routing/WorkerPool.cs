@@ -14,9 +14,6 @@ public sealed class WorkerPool
     /// <summary>A snapshot: the set changes as worker silos join and leave.</summary>
     public IReadOnlyList<WorkerEndpoint> Workers => Volatile.Read(ref _workers);
 
-    /// <summary>Workers that can take a request for <paramref name="model"/> now.</summary>
-    public IEnumerable<WorkerEndpoint> Serving(string model) => Workers.Where(w => w.IsRoutable && w.Serves(model));
-
     /// <summary>What the first routable worker serving <paramref name="model"/> reports of it; null when none does.</summary>
     public ModelInfo? ServedModel(string model)
     {

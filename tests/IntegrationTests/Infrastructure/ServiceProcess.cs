@@ -24,12 +24,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
     private readonly Uri? _grpcAddress;
     private readonly GrpcChannel? _channel;
 
-    private ServiceProcess(string name, Process process, int httpPort, int siloPort, int? grpcPort)
+    private ServiceProcess(string name, Process process, int httpPort, int? grpcPort)
     {
         Name = name;
         _process = process;
         HttpAddress = new Uri($"http://127.0.0.1:{httpPort}/");
-        SiloPort = siloPort;
         if (grpcPort is { } port)
         {
             _grpcAddress = new Uri($"http://127.0.0.1:{port}");
@@ -56,9 +55,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The HTTP listener: health and /metrics, and the gateway's OpenAI API and dashboard.</summary>
     public Uri HttpAddress { get; }
 
-    /// <summary>The Orleans silo-to-silo port.</summary>
-    public int SiloPort { get; }
-
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -67,14 +63,22 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>A one-thread worker silo serving <paramref name="modelPath"/>; <paramref name="extra"/> settings win.</summary>
     public static ServiceProcess StartWorker(string name, TestRedis redis, string modelPath, params string[] extra) =>
-        StartWorker(name, redis, modelPath, NoEnvironment, extra);
+        StartWorker(name, redis.ConnectionString, modelPath, NoEnvironment, extra);
+
+    /// <summary>A one-thread worker silo joining the cluster whose Redis is <paramref name="redisConnection"/> (one it did not start).</summary>
+    public static ServiceProcess StartWorker(string name, string redisConnection, string modelPath, params string[] extra) =>
+        StartWorker(name, redisConnection, modelPath, NoEnvironment, extra);
 
     /// <summary>A one-thread worker silo with extra environment variables.</summary>
     public static ServiceProcess StartWorker(string name, TestRedis redis, string modelPath, IReadOnlyDictionary<string, string> environment,
-        params string[] extra)
+        params string[] extra) =>
+        StartWorker(name, redis.ConnectionString, modelPath, environment, extra);
+
+    private static ServiceProcess StartWorker(string name, string redisConnection, string modelPath, IReadOnlyDictionary<string, string> environment,
+        string[] extra)
     {
         var httpPort = FreePort();
-        return Start(name, TestPaths.WorkerAssembly, httpPort, grpcPort: null, redis, [
+        return Start(name, TestPaths.WorkerAssembly, httpPort, grpcPort: null, redisConnection, [
             $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", "--Worker:Threads=1", $"--Worker:HttpPort={httpPort}", .. extra], environment);
     }
 
@@ -85,11 +89,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
     {
         var grpcPort = FreePort();
         var httpPort = FreePort();
-        return Start("gateway", TestPaths.GatewayAssembly, httpPort, grpcPort, redis,
+        return Start("gateway", TestPaths.GatewayAssembly, httpPort, grpcPort, redis.ConnectionString,
             [$"--Gateway:GrpcPort={grpcPort}", $"--Gateway:HttpPort={httpPort}", .. extra], environment);
     }
 
-    private static ServiceProcess Start(string name, string assembly, int httpPort, int? grpcPort, TestRedis redis, IEnumerable<string> arguments,
+    private static ServiceProcess Start(string name, string assembly, int httpPort, int? grpcPort, string redisConnection, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet")
@@ -99,11 +103,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(assembly);
-        var siloPort = FreePort();
         // A silo of the test's own cluster: membership in its Redis, reachable on loopback. Later arguments win.
         foreach (var argument in new[]
                  {
-                     $"--ConnectionStrings:cache={redis.ConnectionString}", $"--Orleans:Endpoints:SiloPort={siloPort}",
+                     $"--ConnectionStrings:cache={redisConnection}", $"--Orleans:Endpoints:SiloPort={FreePort()}",
                      "--Orleans:Endpoints:AdvertisedIPAddress=127.0.0.1",
                  }.Concat(arguments))
         {
@@ -118,7 +121,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info };
-        var service = new ServiceProcess(name, process, httpPort, siloPort, grpcPort);
+        var service = new ServiceProcess(name, process, httpPort, grpcPort);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.Start();
@@ -151,7 +154,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>One readiness probe, as <see cref="WaitHealthyAsync"/> makes it.</summary>
-    public async Task<bool> IsHealthyAsync()
+    private async Task<bool> IsHealthyAsync()
     {
         if (_channel is null)
         {
@@ -188,25 +191,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
             .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) || l.StartsWith(metric + " ", StringComparison.Ordinal))
             .Where(l => labels is null || l.Contains(labels, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>Waits until the gateway listens on its gRPC port and answers health checks, serving or not.</summary>
-    public async Task WaitListeningAsync()
-    {
-        var health = new HealthClient(Channel);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                await health.CheckAsync(new HealthCheckRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2)));
-                return;
-            }
-            catch (RpcException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(25);
-            }
-        }
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
