@@ -30,6 +30,12 @@ public sealed record GenerationCall
     [Id(8)] public int TopK { get; init; }
 
     [Id(9)] public uint? Seed { get; init; }
+
+    /// <summary>Return the log probability of each generated token (log-softmax of the model's logits).</summary>
+    [Id(10)] public bool Logprobs { get; init; }
+
+    /// <summary>Also the most likely alternatives at each position, 0 to 20; more than 0 implies <see cref="Logprobs"/>.</summary>
+    [Id(11)] public int TopLogprobs { get; init; }
 }
 
 /// <summary>One chat turn.</summary>
