@@ -53,6 +53,9 @@ internal static class AppHostArguments
                 case "--output":
                     result.Add("--output-path");
                     break;
+                case "--no-cascade":
+                    result.Add("--cascade=");
+                    break;
                 case "--no-cache":
                 case "--no-redis":
                     // --no-redis from before Redis held membership: it turned the cache off, and still does.

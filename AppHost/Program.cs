@@ -52,6 +52,7 @@ if (!options.Cache)
 
 // One worker group per model: its silos each pin one instance of that model.
 var groups = new List<IResourceBuilder<ProjectResource>>();
+var modelIds = new List<string>();
 for (var i = 0; i < options.Models.Count; i++)
 {
     var suffix = i == 0 ? "" : $"-{i + 1}";
@@ -68,10 +69,28 @@ for (var i = 0; i < options.Models.Count; i++)
         .WaitFor(cache);
     groups.Add(workers);
     gateway.WaitFor(workers);
+    modelIds.Add(Path.GetFileNameWithoutExtension(model.Resource.Reference.FileName));
     if (i == 0)
     {
         // A request that names no model gets the first one.
-        gateway.WithEnvironment("Gateway__DefaultModel", Path.GetFileNameWithoutExtension(model.Resource.Reference.FileName));
+        gateway.WithEnvironment("Gateway__DefaultModel", modelIds[0]);
+    }
+}
+
+// The cascade route: a model id (auto) that tries the models smallest first, then the flagship API, and escalates
+// while a tier's own tokens say it is unsure. The flagship's key is a secret parameter (user secrets or
+// Parameters__flagship-api-key), never on the command line.
+var cascade = options.Cascade(modelIds);
+if (cascade is not null)
+{
+    foreach (var (name, value) in cascade.Environment())
+    {
+        gateway.WithEnvironment(name, value);
+    }
+
+    if (cascade.ApiKeyVariable is { } apiKey && !publishing)
+    {
+        gateway.WithEnvironment(apiKey, builder.AddParameter("flagship-api-key", secret: true));
     }
 }
 
@@ -86,7 +105,7 @@ foreach (var workers in groups)
 gateway.WithEnvironment("SLM_PARENT_PID", appHostPid);
 cache.WithEnvironment("SLM_PARENT_PID", appHostPid);
 
-builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads));
+builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade));
 
 var app = builder.Build();
 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").LogInformation(

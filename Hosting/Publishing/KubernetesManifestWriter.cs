@@ -338,6 +338,14 @@ internal static class KubernetesManifestWriter
                 Env($"{GatewaySection}__HttpPort", gateway.HttpPort),
                 .. RedisEnvironment(),
             ];
+            if (gateway.Cascade is { } cascade)
+            {
+                env.AddRange(cascade.Environment().Select(e => Env(e.Key, e.Value)));
+                if (cascade.ApiKeyVariable is { } apiKey)
+                {
+                    env.Add(EnvFromSecret(apiKey, GatewaySpec.FlagshipSecret, GatewaySpec.FlagshipSecretKey));
+                }
+            }
 
             var service = New<V1Service>(name, labels);
             service.Spec = new V1ServiceSpec

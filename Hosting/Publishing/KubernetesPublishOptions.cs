@@ -5,4 +5,6 @@ namespace SlmCluster.Hosting.Publishing;
 /// <param name="ImageTag">A pinned image tag (never <c>latest</c>).</param>
 /// <param name="ModelBaseUrl">Where the init container downloads <c>hf://</c> models from; null for the hub.</param>
 /// <param name="Threads">Engine threads per worker pod; 0 lets the manifests choose by device.</param>
-internal sealed record KubernetesPublishOptions(string ImagePrefix, string ImageTag, string? ModelBaseUrl, int Threads);
+/// <param name="Cascade">The gateway's cascade route, if the AppHost declares one.</param>
+internal sealed record KubernetesPublishOptions(string ImagePrefix, string ImageTag, string? ModelBaseUrl, int Threads,
+    Cascade.CascadeRouteDeclaration? Cascade = null);

@@ -104,7 +104,7 @@ internal static class KubernetesPublishStep
         var front = projects.Single(p => !p.TryGetLastAnnotation<WorkerModelAnnotation>(out _));
         var silo = new SiloSpec(OrleansId, OrleansId, SiloPort, SiloServiceAccount, WorkerGrainDirectory);
         spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo, workers,
-            new GatewaySpec(front.Name, Image(front.Name), GatewayGrpcPort, HttpPort));
+            new GatewaySpec(front.Name, Image(front.Name), GatewayGrpcPort, HttpPort, options.Cascade));
         error = null;
         return true;
     }

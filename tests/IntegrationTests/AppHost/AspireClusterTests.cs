@@ -129,8 +129,19 @@ public sealed class AspireClusterTests : IAsyncLifetime
 
     internal sealed record StreamOutcome(int Chunks, int CompletionTokens, string? WorkerId, RpcException? Error);
 
-    /// <summary>Starts the AppHost in this process with free gateway ports, after the arguments given.</summary>
-    internal static async Task<(DistributedApplication App, int GrpcPort, int HttpPort)> StartAsync(params string[] args)
+    /// <summary>
+    /// Starts the AppHost in this process with free gateway ports, after the arguments given, serving the one model
+    /// stories260K unless they name models (a local run's default is two models and a cascade).
+    /// </summary>
+    internal static Task<(DistributedApplication App, int GrpcPort, int HttpPort)> StartAsync(params string[] args) =>
+        StartWithDefaultsAsync([.. SingleModelUnlessNamed(args), .. args]);
+
+    /// <summary>The model argument that keeps a test on one model unless it names its own.</summary>
+    internal static string[] SingleModelUnlessNamed(string[] args) =>
+        args.Any(a => a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal)) ? [] : ["--model", "stories260K.gguf"];
+
+    /// <summary>Starts the AppHost in this process with free gateway ports and the AppHost's own defaults for what the arguments leave out.</summary>
+    internal static async Task<(DistributedApplication App, int GrpcPort, int HttpPort)> StartWithDefaultsAsync(params string[] args)
     {
         var grpcPort = ServiceProcess.FreePort();
         var httpPort = ServiceProcess.FreePort();

@@ -29,8 +29,8 @@ public sealed class MultiModelTests(MultiModelTests.Cluster cluster) : IClassFix
 
         public async Task InitializeAsync()
         {
-            (_app, GrpcPort, HttpPort) = await AspireClusterTests.StartAsync(
-                "--model", "stories260K.gguf", "--model", "tinystories-656k-q8_0.gguf", "--workers", "1", "--threads", "1", "--slots", "2");
+            // The AppHost's local defaults: the two test models, one worker each, and the cascade route over them.
+            (_app, GrpcPort, HttpPort) = await AspireClusterTests.StartWithDefaultsAsync("--threads", "1", "--slots", "2");
             using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(120));
             await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancel.Token);
             await DashboardStats.WaitAsync(HttpPort, s => s.Workers.Count(w => w.State == "serving") == 2, TimeSpan.FromSeconds(120));

@@ -245,6 +245,39 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public async Task A_cascade_with_a_flagship_API_is_published_with_its_key_from_a_Secret()
+    {
+        var output = Directory.CreateTempSubdirectory("slm-k8s-cascade-");
+        try
+        {
+            await PublishAsync(output.FullName, "--flagship-url", "https://provider.example/v1", "--flagship-model", "big-model",
+                "--flagship-input-price", "2.5", "--flagship-output-price", "10", "--cascade-min-mean-logprob", "-0.8");
+            var manifests = Load(output.FullName);
+            var gateway = Assert.Single(Containers(manifests.Single("Deployment", "gateway")));
+            const string route = "Gateway__Cascade__Routes__auto__Tiers";
+
+            // The published model is the first tier, judged; the flagship is the last.
+            Assert.Equal("stories260K", Env(gateway, $"{route}__0__Model"));
+            Assert.Equal("-0.8", Env(gateway, $"{route}__0__Accept__MinMeanLogprob"));
+            Assert.Equal("https://provider.example/v1", Env(gateway, $"{route}__1__External__BaseUrl"));
+            Assert.Equal("big-model", Env(gateway, $"{route}__1__External__Model"));
+            Assert.Equal("2.5", Env(gateway, $"{route}__1__External__InputUsdPerMillionTokens"));
+            Assert.Equal("10", Env(gateway, $"{route}__1__External__OutputUsdPerMillionTokens"));
+
+            // The key is never a value in a manifest: the team creates the Secret.
+            var key = EnvVar(gateway, $"{route}__1__External__ApiKey");
+            Assert.NotNull(key);
+            Assert.False(key!.ContainsKey("value"));
+            Assert.Equal(GatewaySpec.FlagshipSecret, Str(key, "valueFrom.secretKeyRef.name"));
+            Assert.Equal(GatewaySpec.FlagshipSecretKey, Str(key, "valueFrom.secretKeyRef.key"));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_gateway_is_a_Deployment_with_grpc_and_http_ports_an_autoscaler_and_a_disruption_budget()
     {
         var deployment = _manifests.Single("Deployment", "gateway");

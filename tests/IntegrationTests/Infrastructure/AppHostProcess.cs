@@ -42,7 +42,8 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
         var httpPort = ServiceProcess.FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         info.ArgumentList.Add(TestPaths.AppHostAssembly);
-        foreach (var arg in args.Concat(["--grpc-port", $"{grpcPort}", "--http-port", $"{httpPort}"]))
+        // One model unless the test names its own: a local run's default is two models and a cascade.
+        foreach (var arg in AppHost.AspireClusterTests.SingleModelUnlessNamed(args).Concat(args).Concat(["--grpc-port", $"{grpcPort}", "--http-port", $"{httpPort}"]))
         {
             info.ArgumentList.Add(arg);
         }
