@@ -41,7 +41,8 @@ public sealed partial class PrometheusDeployConfigTests
         var titles = panels.Select(p => p.GetProperty("title").GetString()!).ToArray();
         var expressions = string.Join('\n', panels.SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()));
 
-        foreach (var title in new[] { "Requests/s", "Tokens/s", "Latency percentiles", "Cache hit ratio", "Cost so far (self-hosted)", "Money saved vs $api", "Workers" })
+        foreach (var title in new[] { "Requests/s", "Tokens/s", "Latency percentiles", "Cache hit ratio", "Cost so far (self-hosted)", "Money saved vs $api", "Workers",
+                     "Cascade: share answered by each tier", "Cascade: money saved vs last tier only" })
         {
             Assert.Contains(title, titles);
         }
@@ -52,6 +53,7 @@ public sealed partial class PrometheusDeployConfigTests
             "slm_requests_total", "slm_request_duration_seconds_bucket", "slm_time_to_first_token_seconds_bucket", "slm_completion_tokens_total",
             "slm_prompt_tokens_total", "slm_cache_hits_total", "slm_cache_misses_total", "slm_cost_usd_total", "slm_reference_api_cost_usd_total",
             "slm_workers", "slm_worker_slots", "slm_worker_active_sequences", "slm_worker_queue_depth", "slm_worker_kv_cache_usage_ratio",
+            "slm_cascade_requests_total", "slm_cascade_cost_usd_total", "slm_cascade_last_tier_cost_usd_total",
         };
         foreach (Match metric in MetricName().Matches(expressions))
         {

@@ -98,6 +98,25 @@ function renderApis(stats) {
   }
 }
 
+// Each cascade route: how often it escalated, which tier answered, and its cost against sending everything to its last tier.
+function renderCascade(routes) {
+  $('cascade').hidden = !routes || routes.length === 0;
+  if (!routes) return;
+  const body = $('routes').tBodies[0];
+  body.replaceChildren();
+  for (const r of routes) {
+    const row = body.insertRow();
+    row.className = 'route';
+    cell(row, r.route);
+    cell(row, String(r.requests));
+    cell(row, r.requests > 0 ? (100 * r.escalation_rate).toFixed(1) + ' %' : '–');
+    cell(row, r.tiers.map(t => `${t.name}: ${t.accepted}`).join(' · '));
+    cell(row, usd(r.cost_usd));
+    cell(row, usd(r.last_tier_cost_usd));
+    cell(row, usd(r.saved_usd), 'saved');
+  }
+}
+
 function renderModels(models) {
   const key = models.join('\n');
   if (key === modelsShown) return;
@@ -146,6 +165,7 @@ function render(stats) {
   text('saved', usd(stats.saved_usd));
   renderWorkers(stats.workers);
   renderApis(stats);
+  renderCascade(stats.cascade);
   renderModels(stats.models);
 }
 
