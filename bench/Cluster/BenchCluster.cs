@@ -52,7 +52,8 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
         };
 
-        for (var i = 0; i < options.Workers; i++)
+        var models = Enumerable.Repeat(options.ModelPath, options.Workers).Concat(options.MoreModels ?? []).ToArray();
+        for (var i = 0; i < models.Length; i++)
         {
             var name = $"worker-{i}";
             var endpoint = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -61,7 +62,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
                 ["Orleans__Endpoints__SiloPort"] = Invariant(FreePort()),
                 ["Worker__Id"] = name,
                 ["Worker__HttpPort"] = Invariant(endpoint.Port),
-                ["Worker__ModelPath"] = options.ModelPath,
+                ["Worker__ModelPath"] = models[i],
                 ["Worker__Threads"] = Invariant(options.Threads),
                 ["Worker__Slots"] = Invariant(options.Slots),
                 ["Worker__ContextSize"] = Invariant(options.ContextSize),
@@ -94,6 +95,10 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             ["Gateway__GrpcPort"] = Invariant(GatewayGrpc.Port),
             ["Gateway__HttpPort"] = Invariant(GatewayHttp.Port),
         };
+        foreach (var (key, value) in options.GatewayEnvironment ?? new Dictionary<string, string>())
+        {
+            gatewayEnvironment[key] = value;
+        }
 
         // The gateway keeps to the cores no worker computes on: woken on a worker's core, it would preempt the model's
         // thread for every chunk it relays.
@@ -107,8 +112,8 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
         using var channel = GrpcChannel.ForAddress(GatewayGrpc);
         var health = new Health.HealthClient(channel);
         await WaitUntilAsync(_gateway, async () => await ServingAsync(health, cancellationToken)
-            && await RoutableWorkersAsync(http, GatewayHttp, cancellationToken) >= options.Workers,
-            $"served gRPC with all {options.Workers} worker(s) routable", cancellationToken);
+            && await RoutableWorkersAsync(http, GatewayHttp, cancellationToken) >= models.Length,
+            $"served gRPC with all {models.Length} worker(s) routable", cancellationToken);
     }
 
     /// <summary>Stops the gateway first, so no new work reaches the workers, then the workers (they drain and leave the cluster), then Redis.</summary>
@@ -220,7 +225,10 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
 internal sealed record BenchWorker(ChildProcess Process, Uri Http);
 
 /// <summary>What a scenario asks of its cluster; <paramref name="ContextSize"/> 0 lets the worker size its KV cache from the slots.</summary>
-internal sealed record BenchClusterOptions(string ModelPath, int Workers, int Threads, int Slots, CorePlacement Placement, int ContextSize = 0);
+/// <param name="MoreModels">Further models, one worker each (after the <paramref name="Workers"/> of <paramref name="ModelPath"/>).</param>
+/// <param name="GatewayEnvironment">Further gateway settings (a cascade route).</param>
+internal sealed record BenchClusterOptions(string ModelPath, int Workers, int Threads, int Slots, CorePlacement Placement, int ContextSize = 0,
+    IReadOnlyList<string>? MoreModels = null, IReadOnlyDictionary<string, string>? GatewayEnvironment = null);
 
 /// <summary>Where the cluster's processes run.</summary>
 internal enum CorePlacement
