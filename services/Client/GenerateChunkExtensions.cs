@@ -27,7 +27,8 @@ public static class GenerateChunkExtensions
     }
 
     /// <summary>
-    /// Joins the chunks' text; finish reason, usage and served come from the closing chunk (the one carrying usage).
+    /// Joins the chunks' text and their token logprobs (in order); finish reason, usage and served come from the closing
+    /// chunk (the one carrying usage).
     /// </summary>
     public static async Task<GenerateResponse> CollectAsync(this IAsyncEnumerable<GenerateChunk> chunks, CancellationToken cancellationToken = default)
     {
@@ -36,6 +37,7 @@ public static class GenerateChunkExtensions
         await foreach (var chunk in chunks.WithCancellation(cancellationToken))
         {
             text.Append(chunk.Text);
+            response.Logprobs.Add(chunk.Logprobs);
             if (chunk.Usage is not null)
             {
                 response.FinishReason = chunk.FinishReason;

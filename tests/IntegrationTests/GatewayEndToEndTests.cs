@@ -125,4 +125,50 @@ public sealed class GatewayEndToEndTests(ClusterFixture cluster)
         var after = await cluster.GatewayClient.GenerateAsync(Greedy(maxTokens: 4), Deadline());
         Assert.Equal(4, after.Usage.CompletionTokens);
     }
+
+    [Fact]
+    public async Task Logprobs_come_with_the_unary_answer_and_with_the_streamed_chunks_that_carry_their_text()
+    {
+        var request = Greedy(maxTokens: 16);
+        request.Logprobs = true;
+        request.TopLogprobs = 3;
+
+        var unary = await cluster.GatewayClient.GenerateAsync(request, Deadline());
+        using var call = cluster.GatewayClient.GenerateStream(request, Deadline());
+        var chunks = new List<GenerateChunk>();
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+        {
+            chunks.Add(chunk);
+        }
+
+        // One entry per generated token; their bytes are the answer's text; greedy picked each position's best token.
+        Assert.Equal(unary.Usage.CompletionTokens, unary.Logprobs.Count);
+        Assert.Equal(unary.Text, string.Concat(unary.Logprobs.Select(l => l.Bytes.ToStringUtf8())));
+        Assert.All(unary.Logprobs, l =>
+        {
+            Assert.InRange(l.Logprob, float.MinValue, 0f);
+            Assert.Equal(3, l.TopLogprobs.Count);
+            Assert.Equal(l.Token, l.TopLogprobs[0].Token);
+            Assert.Equal(l.Logprob, l.TopLogprobs[0].Logprob);
+        });
+
+        // Streamed, each chunk brings the entries of its own text (a plain ASCII story), and together the unary ones.
+        Assert.All(chunks, c => Assert.Equal(c.Text, string.Concat(c.Logprobs.Select(l => l.Bytes.ToStringUtf8()))));
+        var streamed = chunks.SelectMany(c => c.Logprobs).ToList();
+        Assert.Equal(unary.Logprobs.Select(l => l.Token), streamed.Select(l => l.Token));
+        Assert.All(unary.Logprobs.Zip(streamed), p => Assert.Equal(p.First.Logprob, p.Second.Logprob, 1e-3f));
+    }
+
+    [Fact]
+    public async Task Without_logprobs_nothing_is_reported_and_top_logprobs_past_20_is_an_invalid_argument()
+    {
+        var plain = await cluster.GatewayClient.GenerateAsync(Greedy(maxTokens: 4), Deadline());
+        Assert.Empty(plain.Logprobs);
+
+        var tooMany = Greedy(maxTokens: 4);
+        tooMany.TopLogprobs = 21;
+        var e = await Assert.ThrowsAsync<RpcException>(() => cluster.GatewayClient.GenerateAsync(tooMany, Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("top_logprobs is 21", e.Status.Detail);
+    }
 }

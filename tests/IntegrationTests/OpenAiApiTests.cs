@@ -223,6 +223,10 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
         { "/v1/completions", """{"prompt":"hi","stop":[1]}""", "stop[0]", "strings" },
         { "/v1/completions", """{"prompt":"hi\ud800"}""", "prompt", "not valid text" },
         { "/v1/completions", """{"prompt":"hi","model":"\udc00"}""", "model", "not valid text" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"top_logprobs":2}""", "top_logprobs", "'logprobs': true" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs", "between 0 and 20" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logprobs":3}""", "logprobs", "wrong type" },
+        { "/v1/completions", """{"prompt":"hi","logprobs":6}""", "logprobs", "between 0 and 5" },
     };
 
     [Theory]
@@ -313,5 +317,85 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
         Assert.Equal("unknown_url", unknown.Error.GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.NotFound, wrongMethod.Status);
         Assert.Contains("POST /v1/chat/completions", wrongMethod.Error.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Chat_logprobs_have_OpenAIs_shape_and_are_null_when_not_asked()
+    {
+        var asked = (await _client.PostAsync("/v1/chat/completions", Chat(maxTokens: 6, extra: ""","logprobs":true,"top_logprobs":2"""))).Json;
+        var plain = (await _client.PostAsync("/v1/chat/completions", Chat(maxTokens: 6))).Json;
+
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
+        var choice = asked.GetProperty("choices")[0];
+        var content = choice.GetProperty("logprobs").GetProperty("content").EnumerateArray().ToList();
+        Assert.Equal(6, content.Count);
+        var bytes = new List<byte>();
+        foreach (var entry in content)
+        {
+            Assert.Equal(JsonValueKind.String, entry.GetProperty("token").ValueKind);
+            Assert.True(entry.GetProperty("logprob").GetDouble() <= 0);
+            var tokenBytes = entry.GetProperty("bytes").EnumerateArray().Select(b => b.GetByte()).ToArray();
+            Assert.Equal(entry.GetProperty("token").GetString(), Encoding.UTF8.GetString(tokenBytes));
+            bytes.AddRange(tokenBytes);
+            var top = entry.GetProperty("top_logprobs").EnumerateArray().ToList();
+            Assert.Equal(2, top.Count);
+            Assert.Equal(entry.GetProperty("token").GetString(), top[0].GetProperty("token").GetString());
+            Assert.True(top[0].GetProperty("logprob").GetDouble() >= top[1].GetProperty("logprob").GetDouble());
+        }
+
+        Assert.Equal(choice.GetProperty("message").GetProperty("content").GetString(), Encoding.UTF8.GetString(bytes.ToArray()));
+    }
+
+    [Fact]
+    public async Task Completion_logprobs_have_the_legacy_shape_whole_and_streamed()
+    {
+        const string extra = ""","logprobs":2""";
+        var whole = (await _client.PostAsync("/v1/completions", Completion(maxTokens: 8, extra: extra))).Json;
+        var (_, events) = await _client.StreamAsync("/v1/completions", Completion(maxTokens: 8, extra: extra + ""","stream":true"""));
+
+        var choice = whole.GetProperty("choices")[0];
+        var text = choice.GetProperty("text").GetString()!;
+        var logprobs = choice.GetProperty("logprobs");
+        var tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToList();
+        var tokenLogprobs = logprobs.GetProperty("token_logprobs").EnumerateArray().Select(l => l.GetDouble()).ToList();
+        var top = logprobs.GetProperty("top_logprobs").EnumerateArray().ToList();
+        var offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(o => o.GetInt32()).ToList();
+        Assert.Equal(8, tokens.Count);
+        Assert.Equal(text, string.Concat(tokens));
+        Assert.Equal(8, tokenLogprobs.Count);
+        Assert.All(tokenLogprobs, l => Assert.True(l <= 0));
+        // Offsets: where each token starts in the text.
+        Assert.Equal(tokens.Select((_, i) => tokens.Take(i).Sum(t => t.Length)), offsets);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            // The two most likely tokens (greedy picked the first), by text.
+            var alternatives = top[i].EnumerateObject().ToList();
+            Assert.Equal(2, alternatives.Count);
+            Assert.Equal(tokens[i], alternatives[0].Name);
+            Assert.Equal(tokenLogprobs[i], alternatives[0].Value.GetDouble(), 5);
+        }
+
+        // Streamed: each chunk's tokens are its text, offsets run on across chunks, and the finish chunk has none.
+        var chunks = events.SkipLast(1).Select(e => e.Json.GetProperty("choices")[0]).ToList();
+        Assert.Equal(JsonValueKind.Null, chunks[^1].GetProperty("logprobs").ValueKind);
+        var pieces = chunks.SkipLast(1).ToList();
+        Assert.All(pieces, c => Assert.Equal(c.GetProperty("text").GetString(),
+            string.Concat(c.GetProperty("logprobs").GetProperty("tokens").EnumerateArray().Select(t => t.GetString()))));
+        Assert.Equal(tokens, pieces.SelectMany(c => c.GetProperty("logprobs").GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!)));
+        Assert.Equal(offsets, pieces.SelectMany(c => c.GetProperty("logprobs").GetProperty("text_offset").EnumerateArray().Select(o => o.GetInt32())));
+    }
+
+    [Fact]
+    public async Task Streamed_chat_chunks_carry_the_logprobs_of_their_delta()
+    {
+        var (_, events) = await _client.StreamAsync("/v1/chat/completions", Chat(maxTokens: 8, extra: ""","logprobs":true,"stream":true"""));
+
+        var choices = events.SkipLast(1).Select(e => e.Json.GetProperty("choices")[0]).ToList();
+        Assert.Equal(JsonValueKind.Null, choices[0].GetProperty("logprobs").ValueKind); // the role chunk
+        Assert.Equal(JsonValueKind.Null, choices[^1].GetProperty("logprobs").ValueKind); // the finish chunk
+        var deltas = choices.Skip(1).SkipLast(1).ToList();
+        Assert.All(deltas, d => Assert.Equal(d.GetProperty("delta").GetProperty("content").GetString(),
+            string.Concat(d.GetProperty("logprobs").GetProperty("content").EnumerateArray().Select(e => e.GetProperty("token").GetString()))));
+        Assert.Equal(8, deltas.Sum(d => d.GetProperty("logprobs").GetProperty("content").GetArrayLength()));
     }
 }

@@ -71,4 +71,28 @@ public sealed class OpenAiClientInteropTests(ClusterFixture cluster)
         Assert.Equal(404, e.Status);
         Assert.Contains(ClusterFixture.ModelId, e.Message);
     }
+
+    [Fact]
+    public async Task The_official_client_reads_token_logprobs_whole_and_streamed()
+    {
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 10, IncludeLogProbabilities = true, TopLogProbabilityCount = 3 };
+
+        ChatCompletion whole = await Chat.CompleteChatAsync([new UserChatMessage("Once upon a time")], options);
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        await foreach (var update in Chat.CompleteChatStreamingAsync([new UserChatMessage("Once upon a time")], options))
+        {
+            streamed.AddRange(update.ContentTokenLogProbabilities);
+        }
+
+        var tokens = whole.ContentTokenLogProbabilities;
+        Assert.Equal(whole.Usage.OutputTokenCount, tokens.Count);
+        Assert.Equal(whole.Content.Single().Text, string.Concat(tokens.Select(t => System.Text.Encoding.UTF8.GetString(t.Utf8Bytes?.ToArray() ?? []))));
+        Assert.All(tokens, t =>
+        {
+            Assert.True(t.LogProbability <= 0, $"logprob {t.LogProbability} of '{t.Token}'");
+            Assert.Equal(3, t.TopLogProbabilities.Count);
+            Assert.Equal(t.Token, t.TopLogProbabilities[0].Token);
+        });
+        Assert.Equal(tokens.Select(t => t.Token), streamed.Select(t => t.Token));
+    }
 }

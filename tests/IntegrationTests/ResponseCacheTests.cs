@@ -241,6 +241,60 @@ public sealed class ResponseCacheTests(CachedClusterFixture cluster) : IClassFix
         Assert.Equal(readsAfter, await cluster.Redis.CommandCallsAsync("GET"));
     }
 
+    [Fact]
+    public async Task A_cached_answer_replays_its_logprobs_and_requests_without_them_or_with_other_top_logprobs_have_their_own_entries()
+    {
+        var prompt = Unique("The little fox");
+        GenerateRequest WithLogprobs(int top)
+        {
+            var request = Request(prompt);
+            request.Logprobs = true;
+            request.TopLogprobs = top;
+            return request;
+        }
+
+        var first = await cluster.Client.GenerateAsync(WithLogprobs(2), Deadline());
+        var hit = await EventuallyHitAsync(WithLogprobs(2));
+        var streamedHit = await CollectAsync(cluster.Client, WithLogprobs(2));
+
+        Assert.False(first.Served.CacheHit);
+        Assert.Equal(first.Usage.CompletionTokens, first.Logprobs.Count);
+        Assert.True(hit.Served.CacheHit);
+        Assert.Equal(first.Logprobs, hit.Logprobs);
+        Assert.True(streamedHit[^1].Served.CacheHit);
+        Assert.Equal(first.Logprobs, streamedHit.SelectMany(c => c.Logprobs));
+
+        // The same request without logprobs is generated for itself, and its answer is kept without them.
+        var plain = await cluster.Client.GenerateAsync(Request(prompt), Deadline());
+        Assert.False(plain.Served.CacheHit, "a request without logprobs got the answer kept for one with them");
+        Assert.Equal(first.Text, plain.Text);
+        Assert.Empty(plain.Logprobs);
+        var plainHit = await EventuallyHitAsync(Request(prompt));
+        Assert.True(plainHit.Served.CacheHit);
+        Assert.Empty(plainHit.Logprobs);
+
+        // Other top_logprobs: another answer, never one with fewer alternatives than asked for.
+        var three = await cluster.Client.GenerateAsync(WithLogprobs(3), Deadline());
+        Assert.False(three.Served.CacheHit);
+        Assert.All(three.Logprobs, l => Assert.Equal(3, l.TopLogprobs.Count));
+    }
+
+    [Fact]
+    public async Task An_OpenAI_chat_cache_hit_still_carries_the_logprobs_it_asked_for()
+    {
+        using var http = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
+        var body = $$"""{"messages":[{"role":"user","content":"{{Unique("A brave mouse")}}"}],"max_tokens":8,"temperature":0,"logprobs":true,"top_logprobs":1}""";
+
+        var first = (await http.PostAsync("/v1/chat/completions", body)).Json;
+        var second = (await http.PostAsync("/v1/chat/completions", body)).Json;
+
+        Assert.False(first.GetProperty("slm_cost").GetProperty("cache_hit").GetBoolean());
+        Assert.True(second.GetProperty("slm_cost").GetProperty("cache_hit").GetBoolean());
+        var firstLogprobs = first.GetProperty("choices")[0].GetProperty("logprobs").GetRawText();
+        Assert.Equal(8, first.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("content").GetArrayLength());
+        Assert.Equal(firstLogprobs, second.GetProperty("choices")[0].GetProperty("logprobs").GetRawText());
+    }
+
     private static async Task<List<GenerateChunk>> CollectAsync(InferenceClient client, GenerateRequest request)
     {
         using var call = client.GenerateStream(request, Deadline());

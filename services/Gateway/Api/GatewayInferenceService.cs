@@ -212,12 +212,20 @@ public sealed partial class GatewayInferenceService(
         try
         {
             var text = new StringBuilder();
+            // A request that asked for logprobs has its own key, and its answer keeps them: a hit replays them.
+            var logprobs = forwarded.Logprobs || forwarded.TopLogprobs > 0 ? new List<Protocol.V1.TokenLogprob>() : null;
             await foreach (var chunk in FromWorkersAsync(forwarded, progress, cancellationToken))
             {
                 text.Append(chunk.Text);
+                logprobs?.AddRange(chunk.Logprobs);
                 if (chunk.Usage is not null)
                 {
                     answer = new GenerateResponse { Text = text.ToString(), FinishReason = chunk.FinishReason, Usage = chunk.Usage };
+                    if (logprobs is not null)
+                    {
+                        answer.Logprobs.Add(logprobs);
+                    }
+
                     // Kept before the closing chunk leaves: it ends the caller's call, and a repeat sent at once must find it.
                     if (IsWhole(answer) && cache.IsEnabled)
                     {
@@ -252,21 +260,31 @@ public sealed partial class GatewayInferenceService(
         return ResponseCacheKey.For(forwarded, model.FileSha256, cache.KeyPrefix);
     }
 
-    /// <summary>A cached answer as a stream: its text, then the closing chunk, marked as a hit that cost nothing.</summary>
+    /// <summary>
+    /// A cached answer as a stream: its text with its token logprobs, then the closing chunk, marked as a hit that cost
+    /// nothing. The kept messages are shared between hits and never changed.
+    /// </summary>
     private static IEnumerable<GenerateChunk> Replay(GenerateResponse hit, string model, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        if (hit.Text.Length > 0)
-        {
-            yield return new GenerateChunk { Text = hit.Text };
-        }
-
-        yield return new GenerateChunk
+        var closing = new GenerateChunk
         {
             FinishReason = hit.FinishReason,
             Usage = hit.Usage,
             Served = new Served { WorkerId = CacheWorkerId, Model = model, CacheHit = true, TimeToFirstTokenMs = elapsed, TotalMs = elapsed },
         };
+        if (hit.Text.Length > 0)
+        {
+            var text = new GenerateChunk { Text = hit.Text };
+            text.Logprobs.Add(hit.Logprobs);
+            yield return text;
+        }
+        else
+        {
+            closing.Logprobs.Add(hit.Logprobs);
+        }
+
+        yield return closing;
     }
 
     /// <summary>

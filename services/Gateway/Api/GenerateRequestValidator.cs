@@ -7,6 +7,9 @@ namespace SlmCluster.Gateway.Api;
 /// <summary>Refuses requests a worker could not serve, with a message that says what to change.</summary>
 public sealed class GenerateRequestValidator(IOptions<GatewayOptions> options)
 {
+    /// <summary>Most alternatives a request may ask for at each position (the engine's limit, and OpenAI's).</summary>
+    public const int MaxTopLogprobs = 20;
+
     private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "user", "assistant" };
 
     /// <summary>The first problem with <paramref name="request"/>, or null when it is valid.</summary>
@@ -73,6 +76,11 @@ public sealed class GenerateRequestValidator(IOptions<GatewayOptions> options)
             {
                 return $"sampling.top_k is {s.TopK}; it must be 0 (off) or positive.";
             }
+        }
+
+        if (request.TopLogprobs is < 0 or > MaxTopLogprobs)
+        {
+            return $"top_logprobs is {request.TopLogprobs}; it must be between 0 and {MaxTopLogprobs} (the most likely tokens reported at each position; more than 0 turns logprobs on).";
         }
 
         if (request.Stop.Count > o.MaxStopStrings)

@@ -20,6 +20,9 @@ internal static class WorkerCalls
             MaxTokens = request.MaxTokens,
             Stop = request.Stop.ToArray(),
             IgnoreEndOfSequence = request.IgnoreEos,
+            // top_logprobs alone turns logprobs on, as the contract says.
+            Logprobs = request.Logprobs || request.TopLogprobs > 0,
+            TopLogprobs = request.TopLogprobs,
             Temperature = sampling?.Temperature ?? 0,
             TopP = sampling?.TopP ?? 0,
             TopK = sampling?.TopK ?? 0,
@@ -30,6 +33,11 @@ internal static class WorkerCalls
     public static GenerateChunk ToChunk(GenerationPiece piece)
     {
         var chunk = new GenerateChunk { Text = piece.Text };
+        if (piece.Logprobs is { Count: > 0 } logprobs)
+        {
+            AddLogprobs(chunk.Logprobs, logprobs);
+        }
+
         if (piece.Summary is { } summary)
         {
             chunk.FinishReason = summary.FinishReason switch
@@ -56,6 +64,34 @@ internal static class WorkerCalls
         }
 
         return chunk;
+    }
+
+    /// <summary>
+    /// Appends the worker's entries in wire form. The byte arrays arrived deserialized, owned by this call and never
+    /// changed, so the messages wrap them instead of copying.
+    /// </summary>
+    public static void AddLogprobs(Google.Protobuf.Collections.RepeatedField<Protocol.V1.TokenLogprob> target, IReadOnlyList<Contracts.TokenLogprob> entries)
+    {
+        foreach (var entry in entries)
+        {
+            var wire = new Protocol.V1.TokenLogprob
+            {
+                Token = entry.Token,
+                Bytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(entry.Bytes),
+                Logprob = entry.Logprob,
+            };
+            foreach (var top in entry.Top)
+            {
+                wire.TopLogprobs.Add(new Protocol.V1.TopLogprob
+                {
+                    Token = top.Token,
+                    Bytes = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(top.Bytes),
+                    Logprob = top.Logprob,
+                });
+            }
+
+            target.Add(wire);
+        }
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace SlmCluster.Gateway.Caching;
 /// <summary>
 /// The cache key of a request: a SHA-256 over everything that determines the answer — the model id
 /// and its file's SHA-256, the prompt or each chat turn (the model's template is fixed by its file),
-/// the sampling parameters, max_tokens, the stop strings and ignore_eos — each length-prefixed, so no
-/// two different requests share an encoding.
+/// the sampling parameters, max_tokens, the stop strings and ignore_eos, then logprobs and top_logprobs when logprobs
+/// are asked for — each length-prefixed, so no two different requests share an encoding.
 /// </summary>
 public static class ResponseCacheKey
 {
@@ -60,6 +60,14 @@ public static class ResponseCacheKey
         }
 
         Int(request.IgnoreEos ? 1 : 0);
+        // Appended only when asked for: the answer then carries logprobs, so it must not share a key with the same
+        // request without them (nor with other top_logprobs). Requests without logprobs keep the keys they had.
+        if (request.Logprobs || request.TopLogprobs > 0)
+        {
+            Int(1);
+            Int(request.TopLogprobs);
+        }
+
         return prefix + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

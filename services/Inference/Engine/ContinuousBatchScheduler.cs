@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using SlmCluster.Inference.Native;
 
@@ -443,6 +444,12 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
 
         int length = _model.TokenToPiece(token, ref slot.PieceBuffer);
         string text = slot.Decoder.Append(slot.PieceBuffer.AsSpan(0, length));
+        HeldLogprobs? logprobs = slot.Logprobs;
+        if (logprobs is not null)
+        {
+            logprobs.Add(MeasureToken(slot, token, slot.PieceBuffer.AsSpan(0, length)));
+            logprobs.Decoded(text.Length, complete: !slot.Decoder.HasPendingBytes);
+        }
         string release = "";
         if (text.Length > 0)
         {
@@ -461,14 +468,49 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
             Finish(slot, GenerationFinishReason.Length, release + FlushText(slot));
             return;
         }
-        job.Publish(release);
+        job.Publish(release, logprobs?.Release(release.Length));
         slot.Append(token);
+    }
+
+    /// <summary>
+    /// The logprob of the token just sampled from the slot's output row, and the request's top alternatives there:
+    /// the log-softmax of the raw logits (the sampler chain copies them, so they are the model's own distribution
+    /// whatever the sampling settings). Only for requests that asked; the normal path never comes here.
+    /// </summary>
+    private GeneratedToken MeasureToken(SequenceSlot slot, int token, ReadOnlySpan<byte> piece)
+    {
+        float* row = LlamaApi.llama_get_logits_ith(_context, slot.OutputIndex);
+        if (row is null)
+        {
+            throw new InferenceException(InferenceErrorKind.Internal, $"llama.cpp has no logits for batch row {slot.OutputIndex}");
+        }
+        var logits = new ReadOnlySpan<float>(row, _model.Metadata.VocabSize);
+        double logSum = LogSoftmax.LogSumExp(logits);
+
+        int wanted = Math.Min(slot.Job!.Request.TopLogprobs, GenerationRequest.MaxTopLogprobs);
+        TokenAlternative[] top = [];
+        if (wanted > 0)
+        {
+            Span<int> ids = stackalloc int[wanted];
+            int found = LogSoftmax.SelectTop(logits, ids);
+            top = new TokenAlternative[found];
+            for (int i = 0; i < found; i++)
+            {
+                int id = ids[i];
+                byte[] bytes = id == token ? piece.ToArray() : _model.TokenBytes(id);
+                top[i] = new TokenAlternative(id, Encoding.UTF8.GetString(bytes), bytes, (float)(logits[id] - logSum));
+            }
+        }
+
+        byte[] tokenBytes = piece.ToArray();
+        return new GeneratedToken(token, Encoding.UTF8.GetString(tokenBytes), tokenBytes, (float)(logits[token] - logSum), top);
     }
 
     /// <summary>Ends the text: unfinished UTF-8 becomes U+FFFD, then held-back text (no stop string came) is released.</summary>
     private static string FlushText(SequenceSlot slot)
     {
         string tail = slot.Decoder.Flush();
+        slot.Logprobs?.Decoded(tail.Length, complete: true);
         if (tail.Length == 0)
         {
             return slot.Stops.Flush();
@@ -484,9 +526,10 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         {
             ReusedPromptTokens = slot.ReusedTokens,
         };
+        GeneratedToken[]? logprobs = slot.Logprobs?.Finish(text.Length);
         // The slot is free before the caller sees the end, so ActiveSequences never counts a finished request.
         Release(slot);
-        job.Complete(text, result);
+        job.Complete(text, result, logprobs);
         EngineLog.GenerationFinished(_logger, reason, result.PromptTokens, result.ReusedPromptTokens, result.CompletionTokens,
             result.TimeToFirstToken.TotalMilliseconds, result.Total.TotalMilliseconds);
     }

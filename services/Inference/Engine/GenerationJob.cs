@@ -36,19 +36,19 @@ internal sealed class GenerationJob
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(StartedTimestamp);
 
-    /// <summary>Engine thread: a piece of text.</summary>
-    public void Publish(string text)
+    /// <summary>Engine thread: a piece of text, with the logprobs of the tokens it completes when they were asked for.</summary>
+    public void Publish(string text, IReadOnlyList<GeneratedToken>? logprobs = null)
     {
         if (text.Length > 0)
         {
-            _updates.Writer.TryWrite(new GenerationUpdate(text, null));
+            _updates.Writer.TryWrite(new GenerationUpdate(text, null) { Logprobs = logprobs });
         }
     }
 
     /// <summary>Engine thread: the final update, then the end of the stream.</summary>
-    public void Complete(string finalText, GenerationResult result)
+    public void Complete(string finalText, GenerationResult result, IReadOnlyList<GeneratedToken>? logprobs = null)
     {
-        _updates.Writer.TryWrite(new GenerationUpdate(finalText, result));
+        _updates.Writer.TryWrite(new GenerationUpdate(finalText, result) { Logprobs = logprobs });
         _updates.Writer.TryComplete();
     }
 

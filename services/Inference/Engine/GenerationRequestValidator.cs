@@ -57,6 +57,11 @@ internal static class GenerationRequestValidator
             throw Invalid($"repeat_penalty is {sampling.RepeatPenalty}; it must be more than 0 (1 = off)");
         }
 
+        if (request.TopLogprobs is < 0 or > GenerationRequest.MaxTopLogprobs)
+        {
+            throw Invalid($"top_logprobs is {request.TopLogprobs}; it must be between 0 and {GenerationRequest.MaxTopLogprobs}");
+        }
+
         IReadOnlyList<string> stops = request.Stop ?? [];
         for (int i = 0; i < stops.Count; i++)
         {

@@ -10,6 +10,7 @@ namespace SlmCluster.Inference;
 internal sealed class SequenceSlot
 {
     private readonly int[] _tokens;
+    private HeldLogprobs? _logprobs;
 
     public SequenceSlot(int id, int capacity)
     {
@@ -50,6 +51,9 @@ internal sealed class SequenceSlot
     public IncrementalUtf8Decoder Decoder { get; } = new();
 
     public StopStringMatcher Stops { get; private set; } = new([]);
+
+    /// <summary>The request's token logprobs waiting for their text, or null when it did not ask for them.</summary>
+    public HeldLogprobs? Logprobs { get; private set; }
 
     /// <summary>Scratch for token bytes; grown when a token's text is longer.</summary>
     public byte[] PieceBuffer = new byte[64];
@@ -92,6 +96,16 @@ internal sealed class SequenceSlot
         TimeToFirstToken = TimeSpan.Zero;
         Decoder.Reset();
         Stops = new StopStringMatcher(job.Request.Stop ?? []);
+        if (job.Request.WantsLogprobs)
+        {
+            _logprobs ??= new HeldLogprobs();
+            _logprobs.Reset();
+            Logprobs = _logprobs;
+        }
+        else
+        {
+            Logprobs = null;
+        }
         TokensInBatch = 0;
         OutputIndex = -1;
     }
@@ -119,6 +133,7 @@ internal sealed class SequenceSlot
         Job = null;
         Sampler?.Dispose();
         Sampler = null;
+        Logprobs = null;
         Length = CachedCount;
         TokensInBatch = 0;
         OutputIndex = -1;

@@ -3,6 +3,9 @@ namespace SlmCluster.Inference;
 /// <summary>One generation: a raw prompt or a chat, how to sample, and when to stop.</summary>
 public sealed record GenerationRequest
 {
+    /// <summary>Most alternatives <see cref="TopLogprobs"/> may ask for.</summary>
+    public const int MaxTopLogprobs = 20;
+
     /// <summary>Text to continue. Used when <see cref="Messages"/> is null or empty.</summary>
     public string? Prompt { get; init; }
 
@@ -19,4 +22,17 @@ public sealed record GenerationRequest
 
     /// <summary>For benchmarks: keep generating through end-of-sequence tokens until <see cref="MaxTokens"/>.</summary>
     public bool IgnoreEndOfSequence { get; init; }
+
+    /// <summary>
+    /// Report each generated token's log probability (<see cref="GenerationUpdate.Logprobs"/>): the log-softmax of the
+    /// model's raw logits at that position, the model's own distribution before the sampler's repeat penalty,
+    /// temperature, top-k, top-p and min-p, as OpenAI reports logprobs. Off, it costs nothing.
+    /// </summary>
+    public bool Logprobs { get; init; }
+
+    /// <summary>Also report the most likely tokens at each position, 0 to <see cref="MaxTopLogprobs"/>; more than 0 implies <see cref="Logprobs"/>.</summary>
+    public int TopLogprobs { get; init; }
+
+    /// <summary>Whether updates carry logprobs (<see cref="Logprobs"/>, or alternatives asked for).</summary>
+    public bool WantsLogprobs => Logprobs || TopLogprobs > 0;
 }

@@ -18,6 +18,12 @@ internal sealed class IncrementalUtf8Decoder
     /// <summary>Ends the stream: bytes of an unfinished character come out as U+FFFD.</summary>
     public string Flush() => Decode([], flush: true);
 
+    /// <summary>
+    /// Whether bytes of an unfinished character are carried over (they come out with the next bytes, or as U+FFFD on
+    /// <see cref="Flush"/>). Asking does not change the state.
+    /// </summary>
+    public bool HasPendingBytes => _decoder.GetCharCount([], flush: true) > 0;
+
     /// <summary>Forgets carried-over bytes.</summary>
     public void Reset() => _decoder.Reset();
 

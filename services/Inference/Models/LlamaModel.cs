@@ -231,6 +231,14 @@ public sealed unsafe class LlamaModel : IDisposable
     public string RenderChat(IReadOnlyList<ChatTurn> turns, bool addAssistantPrefix) =>
         ApplyChatTemplate(turns, addAssistantPrefix) ?? DefaultChatTemplate.Render(turns, addAssistantPrefix);
 
+    /// <summary>The bytes of one token's text (control tokens have none), in a new array.</summary>
+    internal byte[] TokenBytes(int token)
+    {
+        byte[] buffer = new byte[32];
+        int length = TokenToPiece(token, ref buffer);
+        return buffer.AsSpan(0, length).ToArray();
+    }
+
     /// <summary>Writes the bytes of <paramref name="token"/> to <paramref name="buffer"/> (grown when too small); returns their count.</summary>
     internal int TokenToPiece(int token, ref byte[] buffer)
     {

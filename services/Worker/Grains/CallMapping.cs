@@ -13,6 +13,8 @@ internal static class CallMapping
         MaxTokens = call.MaxTokens == 0 ? defaultMaxTokens : call.MaxTokens,
         Stop = call.Stop.ToArray(),
         IgnoreEndOfSequence = call.IgnoreEndOfSequence,
+        Logprobs = call.Logprobs || call.TopLogprobs > 0,
+        TopLogprobs = call.TopLogprobs,
         Sampling = new SamplingOptions
         {
             Temperature = call.Temperature,
@@ -21,6 +23,31 @@ internal static class CallMapping
             Seed = call.Seed,
         },
     };
+
+    /// <summary>The engine's token logprobs as the contract carries them; null stays null (the call did not ask).</summary>
+    public static IReadOnlyList<TokenLogprob>? ToLogprobs(IReadOnlyList<GeneratedToken>? tokens)
+    {
+        if (tokens is null)
+        {
+            return null;
+        }
+
+        var entries = new TokenLogprob[tokens.Count];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var token = tokens[i];
+            var top = token.TopAlternatives.Count == 0 ? [] : new TopLogprob[token.TopAlternatives.Count];
+            for (var j = 0; j < top.Length; j++)
+            {
+                var alternative = token.TopAlternatives[j];
+                top[j] = new TopLogprob(alternative.Text, alternative.Bytes, alternative.Logprob);
+            }
+
+            entries[i] = new TokenLogprob { Token = token.Text, Bytes = token.Bytes, Logprob = token.Logprob, Top = top };
+        }
+
+        return entries;
+    }
 
     public static PieceFinishReason ToFinishReason(GenerationFinishReason reason) => reason switch
     {

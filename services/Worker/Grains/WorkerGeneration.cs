@@ -44,6 +44,12 @@ public sealed class WorkerGeneration(
             throw new ModelWorkerException(WorkerErrorKind.InvalidArgument, $"max_tokens is {call.MaxTokens}; this worker allows at most {options.Value.MaxTokensLimit}.");
         }
 
+        if (call.TopLogprobs is < 0 or > GenerationRequest.MaxTopLogprobs)
+        {
+            throw new ModelWorkerException(WorkerErrorKind.InvalidArgument,
+                $"top_logprobs is {call.TopLogprobs}; it must be between 0 and {GenerationRequest.MaxTopLogprobs}.");
+        }
+
         using var scope = state.TryBegin()
             ?? throw new ModelWorkerException(WorkerErrorKind.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker.");
         var started = Stopwatch.GetTimestamp();
@@ -88,13 +94,18 @@ public sealed class WorkerGeneration(
                         result = final;
                         costUsd = cost.Value.CostOf(account.Complete());
                         status = final.FinishReason == GenerationFinishReason.Cancelled ? "cancelled" : "ok";
-                        yield return new GenerationPiece { Text = update.Text, Summary = Summary(final, costUsd) };
+                        yield return new GenerationPiece
+                        {
+                            Text = update.Text,
+                            Summary = Summary(final, costUsd),
+                            Logprobs = CallMapping.ToLogprobs(update.Logprobs),
+                        };
                         continue;
                     }
 
                     if (update.Text.Length > 0)
                     {
-                        yield return new GenerationPiece { Text = update.Text };
+                        yield return new GenerationPiece { Text = update.Text, Logprobs = CallMapping.ToLogprobs(update.Logprobs) };
                     }
                 }
             }

@@ -117,4 +117,29 @@ public sealed class GenerateRequestValidatorTests
 
         Assert.Contains("Stop strings", _validator.Validate(request));
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(21)]
+    public void Top_logprobs_outside_0_to_20_is_refused_with_the_range(int top)
+    {
+        var request = Valid();
+        request.TopLogprobs = top;
+
+        var problem = _validator.Validate(request);
+
+        Assert.Contains($"top_logprobs is {top}", problem);
+        Assert.Contains("between 0 and 20", problem);
+    }
+
+    [Fact]
+    public void Top_logprobs_without_logprobs_is_valid_and_turns_them_on()
+    {
+        var request = Valid();
+        request.TopLogprobs = 20;
+
+        Assert.Null(_validator.Validate(request));
+        Assert.True(SlmCluster.Gateway.Api.WorkerCalls.ToCall(request).Logprobs);
+        Assert.Equal(20, SlmCluster.Gateway.Api.WorkerCalls.ToCall(request).TopLogprobs);
+    }
 }

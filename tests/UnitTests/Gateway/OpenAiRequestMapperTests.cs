@@ -118,4 +118,53 @@ public sealed class OpenAiRequestMapperTests
 
         Assert.Equal(["tool", ""], request.Messages.Select(m => m.Role));
     }
+
+    [Fact]
+    public void Chat_logprobs_and_top_logprobs_reach_the_request()
+    {
+        var asked = OpenAiRequestMapper.ToGenerateRequest(Chat("""{"messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":3}"""));
+        var plain = OpenAiRequestMapper.ToGenerateRequest(Chat("""{"messages":[{"role":"user","content":"x"}],"logprobs":false}"""));
+
+        Assert.True(asked.Logprobs);
+        Assert.Equal(3, asked.TopLogprobs);
+        Assert.False(plain.Logprobs);
+        Assert.Equal(0, plain.TopLogprobs);
+    }
+
+    [Theory]
+    [InlineData("""{"messages":[{"role":"user","content":"x"}],"top_logprobs":2}""", "needs 'logprobs': true")]
+    [InlineData("""{"messages":[{"role":"user","content":"x"}],"logprobs":false,"top_logprobs":0}""", "needs 'logprobs': true")]
+    [InlineData("""{"messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21}""", "between 0 and 20")]
+    [InlineData("""{"messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":-1}""", "between 0 and 20")]
+    public void Chat_top_logprobs_without_logprobs_or_out_of_range_is_a_400_naming_it(string json, string expected)
+    {
+        var e = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToGenerateRequest(Chat(json)));
+
+        Assert.Equal("top_logprobs", e.Param);
+        Assert.Contains(expected, e.Message);
+        Assert.Equal(400, e.Status);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void Completion_logprobs_asks_for_that_many_alternatives(int logprobs)
+    {
+        var request = OpenAiRequestMapper.ToGenerateRequest(Completion($$"""{"prompt":"x","logprobs":{{logprobs}}}"""));
+
+        Assert.True(request.Logprobs);
+        Assert.Equal(logprobs, request.TopLogprobs);
+        Assert.False(OpenAiRequestMapper.ToGenerateRequest(Completion("""{"prompt":"x"}""")).Logprobs);
+    }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(-1)]
+    public void Completion_logprobs_outside_0_to_5_is_a_400(int logprobs)
+    {
+        var e = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToGenerateRequest(Completion($$"""{"prompt":"x","logprobs":{{logprobs}}}""")));
+
+        Assert.Equal("logprobs", e.Param);
+        Assert.Contains("between 0 and 5", e.Message);
+    }
 }

@@ -51,4 +51,19 @@ public sealed class IncrementalUtf8DecoderTests
 
         Assert.Equal("\uFFFDok", text);
     }
+
+    [Fact]
+    public void Asking_for_pending_bytes_tells_an_unfinished_character_and_changes_nothing()
+    {
+        byte[] euro = Encoding.UTF8.GetBytes("€");
+        var decoder = new IncrementalUtf8Decoder();
+
+        Assert.Equal("a", decoder.Append([(byte)'a']));
+        Assert.False(decoder.HasPendingBytes);
+        Assert.Equal("", decoder.Append(euro.AsSpan(0, 2)));
+        Assert.True(decoder.HasPendingBytes);
+        Assert.True(decoder.HasPendingBytes);
+        Assert.Equal("€", decoder.Append(euro.AsSpan(2)));
+        Assert.False(decoder.HasPendingBytes);
+    }
 }

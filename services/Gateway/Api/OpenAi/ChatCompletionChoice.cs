@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
@@ -10,8 +9,9 @@ public sealed class ChatCompletionChoice
 
     public required ChatMessageOutput Message { get; init; }
 
+    /// <summary>The content's token logprobs when the request asked (<c>logprobs: true</c>), else null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public JsonElement? Logprobs => null;
+    public ChatCompletionLogprobs? Logprobs { get; init; }
 
     public required string FinishReason { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
@@ -10,8 +9,9 @@ public sealed class ChatCompletionChunkChoice
 
     public required ChatDelta Delta { get; init; }
 
+    /// <summary>When the request asked: the entries of this chunk's content; null in the role and finish chunks.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public JsonElement? Logprobs => null;
+    public ChatCompletionLogprobs? Logprobs { get; init; }
 
     /// <summary>Null until the last choice chunk, as OpenAI sends it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]

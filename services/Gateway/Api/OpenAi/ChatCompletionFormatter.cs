@@ -1,28 +1,42 @@
 using System.Text.Json;
+using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
-/// <summary>Shapes <c>/v1/chat/completions</c> output: <c>chat.completion</c>, or <c>chat.completion.chunk</c> events.</summary>
-internal sealed class ChatCompletionFormatter(string id, long created, string model) : ICompletionFormatter
+/// <summary>
+/// Shapes <c>/v1/chat/completions</c> output: <c>chat.completion</c>, or <c>chat.completion.chunk</c> events. With
+/// <paramref name="logprobs"/> (the request said <c>logprobs: true</c>) the choice's <c>logprobs</c> carries the
+/// content's tokens, and each streamed content chunk those of its delta.
+/// </summary>
+internal sealed class ChatCompletionFormatter(string id, long created, string model, bool logprobs = false) : ICompletionFormatter
 {
     public const string IdPrefix = "chatcmpl-";
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null) =>
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null, IReadOnlyList<TokenLogprob>? logprobs = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionResponse
         {
             Id = id,
             Created = created,
             Model = model,
-            Choices = [new ChatCompletionChoice { Message = new ChatMessageOutput { Content = text }, FinishReason = finishReason }],
+            Choices =
+            [
+                new ChatCompletionChoice
+                {
+                    Message = new ChatMessageOutput { Content = text },
+                    Logprobs = Logprobs(logprobs),
+                    FinishReason = finishReason,
+                },
+            ],
             Usage = usage,
             SlmCost = cost,
         }, OpenAiJsonContext.Api.ChatCompletionResponse);
 
-    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null, cost: null);
+    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null, cost: null, chunkLogprobs: null);
 
-    public byte[] Piece(string text) => Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null);
+    public byte[] Piece(string text, IReadOnlyList<TokenLogprob>? logprobs = null) =>
+        Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null, Logprobs(logprobs));
 
-    public byte[] Finish(string finishReason, OpenAiCost? cost = null) => Chunk(new ChatDelta(), finishReason, cost);
+    public byte[] Finish(string finishReason, OpenAiCost? cost = null) => Chunk(new ChatDelta(), finishReason, cost, chunkLogprobs: null);
 
     public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
@@ -35,13 +49,15 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             SlmCost = cost,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 
-    private byte[] Chunk(ChatDelta delta, string? finishReason, OpenAiCost? cost) =>
+    private ChatCompletionLogprobs? Logprobs(IReadOnlyList<TokenLogprob>? entries) => logprobs ? OpenAiLogprobs.Chat(entries) : null;
+
+    private byte[] Chunk(ChatDelta delta, string? finishReason, OpenAiCost? cost, ChatCompletionLogprobs? chunkLogprobs) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
         {
             Id = id,
             Created = created,
             Model = model,
-            Choices = [new ChatCompletionChunkChoice { Delta = delta, FinishReason = finishReason }],
+            Choices = [new ChatCompletionChunkChoice { Delta = delta, Logprobs = chunkLogprobs, FinishReason = finishReason }],
             SlmCost = cost,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 }

@@ -7,4 +7,7 @@ public sealed class CompletionRequest : OpenAiGenerationRequest
 {
     /// <summary>A string, or an array holding one string.</summary>
     public JsonElement? Prompt { get; set; }
+
+    /// <summary>Return each token's log probability and those of this many most likely tokens there, 0 to 5.</summary>
+    public int? Logprobs { get; set; }
 }

@@ -24,17 +24,17 @@ public sealed partial class OpenAiCompletionHandler(
 {
     public Task HandleChatAsync(HttpContext context) =>
         HandleAsync(context, OpenAiJsonContext.Api.ChatCompletionRequest, OpenAiRequestMapper.ToGenerateRequest,
-            static (created, model) => new ChatCompletionFormatter(ChatCompletionFormatter.IdPrefix + NewId(), created, model));
+            static (created, request) => new ChatCompletionFormatter(ChatCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Logprobs));
 
     public Task HandleCompletionAsync(HttpContext context) =>
         HandleAsync(context, OpenAiJsonContext.Api.CompletionRequest, OpenAiRequestMapper.ToGenerateRequest,
-            static (created, model) => new TextCompletionFormatter(TextCompletionFormatter.IdPrefix + NewId(), created, model));
+            static (created, request) => new TextCompletionFormatter(TextCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Logprobs));
 
     private async Task HandleAsync<TBody>(
         HttpContext context,
         JsonTypeInfo<TBody> bodyType,
         Func<TBody, GenerateRequest> map,
-        Func<long, string, ICompletionFormatter> createFormatter)
+        Func<long, GenerateRequest, ICompletionFormatter> createFormatter)
         where TBody : OpenAiGenerationRequest
     {
         var aborted = context.RequestAborted;
@@ -66,7 +66,7 @@ public sealed partial class OpenAiCompletionHandler(
 
         var stream = body.Stream ?? false;
         var includeUsage = stream && body.StreamOptions?.IncludeUsage == true;
-        var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Model);
+        var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request);
         // The token ends the request wherever it is: a queue, a coalesced request, or the worker's generation.
         var timeout = options.Value.HttpRequestTimeout;
         using var timedOut = CancellationTokenSource.CreateLinkedTokenSource(aborted);
@@ -124,6 +124,7 @@ public sealed partial class OpenAiCompletionHandler(
     private sealed class CompletionRun(HttpResponse response, ICompletionFormatter formatter, bool stream, string referenceApi, CancellationToken cancellationToken)
     {
         private readonly StringBuilder _text = new();
+        private List<TokenLogprob>? _logprobs;
         private ServerSentEventWriter? _events;
         private FinishReason _finish;
         private Served? _served;
@@ -145,13 +146,19 @@ public sealed partial class OpenAiCompletionHandler(
             if (!stream)
             {
                 _text.Append(chunk.Text);
+                if (chunk.Logprobs.Count > 0)
+                {
+                    (_logprobs ??= []).AddRange(chunk.Logprobs);
+                }
+
                 return;
             }
 
             var events = await StartEventsAsync();
-            if (chunk.Text.Length > 0)
+            // The last chunk may bring only logprobs: those of tokens whose text went out before a stop string cut.
+            if (chunk.Text.Length > 0 || chunk.Logprobs.Count > 0)
             {
-                await events.WriteAsync(formatter.Piece(chunk.Text), cancellationToken);
+                await events.WriteAsync(formatter.Piece(chunk.Text, chunk.Logprobs), cancellationToken);
             }
         }
 
@@ -164,7 +171,7 @@ public sealed partial class OpenAiCompletionHandler(
             {
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "application/json";
-                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage, cost), cancellationToken);
+                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage, cost, _logprobs), cancellationToken);
                 return;
             }
 

@@ -13,6 +13,9 @@ internal static class OpenAiRequestMapper
     /// <summary>OpenAI's default temperature when a request sends none.</summary>
     public const float DefaultTemperature = 1f;
 
+    /// <summary>The most alternatives the legacy completions endpoint reports per token (its <c>logprobs</c>), as OpenAI's.</summary>
+    public const int MaxCompletionLogprobs = 5;
+
     public static GenerateRequest ToGenerateRequest(ChatCompletionRequest body)
     {
         if (body.Messages is null)
@@ -38,6 +41,22 @@ internal static class OpenAiRequestMapper
             throw new InvalidOpenAiRequestException("'messages' is empty; send at least one message.", "messages");
         }
 
+        if (body.TopLogprobs is { } top)
+        {
+            if (body.Logprobs != true)
+            {
+                throw new InvalidOpenAiRequestException("'top_logprobs' needs 'logprobs': true; set both, or leave 'top_logprobs' out.", "top_logprobs");
+            }
+
+            if (top is < 0 or > GenerateRequestValidator.MaxTopLogprobs)
+            {
+                throw new InvalidOpenAiRequestException(
+                    $"'top_logprobs' is {top}; it must be between 0 and {GenerateRequestValidator.MaxTopLogprobs}.", "top_logprobs");
+            }
+        }
+
+        request.Logprobs = body.Logprobs == true;
+        request.TopLogprobs = body.TopLogprobs ?? 0;
         return request;
     }
 
@@ -48,6 +67,18 @@ internal static class OpenAiRequestMapper
         if (request.Prompt.Length == 0)
         {
             throw new InvalidOpenAiRequestException("'prompt' is empty; send the text to continue.", "prompt");
+        }
+
+        if (body.Logprobs is { } logprobs)
+        {
+            if (logprobs is < 0 or > MaxCompletionLogprobs)
+            {
+                throw new InvalidOpenAiRequestException(
+                    $"'logprobs' is {logprobs}; it must be between 0 and {MaxCompletionLogprobs} (the most likely tokens reported at each position).", "logprobs");
+            }
+
+            request.Logprobs = true;
+            request.TopLogprobs = logprobs;
         }
 
         return request;

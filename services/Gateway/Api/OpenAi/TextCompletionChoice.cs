@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
@@ -10,8 +9,9 @@ public sealed class TextCompletionChoice
 
     public int Index { get; init; }
 
+    /// <summary>The text's token logprobs when the request asked (<c>logprobs</c> 0 to 5), else null.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public JsonElement? Logprobs => null;
+    public TextCompletionLogprobs? Logprobs { get; init; }
 
     /// <summary>Null in every streamed chunk but the last one with a choice.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]

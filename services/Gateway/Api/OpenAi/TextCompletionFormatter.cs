@@ -1,23 +1,33 @@
 using System.Text.Json;
+using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
-/// <summary>Shapes <c>/v1/completions</c> output: <c>text_completion</c> objects, whole or one per stream event.</summary>
-internal sealed class TextCompletionFormatter(string id, long created, string model) : ICompletionFormatter
+/// <summary>
+/// Shapes <c>/v1/completions</c> output: <c>text_completion</c> objects, whole or one per stream event. With
+/// <paramref name="logprobs"/> (the request sent <c>logprobs</c>) each choice with text carries its tokens' logprobs;
+/// one formatter serves one completion, so streamed <c>text_offset</c>s count from the completion's start.
+/// </summary>
+internal sealed class TextCompletionFormatter(string id, long created, string model, bool logprobs = false) : ICompletionFormatter
 {
     public const string IdPrefix = "cmpl-";
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null) =>
-        Serialize([new TextCompletionChoice { Text = text, FinishReason = finishReason }], usage, cost);
+    private readonly OpenAiLogprobs.TextOffsets _offsets = new();
+
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null, IReadOnlyList<TokenLogprob>? logprobs = null) =>
+        Serialize([new TextCompletionChoice { Text = text, Logprobs = Logprobs(logprobs), FinishReason = finishReason }], usage, cost);
 
     public byte[]? Opening() => null;
 
-    public byte[] Piece(string text) => Serialize([new TextCompletionChoice { Text = text }], usage: null, cost: null);
+    public byte[] Piece(string text, IReadOnlyList<TokenLogprob>? logprobs = null) =>
+        Serialize([new TextCompletionChoice { Text = text, Logprobs = Logprobs(logprobs) }], usage: null, cost: null);
 
     public byte[] Finish(string finishReason, OpenAiCost? cost = null) =>
         Serialize([new TextCompletionChoice { Text = "", FinishReason = finishReason }], usage: null, cost);
 
     public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) => Serialize([], usage, cost);
+
+    private TextCompletionLogprobs? Logprobs(IReadOnlyList<TokenLogprob>? entries) => logprobs ? OpenAiLogprobs.Text(entries, _offsets) : null;
 
     private byte[] Serialize(IReadOnlyList<TextCompletionChoice> choices, OpenAiUsage? usage, OpenAiCost? cost) =>
         JsonSerializer.SerializeToUtf8Bytes(new TextCompletionResponse
