@@ -26,7 +26,11 @@ public sealed unsafe class LlamaModel : IDisposable
         BeginningOfSequenceToken = LlamaApi.llama_vocab_bos(_vocab);
         EndOfSequenceToken = LlamaApi.llama_vocab_eos(_vocab);
         AddsBeginningOfSequence = LlamaApi.llama_vocab_get_add_bos(_vocab);
+        _encodable = new Lazy<SentencePieceCoverage?>(() => SentencePieceCoverage.For(_vocab), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>Null when every text can be tokenized (the usual case); else the characters this vocabulary covers.</summary>
+    private readonly Lazy<SentencePieceCoverage?> _encodable;
 
     /// <summary>What the model is.</summary>
     public ModelMetadata Metadata { get; }
@@ -102,10 +106,12 @@ public sealed unsafe class LlamaModel : IDisposable
     /// <param name="text">The text.</param>
     /// <param name="addSpecial">Add BOS (and EOS) where the vocabulary asks for them.</param>
     /// <param name="parseSpecial">Turn special-token text such as <c>&lt;|im_start|&gt;</c> into its token instead of plain text.</param>
+    /// <exception cref="InferenceException">The text holds a character this vocabulary cannot encode.</exception>
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
     {
         ArgumentNullException.ThrowIfNull(text);
         SafeLlamaModelHandle handle = Handle;
+        _encodable.Value?.ThrowIfUnencodable(text, Metadata.Name);
         byte[] utf8 = Encoding.UTF8.GetBytes(text);
         int[] tokens = new int[utf8.Length + 4];
         bool addRef = false;

@@ -93,6 +93,14 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(LibraryName)]
     public static partial int llama_vocab_bos(IntPtr vocab);
 
+    /// <summary>The tokenizer kind: 1 is SentencePiece-style (llama), 2 byte-level BPE, ...</summary>
+    [LibraryImport(LibraryName)]
+    public static partial int llama_vocab_type(IntPtr vocab);
+
+    /// <summary>A token's text as the vocabulary stores it (SentencePiece: spaces as U+2581, bytes as &lt;0xAB&gt;).</summary>
+    [LibraryImport(LibraryName)]
+    public static partial byte* llama_vocab_get_text(IntPtr vocab, int token);
+
     [LibraryImport(LibraryName)]
     public static partial int llama_vocab_eos(IntPtr vocab);
 

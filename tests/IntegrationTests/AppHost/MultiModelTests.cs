@@ -89,4 +89,23 @@ public sealed class MultiModelTests(MultiModelTests.Cluster cluster) : IClassFix
             new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
         Assert.Equal("stories260K", byDefault.Served.Model);
     }
+
+    [Fact]
+    public async Task A_prompt_the_model_cannot_encode_is_refused_and_its_worker_keeps_serving()
+    {
+        // tinystories-656k's vocabulary has no '(' and no byte tokens to fall back on; llama.cpp would throw through its
+        // C API and end the worker.
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
+        var client = new InferenceClient(channel);
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.GenerateAsync(
+            new GenerateRequest { Model = "tinystories-656k-q8_0", Prompt = "def fibonacci(n):", MaxTokens = 4, Cache = new CachePolicy { Bypass = true } },
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30))));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("cannot encode", refused.Status.Detail, StringComparison.Ordinal);
+
+        var after = await client.GenerateAsync(
+            new GenerateRequest { Model = "tinystories-656k-q8_0", Prompt = "Once upon a time", MaxTokens = 4, Cache = new CachePolicy { Bypass = true } },
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal("tinystories-656k-q8_0", after.Served.Model);
+    }
 }

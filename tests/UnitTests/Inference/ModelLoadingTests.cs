@@ -29,6 +29,29 @@ public sealed class ModelLoadingTests : IDisposable
     }
 
     [Fact]
+    public void A_character_the_vocabulary_cannot_encode_is_refused_instead_of_ending_the_process()
+    {
+        // tinystories-656k's SentencePiece vocabulary has no byte tokens: llama.cpp's tokenizer throws a C++ exception
+        // for a character it lacks ('(' here), which would end the worker. The model refuses the text first.
+        using LlamaModel model = LlamaModel.Load(new ModelLoadOptions { Path = TestModels.Find("tinystories-656k-q8_0.gguf") });
+
+        Assert.NotEmpty(model.Tokenize("Once upon a time there was a dog.", addSpecial: true, parseSpecial: false));
+        InferenceException refused = Assert.Throws<InferenceException>(() => model.Tokenize("def fibonacci(n):", addSpecial: true, parseSpecial: false));
+
+        Assert.Equal(InferenceErrorKind.InvalidArgument, refused.Kind);
+        Assert.Contains("'(' (U+0028) at position 13", refused.Message);
+        Assert.NotEmpty(model.Tokenize("the model still works after", addSpecial: true, parseSpecial: false));
+    }
+
+    [Fact]
+    public void A_vocabulary_with_byte_tokens_encodes_any_text()
+    {
+        using LlamaModel model = LlamaModel.Load(new ModelLoadOptions { Path = TestModels.Stories260K });
+
+        Assert.NotEmpty(model.Tokenize("def fibonacci(n): return n ≤ 1 ? n : 🐍", addSpecial: true, parseSpecial: false));
+    }
+
+    [Fact]
     public void CPU_backend_is_found_next_to_the_application()
     {
         Assert.Contains(LlamaRuntime.Devices(), device => device.StartsWith("CPU", StringComparison.Ordinal));
