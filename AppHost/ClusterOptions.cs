@@ -49,7 +49,7 @@ internal sealed record ClusterOptions
     /// </summary>
     public double CascadeMinMeanLogprob { get; init; } = DefaultMinMeanLogprob;
 
-    public const double DefaultMinMeanLogprob = -1.0;
+    public const double DefaultMinMeanLogprob = -1.2;
 
     /// <summary>... and no token of it is less likely than this (<c>--cascade-min-token-logprob</c>); unset: not checked.</summary>
     public double? CascadeMinTokenLogprob { get; init; }
