@@ -33,18 +33,24 @@ foreach (var scenario in settings.Scenarios)
         case "gateway-overhead": await Scenarios.GatewayOverheadAsync(context, prompts); break;
         case "scaling": await Scenarios.ScalingAsync(context); break;
         case "cache": await Scenarios.CacheAsync(context, prompts); break;
+        case "cascade": await CascadeScenario.RunAsync(context); break;
         default:
             Console.Error.WriteLine($"unknown scenario {scenario}; known: {string.Join(", ", Scenarios.All)}");
             return 2;
     }
 }
 
-var report = new BenchReport(settings, context.Results, context.Checks);
+var report = new BenchReport(settings, context.Results, context.Checks, context.Notes);
 Console.WriteLine();
 Console.WriteLine(report.ToTable());
 foreach (var check in context.Checks)
 {
     Console.WriteLine(check);
+}
+
+foreach (var note in context.Notes)
+{
+    Console.WriteLine(note);
 }
 
 var stem = report.Write(settings.ResultsDirectory);

@@ -100,6 +100,12 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             gatewayEnvironment[key] = value;
         }
 
+        if (options.ExternalSelfPath is { } self)
+        {
+            // An external tier that is this gateway's own OpenAI API.
+            gatewayEnvironment[self] = new Uri(GatewayHttp, "/v1").ToString();
+        }
+
         // The gateway keeps to the cores no worker computes on: woken on a worker's core, it would preempt the model's
         // thread for every chunk it relays.
         string[] gatewayLauncher = options.Placement switch
@@ -227,8 +233,9 @@ internal sealed record BenchWorker(ChildProcess Process, Uri Http);
 /// <summary>What a scenario asks of its cluster; <paramref name="ContextSize"/> 0 lets the worker size its KV cache from the slots.</summary>
 /// <param name="MoreModels">Further models, one worker each (after the <paramref name="Workers"/> of <paramref name="ModelPath"/>).</param>
 /// <param name="GatewayEnvironment">Further gateway settings (a cascade route).</param>
+/// <param name="ExternalSelfPath">A gateway setting that gets the gateway's own OpenAI API base URL (an external tier served by itself).</param>
 internal sealed record BenchClusterOptions(string ModelPath, int Workers, int Threads, int Slots, CorePlacement Placement, int ContextSize = 0,
-    IReadOnlyList<string>? MoreModels = null, IReadOnlyDictionary<string, string>? GatewayEnvironment = null);
+    IReadOnlyList<string>? MoreModels = null, IReadOnlyDictionary<string, string>? GatewayEnvironment = null, string? ExternalSelfPath = null);
 
 /// <summary>Where the cluster's processes run.</summary>
 internal enum CorePlacement

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace SlmCluster.Bench.Reports;
 
 /// <summary>Prints the results as a table and writes them as JSON and Markdown to bench/results/.</summary>
-internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResult> results, IReadOnlyList<SlmCluster.Bench.Scenarios.TargetCheck> checks)
+internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResult> results, IReadOnlyList<SlmCluster.Bench.Scenarios.TargetCheck> checks,
+    IReadOnlyList<string> notes)
 {
     private static readonly string[] Header =
         ["target", "conc", "requests", "tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "E2E p50", "E2E p99", "peak RSS"];
@@ -49,6 +50,17 @@ internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResul
             sb.AppendLine("- " + check);
         }
 
+        if (notes.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Findings");
+            sb.AppendLine();
+            foreach (var note in notes)
+            {
+                sb.AppendLine("- " + note);
+            }
+        }
+
         return sb.ToString();
     }
 
@@ -56,7 +68,7 @@ internal sealed class BenchReport(BenchSettings settings, IReadOnlyList<RunResul
     {
         Directory.CreateDirectory(directory);
         var stem = Path.Combine(directory, $"bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new { settings, machine = new { cores = Environment.ProcessorCount }, results, checks = checks.Select(c => new { c.Scenario, c.Description, c.Measured, c.Unit, c.Target, c.HigherIsBetter, c.Met }) }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new { settings, machine = new { cores = Environment.ProcessorCount }, results, notes, checks = checks.Select(c => new { c.Scenario, c.Description, c.Measured, c.Unit, c.Target, c.HigherIsBetter, c.Met }) }, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         File.WriteAllText(stem + ".md", ToMarkdown());
         return stem;
     }

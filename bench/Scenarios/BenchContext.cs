@@ -17,6 +17,15 @@ internal sealed class BenchContext(BenchSettings settings, IReadOnlyList<string>
 
     public List<TargetCheck> Checks { get; } = [];
 
+    /// <summary>Findings without a target (the cascade's shares and costs), printed and kept for the report.</summary>
+    public List<string> Notes { get; } = [];
+
+    public void Note(string note)
+    {
+        Notes.Add(note);
+        Console.WriteLine("  " + note);
+    }
+
     public async Task<RunResult> MeasureAsync(IBenchTarget target, int concurrency, int maxTokens, int requestsPerClient, IReadOnlyList<string>? promptsOverride = null, string? label = null)
     {
         // One arm, one round: a closed loop of requestsPerClient per client after the usual warm-up.
