@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
@@ -24,12 +25,28 @@ internal static class WorkerCalls
             TopP = sampling?.TopP ?? 0,
             TopK = sampling?.TopK ?? 0,
             Seed = sampling is { HasSeed: true } ? sampling.Seed : null,
+            Logprobs = request.Logprobs || request.TopLogprobs > 0,
+            TopLogprobs = request.TopLogprobs,
         };
     }
 
     public static GenerateChunk ToChunk(GenerationPiece piece)
     {
         var chunk = new GenerateChunk { Text = piece.Text };
+        if (piece.Logprobs is { Count: > 0 } logprobs)
+        {
+            foreach (var token in logprobs)
+            {
+                var wire = new Protocol.V1.TokenLogprob { Token = token.Token, Bytes = ByteString.CopyFrom(token.Bytes), Logprob = token.Logprob };
+                foreach (var top in token.Top)
+                {
+                    wire.TopLogprobs.Add(new Protocol.V1.TopLogprob { Token = top.Token, Bytes = ByteString.CopyFrom(top.Bytes), Logprob = top.Logprob });
+                }
+
+                chunk.Logprobs.Add(wire);
+            }
+        }
+
         if (piece.Summary is { } summary)
         {
             chunk.FinishReason = summary.FinishReason switch
