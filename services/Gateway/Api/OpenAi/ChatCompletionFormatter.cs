@@ -7,7 +7,7 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
 {
     public const string IdPrefix = "chatcmpl-";
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null) =>
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionResponse
         {
             Id = id,
@@ -16,15 +16,16 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             Choices = [new ChatCompletionChoice { Message = new ChatMessageOutput { Content = text }, FinishReason = finishReason }],
             Usage = usage,
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.ChatCompletionResponse);
 
-    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null, cost: null);
+    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null, cost: null, cascade: null);
 
-    public byte[] Piece(string text) => Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null);
+    public byte[] Piece(string text) => Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null, cascade: null);
 
-    public byte[] Finish(string finishReason, OpenAiCost? cost = null) => Chunk(new ChatDelta(), finishReason, cost);
+    public byte[] Finish(string finishReason, OpenAiCost? cost = null, OpenAiCascade? cascade = null) => Chunk(new ChatDelta(), finishReason, cost, cascade);
 
-    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) =>
+    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
         {
             Id = id,
@@ -33,9 +34,10 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             Choices = [],
             Usage = usage,
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 
-    private byte[] Chunk(ChatDelta delta, string? finishReason, OpenAiCost? cost) =>
+    private byte[] Chunk(ChatDelta delta, string? finishReason, OpenAiCost? cost, OpenAiCascade? cascade) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
         {
             Id = id,
@@ -43,5 +45,6 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             Model = model,
             Choices = [new ChatCompletionChunkChoice { Delta = delta, FinishReason = finishReason }],
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 }

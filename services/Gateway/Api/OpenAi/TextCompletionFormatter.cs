@@ -7,19 +7,19 @@ internal sealed class TextCompletionFormatter(string id, long created, string mo
 {
     public const string IdPrefix = "cmpl-";
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null) =>
-        Serialize([new TextCompletionChoice { Text = text, FinishReason = finishReason }], usage, cost);
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
+        Serialize([new TextCompletionChoice { Text = text, FinishReason = finishReason }], usage, cost, cascade);
 
     public byte[]? Opening() => null;
 
-    public byte[] Piece(string text) => Serialize([new TextCompletionChoice { Text = text }], usage: null, cost: null);
+    public byte[] Piece(string text) => Serialize([new TextCompletionChoice { Text = text }], usage: null, cost: null, cascade: null);
 
-    public byte[] Finish(string finishReason, OpenAiCost? cost = null) =>
-        Serialize([new TextCompletionChoice { Text = "", FinishReason = finishReason }], usage: null, cost);
+    public byte[] Finish(string finishReason, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
+        Serialize([new TextCompletionChoice { Text = "", FinishReason = finishReason }], usage: null, cost, cascade);
 
-    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) => Serialize([], usage, cost);
+    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null, OpenAiCascade? cascade = null) => Serialize([], usage, cost, cascade);
 
-    private byte[] Serialize(IReadOnlyList<TextCompletionChoice> choices, OpenAiUsage? usage, OpenAiCost? cost) =>
+    private byte[] Serialize(IReadOnlyList<TextCompletionChoice> choices, OpenAiUsage? usage, OpenAiCost? cost, OpenAiCascade? cascade) =>
         JsonSerializer.SerializeToUtf8Bytes(new TextCompletionResponse
         {
             Id = id,
@@ -28,5 +28,6 @@ internal sealed class TextCompletionFormatter(string id, long created, string mo
             Choices = choices,
             Usage = usage,
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.TextCompletionResponse);
 }
