@@ -200,9 +200,9 @@ public sealed class CascadeRouteTests(CascadeClusterFixture cluster) : IClassFix
     }
 
     [Fact]
-    public async Task With_BestLowerTier_a_timed_out_external_tier_is_answered_by_the_lower_tier()
+    public async Task With_BestLowerTier_a_timed_out_external_tier_is_answered_by_the_lower_tier_and_that_answer_is_not_cached()
     {
-        var answer = await GenerateAsync(Request("hang-fallback"));
+        var answer = await GenerateAsync(Request("hang-fallback", cached: true));
         var small = await GenerateAsync(Request(CascadeClusterFixture.SmallModel));
 
         Assert.Equal(small.Text, answer.Text);
@@ -211,6 +211,11 @@ public sealed class CascadeRouteTests(CascadeClusterFixture cluster) : IClassFix
         Assert.Equal((1, true), (cascade.Tier, cascade.Escalated));
         Assert.StartsWith("fallback: tier 2 'flagship' failed (DeadlineExceeded); answered with the most confident lower tier, tier 1 'small'", cascade.Reason);
         Assert.Equal(["escalated", "error"], cascade.Attempts.Select(a => a.Outcome));
+
+        // The next identical request tries the external tier again instead of replaying the stand-in.
+        var again = await GenerateAsync(Request("hang-fallback", cached: true));
+        Assert.False(again.Served.CacheHit);
+        Assert.StartsWith("fallback: ", again.Served.Cascade.Reason);
     }
 
     [Fact]

@@ -243,7 +243,8 @@ public sealed partial class GatewayInferenceService(
                         Served = chunk.Served?.Cascade is { } record ? new Served { Cascade = record.Clone() } : null,
                     };
                     // Kept before the closing chunk leaves: it ends the caller's call, and a repeat sent at once must find it.
-                    if (IsWhole(answer) && cache.IsEnabled)
+                    // A route's stand-in answer for a failed last tier is not kept: the tier may be back for the next one.
+                    if (IsWhole(answer) && cache.IsEnabled && !IsFallback(answer.Served?.Cascade))
                     {
                         cache.Store(key, answer, forwarded.Cache?.TtlSeconds ?? 0);
                     }
@@ -261,6 +262,9 @@ public sealed partial class GatewayInferenceService(
             }
         }
     }
+
+    /// <summary>A cascade route's answer given by a lower tier because its last tier failed (the last attempt is that failure).</summary>
+    private static bool IsFallback(CascadeServed? record) => record is { Attempts.Count: > 0 } && record.Attempts[^1].Outcome == TierOutcome.Error;
 
     /// <summary>An answer that ended as the model or max_tokens ended it: the only kind shared or cached.</summary>
     private static bool IsWhole(GenerateResponse answer) => answer.FinishReason is FinishReason.Stop or FinishReason.Length;
