@@ -15,6 +15,15 @@ public interface IModelWorkerGrain : IGrainWithStringKey
     [Alias("Generate")]
     IAsyncEnumerable<GenerationPiece> Generate(GenerationCall call, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many tokens the call's prompt is for this worker's model, as a generation would decode it (the chat template
+    /// applied, special tokens added): cheap, nothing is generated. The gateway's cascade routes use it to send long
+    /// prompts past a tier.
+    /// </summary>
+    /// <exception cref="ModelWorkerException">The call names another model, or has neither a prompt nor messages.</exception>
+    [Alias("CountPromptTokens")]
+    Task<int> CountPromptTokens(GenerationCall call);
+
     /// <summary>What the worker serves and how loaded it is, for routing.</summary>
     [Alias("GetStatus")]
     Task<WorkerStatus> GetStatus();

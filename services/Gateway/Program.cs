@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api;
 using SlmCluster.Gateway.Api.OpenAi;
 using SlmCluster.Gateway.Caching;
+using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Dashboard;
 using SlmCluster.Gateway.Hosting;
@@ -74,6 +75,7 @@ builder.Services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidato
 builder.Services.AddSingleton<ReferencePricing>();
 builder.Services.AddSingleton<ServingStats>();
 builder.Services.AddSingleton<GatewayMetrics>();
+builder.Services.AddCascadeRoutes(builder.Configuration);
 builder.Services.AddSingleton<GatewayInferenceService>();
 builder.Services.AddSingleton<ApiKeyAuthenticator>();
 builder.Services.AddSingleton<TenantRateLimiter>();

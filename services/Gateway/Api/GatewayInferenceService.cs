@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Caching;
+using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
@@ -27,6 +28,8 @@ public sealed partial class GatewayInferenceService(
     SingleFlight singleFlight,
     GatewayMetrics metrics,
     ReferencePricing pricing,
+    CascadeRoutes cascades,
+    CascadeRunner cascade,
     IOptions<GatewayOptions> options,
     ILogger<GatewayInferenceService> logger) : Protocol.V1.Inference.InferenceBase
 {
@@ -171,16 +174,32 @@ public sealed partial class GatewayInferenceService(
         return snake.ToString();
     }
 
-    /// <summary>Validates, then answers from the cache or a worker.</summary>
+    /// <summary>Validates, then answers from the cache, a cascade route's tiers, or a worker.</summary>
     private async IAsyncEnumerable<GenerateChunk> StreamCoreAsync(GenerateRequest request, RequestProgress progress,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (forwarded, model) = Prepare(request);
-        progress.Model = forwarded.Model;
-        if (CacheKeyOf(forwarded, model) is not { } key)
+        string? key;
+        IAsyncEnumerable<GenerateChunk> generated;
+        GenerateRequest forwarded;
+        if (cascades.Find(request.Model.Length > 0 ? request.Model : options.Value.DefaultModel ?? "") is { } route)
         {
-            await foreach (var chunk in FromWorkersAsync(forwarded, progress, cancellationToken))
+            forwarded = PrepareCascade(request, route);
+            progress.Model = route.Name;
+            key = CascadeCacheKeyOf(forwarded, route);
+            generated = cascade.RunAsync(route, forwarded, (tierRequest, token) => FromWorkersAsync(tierRequest, progress, token), cancellationToken);
+        }
+        else
+        {
+            (forwarded, var model) = Prepare(request);
+            progress.Model = forwarded.Model;
+            key = CacheKeyOf(forwarded, model);
+            generated = FromWorkersAsync(forwarded, progress, cancellationToken);
+        }
+
+        if (key is null)
+        {
+            await foreach (var chunk in generated)
             {
                 yield return chunk;
             }
@@ -214,20 +233,26 @@ public sealed partial class GatewayInferenceService(
             var text = new StringBuilder();
             // A request that asked for logprobs has its own key, and its answer keeps them: a hit replays them.
             var logprobs = forwarded.Logprobs || forwarded.TopLogprobs > 0 ? new List<Protocol.V1.TokenLogprob>() : null;
-            await foreach (var chunk in FromWorkersAsync(forwarded, progress, cancellationToken))
+            await foreach (var chunk in generated)
             {
                 text.Append(chunk.Text);
                 logprobs?.AddRange(chunk.Logprobs);
                 if (chunk.Usage is not null)
                 {
-                    answer = new GenerateResponse { Text = text.ToString(), FinishReason = chunk.FinishReason, Usage = chunk.Usage };
+                    // A cascade's answer keeps its record (which tier answered, and why) for its replays.
+                    answer = new GenerateResponse
+                    {
+                        Text = text.ToString(), FinishReason = chunk.FinishReason, Usage = chunk.Usage,
+                        Served = chunk.Served?.Cascade is { } record ? new Served { Cascade = record.Clone() } : null,
+                    };
                     if (logprobs is not null)
                     {
                         answer.Logprobs.Add(logprobs);
                     }
 
                     // Kept before the closing chunk leaves: it ends the caller's call, and a repeat sent at once must find it.
-                    if (IsWhole(answer) && cache.IsEnabled)
+                    // A route's stand-in answer for a failed last tier is not kept: the tier may be back for the next one.
+                    if (IsWhole(answer) && cache.IsEnabled && !IsFallback(answer.Served?.Cascade))
                     {
                         cache.Store(key, answer, forwarded.Cache?.TtlSeconds ?? 0);
                     }
@@ -246,6 +271,9 @@ public sealed partial class GatewayInferenceService(
         }
     }
 
+    /// <summary>A cascade route's answer given by a lower tier because its last tier failed (the last attempt is that failure).</summary>
+    private static bool IsFallback(CascadeServed? record) => record is { Attempts.Count: > 0 } && record.Attempts[^1].Outcome == TierOutcome.Error;
+
     /// <summary>An answer that ended as the model or max_tokens ended it: the only kind shared or cached.</summary>
     private static bool IsWhole(GenerateResponse answer) => answer.FinishReason is FinishReason.Stop or FinishReason.Length;
 
@@ -261,8 +289,38 @@ public sealed partial class GatewayInferenceService(
     }
 
     /// <summary>
+    /// The cache key of a reproducible request for a cascade route, else null: keyed as the route (its name, its
+    /// configuration's fingerprint and the files of its cluster tiers' models), so it never shares an entry with a
+    /// request for one of its tiers' models, and a reconfigured route does not answer from its old shape's entries.
+    /// </summary>
+    private string? CascadeCacheKeyOf(GenerateRequest forwarded, CascadeRoute route)
+    {
+        if (!cache.IsConfiguredForUse || !ResponseCacheKey.IsCacheable(forwarded))
+        {
+            return null;
+        }
+
+        var files = new StringBuilder("cascade:").Append(route.Fingerprint);
+        foreach (var tier in route.Tiers)
+        {
+            if (tier.Model is not null)
+            {
+                if (pool.ServedModel(tier.Model) is not { FileSha256.Length: > 0 } model)
+                {
+                    return null;
+                }
+
+                files.Append(':').Append(model.FileSha256);
+            }
+        }
+
+        return ResponseCacheKey.For(forwarded, files.ToString(), cache.KeyPrefix);
+    }
+
+    /// <summary>
     /// A cached answer as a stream: its text with its token logprobs, then the closing chunk, marked as a hit that cost
-    /// nothing. The kept messages are shared between hits and never changed.
+    /// nothing. A cascade's answer replays its record, and names the model that answered it. The kept messages are
+    /// shared between hits and never changed.
     /// </summary>
     private static IEnumerable<GenerateChunk> Replay(GenerateResponse hit, string model, long started)
     {
@@ -271,7 +329,15 @@ public sealed partial class GatewayInferenceService(
         {
             FinishReason = hit.FinishReason,
             Usage = hit.Usage,
-            Served = new Served { WorkerId = CacheWorkerId, Model = model, CacheHit = true, TimeToFirstTokenMs = elapsed, TotalMs = elapsed },
+            Served = new Served
+            {
+                WorkerId = CacheWorkerId,
+                Model = hit.Served?.Cascade is { } record ? record.Model : model,
+                CacheHit = true,
+                TimeToFirstTokenMs = elapsed,
+                TotalMs = elapsed,
+                Cascade = hit.Served?.Cascade?.Clone(),
+            },
         };
         if (hit.Text.Length > 0)
         {
@@ -406,13 +472,21 @@ public sealed partial class GatewayInferenceService(
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
-        foreach (var (model, replicas) in pool.Models())
+        var served = pool.Models();
+        foreach (var (model, replicas) in served)
         {
+            if (cascades.Find(model.Id) is not null)
+            {
+                // A route of that name wins: the id lists once, as what a request for it gets.
+                continue;
+            }
+
             var info = model.Clone();
             info.Replicas = replicas;
             response.Models.Add(info);
         }
 
+        response.Models.Add(cascades.AsModels(served));
         return Task.FromResult(response);
     }
 
@@ -430,6 +504,19 @@ public sealed partial class GatewayInferenceService(
         return (forwarded, model);
     }
 
+    /// <summary>The validated request for a cascade route, named by the route.</summary>
+    private GenerateRequest PrepareCascade(GenerateRequest request, CascadeRoute route)
+    {
+        if (validator.Validate(request) is { } problem)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, problem));
+        }
+
+        var forwarded = request.Clone();
+        forwarded.Model = route.Name;
+        return forwarded;
+    }
+
     /// <summary>
     /// The model a request for <paramref name="requested"/> gets (the default when empty). A refusal is counted as a
     /// request the gateway ended, as <see cref="StreamAsync"/> counts the ones it refuses: the HTTP API resolves the
@@ -441,6 +528,11 @@ public sealed partial class GatewayInferenceService(
         var started = Stopwatch.GetTimestamp();
         try
         {
+            if (cascades.Find(requested.Length > 0 ? requested : options.Value.DefaultModel ?? "") is { } route)
+            {
+                return route.Name;
+            }
+
             return ResolveModelInfo(requested).Id;
         }
         catch (RpcException e)
@@ -481,7 +573,7 @@ public sealed partial class GatewayInferenceService(
             throw NoWorker($"model '{requested}'");
         }
 
-        var known = pool.Workers.SelectMany(w => w.Models).Select(m => m.Id).Distinct().Order(StringComparer.Ordinal);
+        var known = pool.Workers.SelectMany(w => w.Models).Select(m => m.Id).Concat(cascades.All.Select(r => r.Name)).Distinct().Order(StringComparer.Ordinal);
         throw new RpcException(new Status(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}."));
     }
 

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;

@@ -7,8 +7,8 @@ using SlmCluster.Redis;
 namespace SlmCluster.Gateway.Caching;
 
 /// <summary>
-/// Answers kept in Redis — text, finish reason, usage and token logprobs when asked for, as a protobuf
-/// <see cref="GenerateResponse"/> — with a
+/// Answers kept in Redis — text, finish reason, usage, token logprobs when asked for and a cascade route's record, as
+/// a protobuf <see cref="GenerateResponse"/> — with a
 /// bounded first level in this process in front of it. An answer is put in the first level synchronously when it is
 /// stored (so the caller's very next identical request finds it), and one read from Redis is kept there for the rest
 /// of its TTL; a first-level hit costs no Redis round trip. Redis still gets every answer, written by
@@ -108,7 +108,14 @@ public sealed partial class ResponseCache : IDisposable
     /// </summary>
     public void Store(string key, GenerateResponse response, int requestedTtlSeconds)
     {
-        var entry = new GenerateResponse { Text = response.Text, FinishReason = response.FinishReason, Usage = response.Usage?.Clone() };
+        var entry = new GenerateResponse
+        {
+            Text = response.Text,
+            FinishReason = response.FinishReason,
+            Usage = response.Usage?.Clone(),
+            // A cascade route's answer keeps its record, which its replays carry.
+            Served = response.Served?.Cascade is { } cascade ? new Served { Cascade = cascade.Clone() } : null,
+        };
         // Only requests that asked for logprobs have them, and only under their own keys (ResponseCacheKey).
         entry.Logprobs.Add(response.Logprobs);
         var bytes = entry.ToByteArray();

@@ -35,17 +35,18 @@ public static class DashboardEndpoints
         var pool = endpoints.ServiceProvider.GetRequiredService<WorkerPool>();
         var stats = endpoints.ServiceProvider.GetRequiredService<ServingStats>();
         var pricing = endpoints.ServiceProvider.GetRequiredService<ReferencePricing>();
+        var cascade = endpoints.ServiceProvider.GetRequiredService<CascadeStats>();
         endpoints.MapGet("/api/stats", (RequestDelegate)(context =>
         {
             context.Response.ContentType = "application/json";
             context.Response.Headers.CacheControl = "no-store";
-            return JsonSerializer.SerializeAsync(context.Response.Body, Snapshot(pool, stats, pricing),
+            return JsonSerializer.SerializeAsync(context.Response.Body, Snapshot(pool, stats, pricing, cascade),
                 DashboardJsonContext.Default.DashboardSnapshot, context.RequestAborted);
         }));
         return endpoints;
     }
 
-    internal static DashboardSnapshot Snapshot(WorkerPool pool, ServingStats stats, ReferencePricing pricing)
+    internal static DashboardSnapshot Snapshot(WorkerPool pool, ServingStats stats, ReferencePricing pricing, CascadeStats cascade)
     {
         var totals = stats.Snapshot();
         var reference = totals.ReferenceCostUsd.GetValueOrDefault(pricing.DefaultApi);
@@ -76,6 +77,7 @@ public static class DashboardEndpoints
                 OutputPerMillion = a.Value.OutputPerMillion,
                 CostUsd = totals.ReferenceCostUsd.GetValueOrDefault(a.Key),
             }).ToArray(),
+            Cascade = cascade.Snapshot(),
         };
     }
 

@@ -23,4 +23,7 @@ public sealed class DashboardSnapshot
     public double SavedUsd { get; init; }
 
     public required IReadOnlyList<DashboardApi> ReferenceApis { get; init; }
+
+    /// <summary>Each cascade route since the gateway started: requests, escalations, costs against its last tier alone, its tiers' outcomes.</summary>
+    public required IReadOnlyList<CascadeRouteTotals> Cascade { get; init; }
 }

@@ -23,4 +23,7 @@ public interface IInferenceEngine : IAsyncDisposable
 
     /// <summary>The exact prompt text that would be decoded for <paramref name="request"/> (after the chat template).</summary>
     string RenderPrompt(GenerationRequest request);
+
+    /// <summary>How many tokens the prompt of <paramref name="request"/> is, tokenized as a generation would tokenize it.</summary>
+    int CountPromptTokens(GenerationRequest request);
 }

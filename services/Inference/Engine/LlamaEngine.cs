@@ -199,6 +199,12 @@ public sealed class LlamaEngine : IInferenceEngine
         return request.Prompt ?? throw new InferenceException(InferenceErrorKind.InvalidArgument, "the request has neither a prompt nor messages");
     }
 
+    public int CountPromptTokens(GenerationRequest request) => TokenizePrompt(request).Length;
+
+    /// <summary>The tokens a generation of <paramref name="request"/> starts from: chat templates may contain special-token text; a raw prompt is taken literally.</summary>
+    private int[] TokenizePrompt(GenerationRequest request) =>
+        _model.Tokenize(RenderPrompt(request), addSpecial: true, parseSpecial: request.Messages is { Count: > 0 });
+
     public async IAsyncEnumerable<GenerationUpdate> GenerateAsync(
         GenerationRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -224,10 +230,7 @@ public sealed class LlamaEngine : IInferenceEngine
         ThrowIfStopped();
         GenerationRequestValidator.Validate(request, _options.MaxTokensLimit);
 
-        bool chat = request.Messages is { Count: > 0 };
-        string prompt = RenderPrompt(request);
-        // Chat templates may contain special-token text; a raw prompt is taken literally.
-        int[] tokens = _model.Tokenize(prompt, addSpecial: true, parseSpecial: chat);
+        int[] tokens = TokenizePrompt(request);
         if (tokens.Length == 0)
         {
             throw new InferenceException(InferenceErrorKind.InvalidArgument, "the prompt is empty after tokenization");

@@ -32,6 +32,8 @@ internal sealed partial class ModelWorkerGrain(WorkerGeneration generation, Work
     public IAsyncEnumerable<GenerationPiece> Generate(GenerationCall call, CancellationToken cancellationToken) =>
         generation.RunAsync(call, cancellationToken);
 
+    public Task<int> CountPromptTokens(GenerationCall call) => Task.FromResult(generation.CountPromptTokens(call));
+
     public Task<WorkerStatus> GetStatus() => Task.FromResult(generation.Status(activations.Count));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model worker grain {Key} activated (activation {Activation} on this silo)")]

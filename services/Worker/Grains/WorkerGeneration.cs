@@ -124,6 +124,25 @@ public sealed class WorkerGeneration(
         }
     }
 
+    /// <summary>The call's prompt in tokens of this worker's model, rendered and tokenized as a generation would be.</summary>
+    /// <exception cref="ModelWorkerException">Another model, or no prompt.</exception>
+    public int CountPromptTokens(GenerationCall call)
+    {
+        if (call.Model.Length > 0 && call.Model != host.ModelId)
+        {
+            throw new ModelWorkerException(WorkerErrorKind.NotFound, $"Model '{call.Model}' is not served by worker {host.WorkerId}; it serves '{host.ModelId}'.");
+        }
+
+        try
+        {
+            return host.Engine.CountPromptTokens(CallMapping.ToGenerationRequest(call, DefaultMaxTokens));
+        }
+        catch (InferenceException e)
+        {
+            throw CallMapping.ToWorkerException(e);
+        }
+    }
+
     /// <summary>What this worker serves and how busy it is.</summary>
     public WorkerStatus Status(int activations)
     {

@@ -12,7 +12,8 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
 {
     public const string IdPrefix = "chatcmpl-";
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null, IReadOnlyList<TokenLogprob>? logprobs = null) =>
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null,
+        IReadOnlyList<TokenLogprob>? logprobs = null, OpenAiCascade? cascade = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionResponse
         {
             Id = id,
@@ -29,16 +30,18 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             ],
             Usage = usage,
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.ChatCompletionResponse);
 
-    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null, cost: null, chunkLogprobs: null);
+    public byte[]? Opening() => Chunk(new ChatDelta { Role = "assistant", Content = "" }, finishReason: null, cost: null, chunkLogprobs: null, cascade: null);
 
     public byte[] Piece(string text, IReadOnlyList<TokenLogprob>? logprobs = null) =>
-        Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null, Logprobs(logprobs));
+        Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null, Logprobs(logprobs), cascade: null);
 
-    public byte[] Finish(string finishReason, OpenAiCost? cost = null) => Chunk(new ChatDelta(), finishReason, cost, chunkLogprobs: null);
+    public byte[] Finish(string finishReason, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
+        Chunk(new ChatDelta(), finishReason, cost, chunkLogprobs: null, cascade);
 
-    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) =>
+    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
         {
             Id = id,
@@ -47,11 +50,12 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             Choices = [],
             Usage = usage,
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 
     private ChatCompletionLogprobs? Logprobs(IReadOnlyList<TokenLogprob>? entries) => logprobs ? OpenAiLogprobs.Chat(entries) : null;
 
-    private byte[] Chunk(ChatDelta delta, string? finishReason, OpenAiCost? cost, ChatCompletionLogprobs? chunkLogprobs) =>
+    private byte[] Chunk(ChatDelta delta, string? finishReason, OpenAiCost? cost, ChatCompletionLogprobs? chunkLogprobs, OpenAiCascade? cascade) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionChunk
         {
             Id = id,
@@ -59,5 +63,6 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             Model = model,
             Choices = [new ChatCompletionChunkChoice { Delta = delta, Logprobs = chunkLogprobs, FinishReason = finishReason }],
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
 }

@@ -17,4 +17,7 @@ public sealed class ChatCompletionResponse
 
     /// <summary>What the answer cost here and at the reference API (an SlmCluster extension).</summary>
     public OpenAiCost? SlmCost { get; init; }
+
+    /// <summary>Which tier of a cascade route answered and why (an SlmCluster extension); only when the request named a route.</summary>
+    public OpenAiCascade? SlmCascade { get; init; }
 }

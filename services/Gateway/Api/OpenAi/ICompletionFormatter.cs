@@ -6,7 +6,8 @@ namespace SlmCluster.Gateway.Api.OpenAi;
 internal interface ICompletionFormatter
 {
     /// <summary>The whole completion, for a request that did not ask to stream (with its token logprobs when it asked).</summary>
-    byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null, IReadOnlyList<TokenLogprob>? logprobs = null);
+    byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null,
+        IReadOnlyList<TokenLogprob>? logprobs = null, OpenAiCascade? cascade = null);
 
     /// <summary>The event that opens a stream (the chat role), or null when the endpoint has none.</summary>
     byte[]? Opening();
@@ -15,8 +16,8 @@ internal interface ICompletionFormatter
     byte[] Piece(string text, IReadOnlyList<TokenLogprob>? logprobs = null);
 
     /// <summary>The event that says why generation stopped.</summary>
-    byte[] Finish(string finishReason, OpenAiCost? cost = null);
+    byte[] Finish(string finishReason, OpenAiCost? cost = null, OpenAiCascade? cascade = null);
 
     /// <summary>The event with no choices and the usage (<c>stream_options.include_usage</c>).</summary>
-    byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null);
+    byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null, OpenAiCascade? cascade = null);
 }

@@ -167,19 +167,20 @@ public sealed partial class OpenAiCompletionHandler(
             var finishReason = OpenAiFinishReason.From(_finish);
             var usage = OpenAiUsage.From(Usage);
             var cost = OpenAiCost.From(_served, referenceApi);
+            var cascade = OpenAiCascade.From(_served);
             if (!stream)
             {
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = "application/json";
-                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage, cost, _logprobs), cancellationToken);
+                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage, cost, _logprobs, cascade), cancellationToken);
                 return;
             }
 
             var events = await StartEventsAsync();
-            await events.WriteAsync(formatter.Finish(finishReason, cost), cancellationToken);
+            await events.WriteAsync(formatter.Finish(finishReason, cost, cascade), cancellationToken);
             if (includeUsage)
             {
-                await events.WriteAsync(formatter.Usage(usage, cost), cancellationToken);
+                await events.WriteAsync(formatter.Usage(usage, cost, cascade), cancellationToken);
             }
 
             await events.WriteDoneAsync(cancellationToken);

@@ -1,11 +1,12 @@
 using Grpc.Core;
+using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
-/// <summary><c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>: the models healthy workers serve now.</summary>
-public sealed class OpenAiModelsHandler(WorkerPool pool, RequestAdmission admission, TimeProvider time)
+/// <summary><c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>: the models healthy workers serve now, and the cascade routes.</summary>
+public sealed class OpenAiModelsHandler(WorkerPool pool, CascadeRoutes cascades, RequestAdmission admission, TimeProvider time)
 {
     // Models carry no creation time; the gateway's start is as honest as any.
     private readonly long _created = time.GetUtcNow().ToUnixTimeSeconds();
@@ -51,7 +52,13 @@ public sealed class OpenAiModelsHandler(WorkerPool pool, RequestAdmission admiss
         }
     }
 
-    private OpenAiModel[] Models() => pool.Models()
-        .Select(m => new OpenAiModel { Id = m.Model.Id, Created = _created, ContextLength = m.Model.ContextLength, Replicas = m.Replicas })
-        .ToArray();
+    /// <summary>The served models and the cascade routes (a route wins over a model of its name).</summary>
+    private OpenAiModel[] Models()
+    {
+        var served = pool.Models();
+        return served.Where(m => cascades.Find(m.Model.Id) is null).Select(m => m.Model)
+            .Concat(cascades.AsModels(served))
+            .Select(m => new OpenAiModel { Id = m.Id, Created = _created, ContextLength = m.ContextLength, Replicas = m.Replicas })
+            .ToArray();
+    }
 }

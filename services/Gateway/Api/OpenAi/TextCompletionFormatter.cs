@@ -14,22 +14,23 @@ internal sealed class TextCompletionFormatter(string id, long created, string mo
 
     private readonly OpenAiLogprobs.TextOffsets _offsets = new();
 
-    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null, IReadOnlyList<TokenLogprob>? logprobs = null) =>
-        Serialize([new TextCompletionChoice { Text = text, Logprobs = Logprobs(logprobs), FinishReason = finishReason }], usage, cost);
+    public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null,
+        IReadOnlyList<TokenLogprob>? logprobs = null, OpenAiCascade? cascade = null) =>
+        Serialize([new TextCompletionChoice { Text = text, Logprobs = Logprobs(logprobs), FinishReason = finishReason }], usage, cost, cascade);
 
     public byte[]? Opening() => null;
 
     public byte[] Piece(string text, IReadOnlyList<TokenLogprob>? logprobs = null) =>
-        Serialize([new TextCompletionChoice { Text = text, Logprobs = Logprobs(logprobs) }], usage: null, cost: null);
+        Serialize([new TextCompletionChoice { Text = text, Logprobs = Logprobs(logprobs) }], usage: null, cost: null, cascade: null);
 
-    public byte[] Finish(string finishReason, OpenAiCost? cost = null) =>
-        Serialize([new TextCompletionChoice { Text = "", FinishReason = finishReason }], usage: null, cost);
+    public byte[] Finish(string finishReason, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
+        Serialize([new TextCompletionChoice { Text = "", FinishReason = finishReason }], usage: null, cost, cascade);
 
-    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null) => Serialize([], usage, cost);
+    public byte[] Usage(OpenAiUsage usage, OpenAiCost? cost = null, OpenAiCascade? cascade = null) => Serialize([], usage, cost, cascade);
 
     private TextCompletionLogprobs? Logprobs(IReadOnlyList<TokenLogprob>? entries) => logprobs ? OpenAiLogprobs.Text(entries, _offsets) : null;
 
-    private byte[] Serialize(IReadOnlyList<TextCompletionChoice> choices, OpenAiUsage? usage, OpenAiCost? cost) =>
+    private byte[] Serialize(IReadOnlyList<TextCompletionChoice> choices, OpenAiUsage? usage, OpenAiCost? cost, OpenAiCascade? cascade) =>
         JsonSerializer.SerializeToUtf8Bytes(new TextCompletionResponse
         {
             Id = id,
@@ -38,5 +39,6 @@ internal sealed class TextCompletionFormatter(string id, long created, string mo
             Choices = choices,
             Usage = usage,
             SlmCost = cost,
+            SlmCascade = cascade,
         }, OpenAiJsonContext.Api.TextCompletionResponse);
 }

@@ -1,0 +1,387 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Grpc.Core;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.Gateway.Cascade;
+
+/// <summary>
+/// Asks a route's external tier, an OpenAI-compatible endpoint: <c>POST {BaseUrl}/chat/completions</c> with the
+/// request's messages (a raw prompt is sent as one user message), streamed (<c>"stream": true</c> with
+/// <c>stream_options.include_usage</c>), and relays its text as chunks as it comes; the closing chunk carries the
+/// endpoint's <c>usage</c> and its price for those tokens. An endpoint that answers with one JSON body instead of
+/// events is read whole. Each tier has its own named HttpClient (IHttpClientFactory, standard resilience handler,
+/// total timeout = the tier's Timeout, no retry of the POST). The whole exchange, headers to last byte, is bounded by
+/// the tier's Timeout. Every failure is an <see cref="RpcException"/> that names the route, the tier and the cause:
+/// <c>DEADLINE_EXCEEDED</c> for the timeout, <c>UNAVAILABLE</c> otherwise; the API key is never part of it.
+/// </summary>
+public sealed class ExternalTierClient(IHttpClientFactory httpClients)
+{
+    /// <summary>How much of an error body is read to find its message.</summary>
+    private const int MaxErrorBodyBytes = 8 * 1024;
+
+    public async IAsyncEnumerable<GenerateChunk> StreamAsync(CascadeRoute route, CascadeTier tier, GenerateRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var external = tier.External ?? throw new InvalidOperationException($"{tier} of route '{route.Name}' is not external.");
+        var started = Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(external.Timeout);
+        var call = new Call(route, tier, external, cancellationToken, deadline.Token);
+
+        using var response = await call.Guard(SendAsync(call, request));
+        double? firstText = null;
+        string? finish = null;
+        int promptTokens = 0, completionTokens = 0;
+        var sent = 0;
+        if (response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            // Not streamed after all: one body with the whole answer.
+            using var body = await call.Guard(JsonDocument.ParseAsync(await call.Guard(response.Content.ReadAsStreamAsync(deadline.Token)), default, deadline.Token));
+            var (text, reason) = call.ReadWhole(body.RootElement);
+            finish = reason;
+            (promptTokens, completionTokens) = Call.Usage(body.RootElement) ?? (0, 0);
+            if (text.Length > 0)
+            {
+                firstText = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                yield return new GenerateChunk { Text = text };
+            }
+        }
+        else
+        {
+            await using var stream = await call.Guard(response.Content.ReadAsStreamAsync(deadline.Token));
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            string? eventName = null;
+            var done = false;
+            while (!done && await call.Guard(reader.ReadLineAsync(deadline.Token).AsTask()) is { } line)
+            {
+                if (line.StartsWith("event:", StringComparison.Ordinal))
+                {
+                    eventName = line[6..].Trim();
+                    continue;
+                }
+
+                if (!line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    if (line.Length == 0)
+                    {
+                        eventName = null;
+                    }
+
+                    continue;
+                }
+
+                var data = line[5..].Trim();
+                if (data == "[DONE]")
+                {
+                    done = true;
+                    continue;
+                }
+
+                var piece = call.ReadEvent(data, eventName, sent);
+                finish = piece.FinishReason ?? finish;
+                if (piece.Usage is { } usage)
+                {
+                    (promptTokens, completionTokens) = usage;
+                }
+
+                if (piece.Text.Length > 0)
+                {
+                    firstText ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    sent++;
+                    yield return new GenerateChunk { Text = piece.Text };
+                }
+            }
+
+            if (!done && finish is null)
+            {
+                throw call.Failure(StatusCode.Unavailable, sent > 0
+                    ? $"ended its stream after {sent} chunks without finishing; the answer is incomplete"
+                    : "ended its stream without an answer");
+            }
+        }
+
+        var total = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        yield return new GenerateChunk
+        {
+            FinishReason = finish == "length" ? FinishReason.Length : FinishReason.Stop,
+            Usage = new Usage { PromptTokens = promptTokens, CompletionTokens = completionTokens },
+            Served = new Served
+            {
+                WorkerId = "external:" + new Uri(external.BaseUrl).Authority,
+                Model = external.Model,
+                TimeToFirstTokenMs = firstText ?? total,
+                TotalMs = total,
+                CostUsd = external.CostOf(promptTokens, completionTokens),
+            },
+        };
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(Call call, GenerateRequest request)
+    {
+        var external = call.External;
+        var http = httpClients.CreateClient(call.Tier.HttpClientName!);
+        using var message = new HttpRequestMessage(HttpMethod.Post, external.BaseUrl.TrimEnd('/') + "/chat/completions")
+        {
+            Content = new ByteArrayContent(Body(external.Model, request)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (external.ApiKey.Length > 0)
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", external.ApiKey);
+        }
+
+        var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, call.Deadline);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var detail = await ErrorMessageAsync(response, call.Deadline);
+            throw call.Failure(StatusCode.Unavailable, $"answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}{(detail.Length > 0 ? ": " + detail : "")}");
+        }
+    }
+
+    /// <summary>The request body: the OpenAI chat completions shape, with what the endpoint can honour of the request.</summary>
+    internal static byte[] Body(string model, GenerateRequest request)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", model);
+            json.WriteStartArray("messages");
+            if (request.Messages.Count == 0)
+            {
+                Message(json, "user", request.Prompt);
+            }
+
+            foreach (var message in request.Messages)
+            {
+                Message(json, message.Role, message.Content);
+            }
+
+            json.WriteEndArray();
+            if (request.MaxTokens > 0)
+            {
+                json.WriteNumber("max_tokens", request.MaxTokens);
+            }
+
+            var sampling = request.Sampling;
+            json.WriteNumber("temperature", sampling?.Temperature ?? 0);
+            if (sampling is { TopP: > 0 and < 1 })
+            {
+                json.WriteNumber("top_p", sampling.TopP);
+            }
+
+            if (sampling is { HasSeed: true })
+            {
+                json.WriteNumber("seed", sampling.Seed);
+            }
+
+            if (request.Stop.Count > 0)
+            {
+                json.WriteStartArray("stop");
+                foreach (var stop in request.Stop)
+                {
+                    json.WriteStringValue(stop);
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteBoolean("stream", true);
+            json.WriteStartObject("stream_options");
+            json.WriteBoolean("include_usage", true);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+
+        static void Message(Utf8JsonWriter json, string role, string content)
+        {
+            json.WriteStartObject();
+            json.WriteString("role", role);
+            json.WriteString("content", content);
+            json.WriteEndObject();
+        }
+    }
+
+    /// <summary>The message of an OpenAI error body (<c>{"error":{"message":...}}</c>), else the start of the body as text.</summary>
+    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            var buffer = new byte[MaxErrorBodyBytes];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            {
+                length += read;
+            }
+
+            var body = buffer.AsSpan(0, length);
+            try
+            {
+                using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+                if (document.RootElement.ValueKind == JsonValueKind.Object
+                    && document.RootElement.TryGetProperty("error", out var error)
+                    && error.ValueKind == JsonValueKind.Object
+                    && error.TryGetProperty("message", out var message)
+                    && message.ValueKind == JsonValueKind.String)
+                {
+                    return message.GetString() ?? "";
+                }
+            }
+            catch (JsonException)
+            {
+                // Not JSON: the text itself says what went wrong.
+            }
+
+            var text = Encoding.UTF8.GetString(body).Trim();
+            return text.Length > 200 ? text[..200] + "..." : text;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>One exchange with the endpoint: who it is for the messages, and its two ways to be cancelled.</summary>
+    private sealed class Call(CascadeRoute route, CascadeTier tier, ExternalTierOptions external, CancellationToken caller, CancellationToken deadline)
+    {
+        public CascadeTier Tier => tier;
+
+        public ExternalTierOptions External => external;
+
+        public CancellationToken Deadline => deadline;
+
+        /// <summary>Runs a step of the exchange, turning its failure into the caller's status (the caller's own cancellation passes as it is).</summary>
+        public async Task<T> Guard<T>(Task<T> step)
+        {
+            try
+            {
+                return await step;
+            }
+            catch (RpcException)
+            {
+                throw;
+            }
+            catch (Exception e) when (!caller.IsCancellationRequested)
+            {
+                throw Translate(e);
+            }
+        }
+
+        public async Task<T> Guard<T>(ValueTask<T> step) => await Guard(step.AsTask());
+
+        public RpcException Failure(StatusCode code, string cause) =>
+            new(new Status(code, Redact($"Cascade route '{route.Name}', {tier} (external model '{external.Model}' at {external.BaseUrl}) {cause.TrimEnd('.')}.")));
+
+        public (string Text, string? FinishReason) ReadWhole(JsonElement root)
+        {
+            try
+            {
+                ThrowIfError(root, 0);
+                var choice = root.GetProperty("choices")[0];
+                var text = choice.GetProperty("message").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String
+                    ? content.GetString() ?? ""
+                    : "";
+                return (text, FinishReasonOf(choice));
+            }
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
+            {
+                throw Failure(StatusCode.Unavailable, "answered with a body that is not a chat completion");
+            }
+        }
+
+        /// <summary>One <c>data:</c> event of the stream: its text, finish reason and usage.</summary>
+        public (string Text, string? FinishReason, (int, int)? Usage) ReadEvent(string data, string? eventName, int sent)
+        {
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(data);
+            }
+            catch (JsonException)
+            {
+                throw Failure(StatusCode.Unavailable, $"sent an event that is not JSON after {sent} chunks");
+            }
+
+            using (document)
+            {
+                var root = document.RootElement;
+                if (eventName == "error" || root.ValueKind != JsonValueKind.Object)
+                {
+                    ThrowIfError(root, sent);
+                    throw Failure(StatusCode.Unavailable, $"sent an error event after {sent} chunks");
+                }
+
+                ThrowIfError(root, sent);
+                var text = "";
+                string? finish = null;
+                if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
+                {
+                    var choice = choices[0];
+                    if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object
+                        && delta.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
+                    {
+                        text = content.GetString() ?? "";
+                    }
+
+                    finish = FinishReasonOf(choice);
+                }
+
+                return (text, finish, Usage(root));
+            }
+        }
+
+        /// <summary>The <c>usage</c> of a body or event (prompt and completion tokens), when it has one.</summary>
+        public static (int, int)? Usage(JsonElement root) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
+                ? (Tokens(usage, "prompt_tokens"), Tokens(usage, "completion_tokens"))
+                : null;
+
+        private static int Tokens(JsonElement usage, string name) =>
+            usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var tokens) ? Math.Max(0, tokens) : 0;
+
+        private static string? FinishReasonOf(JsonElement choice) =>
+            choice.TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String ? finish.GetString() : null;
+
+        private void ThrowIfError(JsonElement root, int sent)
+        {
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null)
+            {
+                var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String
+                    ? m.GetString()
+                    : error.ToString();
+                throw Failure(StatusCode.Unavailable, sent > 0 ? $"reported an error after {sent} chunks: {message}" : $"reported an error: {message}");
+            }
+        }
+
+        private RpcException Translate(Exception e) => e switch
+        {
+            TimeoutRejectedException or OperationCanceledException =>
+                Failure(StatusCode.DeadlineExceeded,
+                    $"did not answer within its timeout of {external.Timeout.TotalSeconds:0.###} s ({CascadeOptions.SectionName}:Routes:{route.Name}:Tiers:{tier.Number - 1}:External:Timeout)"),
+            BrokenCircuitException => Failure(StatusCode.Unavailable, "is failing: its circuit breaker is open after repeated failures; retry shortly"),
+            HttpRequestException http => Failure(StatusCode.Unavailable, $"could not be reached: {http.Message}"),
+            JsonException => Failure(StatusCode.Unavailable, "sent a body that is not JSON"),
+            _ => Failure(StatusCode.Unavailable, $"failed: {e.Message}"),
+        };
+
+        /// <summary>The message with the API key, should an endpoint have echoed it, blanked out.</summary>
+        private string Redact(string message) =>
+            external.ApiKey.Length >= 4 ? message.Replace(external.ApiKey, "***", StringComparison.Ordinal) : message;
+    }
+}
