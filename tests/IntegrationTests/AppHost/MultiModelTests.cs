@@ -63,8 +63,9 @@ public sealed class MultiModelTests(MultiModelTests.Cluster cluster) : IClassFix
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
         var client = new InferenceClient(channel);
         var models = await client.ListModelsAsync(new ListModelsRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10)));
-        Assert.Equal(["stories260K", "tinystories-656k-q8_0"], models.Models.Select(m => m.Id).Order(StringComparer.Ordinal));
-        Assert.All(models.Models, m => Assert.Equal(1, m.Replicas));
+        // The two models, and the cascade route over them the AppHost declares by default.
+        Assert.Equal(["auto", "stories260K", "tinystories-656k-q8_0"], models.Models.Select(m => m.Id).Order(StringComparer.Ordinal));
+        Assert.All(models.Models.Where(m => m.Id != "auto"), m => Assert.Equal(1, m.Replicas));
 
         using var openAi = new OpenAiHttpClient(new Uri($"http://127.0.0.1:{_httpPort}/"));
         var listed = await openAi.GetAsync("/v1/models");
@@ -107,5 +108,38 @@ public sealed class MultiModelTests(MultiModelTests.Cluster cluster) : IClassFix
             new GenerateRequest { Model = "tinystories-656k-q8_0", Prompt = "Once upon a time", MaxTokens = 4, Cache = new CachePolicy { Bypass = true } },
             new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
         Assert.Equal("tinystories-656k-q8_0", after.Served.Model);
+    }
+
+    [Fact]
+    public async Task The_auto_route_answers_with_the_small_model_when_it_is_confident_and_the_larger_one_when_not()
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_grpcPort}");
+        var client = new InferenceClient(channel);
+        async Task<GenerateResponse> AskAsync(string prompt) => await client.GenerateAsync(
+            new GenerateRequest { Model = "auto", Prompt = prompt, MaxTokens = 32, Cache = new CachePolicy { Bypass = true } },
+            new CallOptions(deadline: DateTime.UtcNow.AddSeconds(60)));
+
+        // A story opening: stories260K continues it (greedy) at a mean token logprob of about -0.2, above the default -0.75.
+        var story = await AskAsync("Once upon a time");
+        Assert.True(story.Served.Model == "stories260K", $"{story.Served.Model}: {story.Served.Cascade}");
+        Assert.Equal(1, story.Served.Cascade.Tier);
+        Assert.False(story.Served.Cascade.Escalated);
+        Assert.InRange(story.Served.Cascade.MeanLogprob, -0.75, 0);
+        Assert.StartsWith("accepted", story.Served.Cascade.Reason, StringComparison.Ordinal);
+
+        // Text it has never seen: about -0.9, so the larger model answers, and the answer says why.
+        var physics = await AskAsync("The mitochondrial electron transport chain");
+        Assert.True(physics.Served.Model == "tinystories-656k-q8_0", $"{physics.Served.Model}: {physics.Served.Cascade}");
+        Assert.Equal(2, physics.Served.Cascade.Tier);
+        Assert.True(physics.Served.Cascade.Escalated);
+        Assert.Equal("escalated", physics.Served.Cascade.Attempts[0].Outcome);
+        Assert.True(physics.Served.Cascade.Attempts[0].MeanLogprob < -0.75, physics.Served.Cascade.Reason);
+
+        // The dashboard's numbers: both requests on the route, one escalated, and what they cost against the last tier alone.
+        await DashboardStats.WaitAsync(_httpPort, s => s.Cascade.Any(r => r.Name == "auto" && r.Requests >= 2), TimeSpan.FromSeconds(10));
+        var route = Assert.Single((await DashboardStats.ReadAsync(_httpPort)).Cascade, r => r.Name == "auto");
+        Assert.True(route.Escalated >= 1);
+        Assert.True(route.LastTierCostUsd > 0);
+        Assert.Equal(route.LastTierCostUsd - route.CostUsd, route.SavedUsd, 9);
     }
 }

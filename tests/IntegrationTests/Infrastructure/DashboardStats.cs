@@ -4,8 +4,14 @@ using System.Text.Json.Serialization;
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>The gateway's <c>/api/stats</c> as the dashboard reads it: the workers it routes to, by state.</summary>
-internal sealed record DashboardStats([property: JsonPropertyName("workers")] IReadOnlyList<DashboardStats.Worker> Workers)
+internal sealed record DashboardStats(
+    [property: JsonPropertyName("workers")] IReadOnlyList<DashboardStats.Worker> Workers,
+    [property: JsonPropertyName("cascade")] IReadOnlyList<DashboardStats.Route>? Routes = null)
 {
+    /// <summary>The cascade routes' summaries (none when the gateway has no route).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Route> Cascade => Routes ?? [];
+
     public static async Task<DashboardStats> ReadAsync(int httpPort)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -38,4 +44,12 @@ internal sealed record DashboardStats([property: JsonPropertyName("workers")] IR
         [property: JsonPropertyName("model")] string? Model,
         [property: JsonPropertyName("state")] string State,
         [property: JsonPropertyName("activations")] int Activations);
+
+    internal sealed record Route(
+        [property: JsonPropertyName("route")] string Name,
+        [property: JsonPropertyName("requests")] long Requests,
+        [property: JsonPropertyName("escalated")] long Escalated,
+        [property: JsonPropertyName("cost_usd")] double CostUsd,
+        [property: JsonPropertyName("last_tier_cost_usd")] double LastTierCostUsd,
+        [property: JsonPropertyName("saved_usd")] double SavedUsd);
 }
