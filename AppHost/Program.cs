@@ -36,6 +36,8 @@ var publishing = builder.ExecutionContext.IsPublishMode;
 var cache = builder.AddRedisServer("cache");
 var cluster = builder.AddSlmCluster("cluster", cache);
 
+// The gateway starts beside the workers, not after them: it is healthy (and serves) once a worker has joined, and
+// takes each later one as Orleans reports it. Waiting for every worker first cost a cold start 7 s.
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpEndpoint(name: "grpc", port: options.GrpcPort, env: "Gateway__GrpcPort", isProxied: false)
     .WithHttpEndpoint(name: "http", port: options.HttpPort, env: "Gateway__HttpPort", isProxied: false)
@@ -68,7 +70,6 @@ for (var i = 0; i < options.Models.Count; i++)
         .WaitFor(model)
         .WaitFor(cache);
     groups.Add(workers);
-    gateway.WaitFor(workers);
     modelIds.Add(Path.GetFileNameWithoutExtension(model.Resource.Reference.FileName));
     if (i == 0)
     {

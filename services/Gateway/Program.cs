@@ -25,77 +25,80 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 }
 
-// Settings ship beside the binary, wherever it is started from.
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddServiceDefaults();
-
-builder.Services.AddOptions<GatewayOptions>()
-    .BindConfiguration(GatewayOptions.SectionName)
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
-builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
-
-var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
-var bindAddress = IPAddress.Parse(gatewayOptions.BindAddress);
-builder.WebHost.ConfigureKestrel(kestrel =>
+return ServiceMain.Run("gateway", () =>
 {
-    kestrel.AddServerHeader = false;
-    // gRPC without TLS: an HTTP/2-only endpoint, so clients connect with prior knowledge (h2c).
-    kestrel.Listen(bindAddress, gatewayOptions.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
-    kestrel.Listen(bindAddress, gatewayOptions.HttpPort);
+    // Settings ship beside the binary, wherever it is started from.
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.AddServiceDefaults();
 
-    // The OpenAI API's bodies; gRPC calls lift this and apply their own message size limit instead.
-    kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
+    builder.Services.AddOptions<GatewayOptions>()
+        .BindConfiguration(GatewayOptions.SectionName)
+        .ValidateDataAnnotations()
+        .ValidateOnStart();
+    builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+
+    var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+    var bindAddress = IPAddress.Parse(gatewayOptions.BindAddress);
+    builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.AddServerHeader = false;
+        // gRPC without TLS: an HTTP/2-only endpoint, so clients connect with prior knowledge (h2c).
+        kestrel.Listen(bindAddress, gatewayOptions.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+        kestrel.Listen(bindAddress, gatewayOptions.HttpPort);
+
+        // The OpenAI API's bodies; gRPC calls lift this and apply their own message size limit instead.
+        kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
+    });
+
+    builder.Services.AddGrpc()
+        .AddServiceOptions<GatewayInferenceService>(grpc => grpc.Interceptors.Add<AdmissionInterceptor>());
+    builder.Services.AddGrpcHealthChecks();
+    builder.Services.AddSingleton<AdmissionInterceptor>();
+
+    // The front door is a silo of the cluster that hosts no model: it sees workers join and die through membership,
+    // and a call to a worker whose silo died fails in about a second instead of waiting out a client's response timeout.
+    builder.AddSlmSilo($"gateway-{Environment.MachineName}-{Environment.ProcessId}");
+    builder.Services.AddSingleton<WorkerPool>();
+    builder.Services.AddSingleton<WorkerDirectory>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());
+    builder.AddRedisClient("cache");
+    builder.Services.AddOptions<CacheOptions>().BindConfiguration("Gateway:Cache").ValidateDataAnnotations().ValidateOnStart();
+    builder.Services.AddSingleton<CacheWriter>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
+    builder.Services.AddSingleton<CacheKeyDirectory>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheKeyDirectory>());
+    builder.Services.AddSingleton<ResponseCache>();
+    builder.Services.AddSingleton<SingleFlight>();
+    builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
+    builder.Services.AddSingleton<GenerateRequestValidator>();
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+    builder.Services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
+    builder.Services.AddSingleton<ReferencePricing>();
+    builder.Services.AddSingleton<ServingStats>();
+    builder.Services.AddSingleton<GatewayMetrics>();
+    builder.Services.AddCascadeRoutes(builder.Configuration);
+    builder.Services.AddSingleton<GatewayInferenceService>();
+    builder.Services.AddSingleton<ApiKeyAuthenticator>();
+    builder.Services.AddSingleton<TenantRateLimiter>();
+    builder.Services.AddSingleton<RequestAdmission>();
+    builder.Services.AddHostedService<SecurityStartupReport>();
+    builder.Services.AddSingleton<OpenAiCompletionHandler>();
+    builder.Services.AddSingleton<OpenAiModelsHandler>();
+    builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [Extensions.ReadyTag]);
+
+    var app = builder.Build();
+    app.MapDefaultEndpoints();
+
+    app.MapGrpcService<GatewayInferenceService>();
+    app.MapGrpcHealthChecksService();
+    app.MapOpenAiApi();
+    app.MapDashboard();
+    if (app.Configuration.GetValue("Orleans:Dashboard:Enabled", true))
+    {
+        // The cluster as Orleans sees it: silos, grains, calls. Linked from our dashboard.
+        app.MapOrleansDashboard(routePrefix: "/orleans");
+    }
+
+    app.Run();
 });
-
-builder.Services.AddGrpc()
-    .AddServiceOptions<GatewayInferenceService>(grpc => grpc.Interceptors.Add<AdmissionInterceptor>());
-builder.Services.AddGrpcHealthChecks();
-builder.Services.AddSingleton<AdmissionInterceptor>();
-
-// The front door is a silo of the cluster that hosts no model: it sees workers join and die through membership,
-// and a call to a worker whose silo died fails in about a second instead of waiting out a client's response timeout.
-builder.AddSlmSilo($"gateway-{Environment.MachineName}-{Environment.ProcessId}");
-builder.Services.AddSingleton<WorkerPool>();
-builder.Services.AddSingleton<WorkerDirectory>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());
-builder.AddRedisClient("cache");
-builder.Services.AddOptions<CacheOptions>().BindConfiguration("Gateway:Cache").ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<CacheWriter>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
-builder.Services.AddSingleton<CacheKeyDirectory>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheKeyDirectory>());
-builder.Services.AddSingleton<ResponseCache>();
-builder.Services.AddSingleton<SingleFlight>();
-builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
-builder.Services.AddSingleton<GenerateRequestValidator>();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
-builder.Services.AddSingleton<ReferencePricing>();
-builder.Services.AddSingleton<ServingStats>();
-builder.Services.AddSingleton<GatewayMetrics>();
-builder.Services.AddCascadeRoutes(builder.Configuration);
-builder.Services.AddSingleton<GatewayInferenceService>();
-builder.Services.AddSingleton<ApiKeyAuthenticator>();
-builder.Services.AddSingleton<TenantRateLimiter>();
-builder.Services.AddSingleton<RequestAdmission>();
-builder.Services.AddHostedService<SecurityStartupReport>();
-builder.Services.AddSingleton<OpenAiCompletionHandler>();
-builder.Services.AddSingleton<OpenAiModelsHandler>();
-builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [Extensions.ReadyTag]);
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-
-app.MapGrpcService<GatewayInferenceService>();
-app.MapGrpcHealthChecksService();
-app.MapOpenAiApi();
-app.MapDashboard();
-if (app.Configuration.GetValue("Orleans:Dashboard:Enabled", true))
-{
-    // The cluster as Orleans sees it: silos, grains, calls. Linked from our dashboard.
-    app.MapOrleansDashboard(routePrefix: "/orleans");
-}
-
-app.Run();

@@ -10,22 +10,25 @@ if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLET
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 }
 
-// Settings ship beside the binary, wherever it is started from.
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddServiceDefaults();
-
-var workerOptions = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
-builder.WebHost.ConfigureKestrel(kestrel =>
+return ServiceMain.Run("worker", () =>
 {
-    // /health, /alive and /metrics; inference reaches this process as Orleans calls on the silo port.
-    kestrel.Listen(IPAddress.Parse(workerOptions.BindAddress), workerOptions.HttpPort);
+    // Settings ship beside the binary, wherever it is started from.
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.AddServiceDefaults();
+
+    var workerOptions = builder.Configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>() ?? new WorkerOptions();
+    builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        // /health, /alive and /metrics; inference reaches this process as Orleans calls on the silo port.
+        kestrel.Listen(IPAddress.Parse(workerOptions.BindAddress), workerOptions.HttpPort);
+    });
+
+    builder.Services.AddHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model", tags: [Extensions.ReadyTag]);
+    // The model, the silo and the model grain pinned to it (loaded before the silo starts, drained before it leaves).
+    builder.AddModelWorker();
+
+    var app = builder.Build();
+    app.MapDefaultEndpoints();
+
+    app.Run();
 });
-
-builder.Services.AddHealthChecks().AddCheck<WorkerReadinessHealthCheck>("model", tags: [Extensions.ReadyTag]);
-// The model, the silo and the model grain pinned to it (loaded before the silo starts, drained before it leaves).
-builder.AddModelWorker();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-
-app.Run();

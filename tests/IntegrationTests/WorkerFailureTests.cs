@@ -83,8 +83,9 @@ public sealed class WorkerFailureTests(ITestOutputHelper output)
 
         var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains(missing, worker.Output);
+        // A message and exit code 1, not an unhandled exception's SIGABRT (134).
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"error: worker stopped: Model file not found: {missing}", worker.Output);
     }
 
     private sealed class ObservedStream(InferenceClient client, string prompt)

@@ -31,6 +31,8 @@ public sealed class AspireClusterTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource(StartTimeout);
         await _app.ResourceNotifications.WaitForResourceHealthyAsync("gateway", cancel.Token);
         await GatewayReadiness.WaitServingAsync(_httpPort, cancel.Token);
+        // The gateway starts beside the workers and serves once one is there; these tests need both.
+        await DashboardStats.WaitAsync(_httpPort, s => s.Workers.Count(w => w.State == "serving") == 2, StartTimeout);
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
