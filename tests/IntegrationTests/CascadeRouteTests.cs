@@ -1,3 +1,4 @@
+using Microsoft.Playwright;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -342,5 +343,39 @@ public sealed class CascadeRouteTests(CascadeClusterFixture cluster) : IClassFix
             Assert.False(text.Contains(CascadeClusterFixture.ProviderKey, StringComparison.Ordinal), $"the provider key appears in the {where}");
             Assert.False(text.Contains(CascadeClusterFixture.WrongKey, StringComparison.Ordinal), $"the wrong key appears in the {where}");
         }
+    }
+
+    [Fact]
+    public async Task The_dashboard_shows_each_routes_escalation_rate_and_the_money_saved()
+    {
+        // One request the small tier answers, one it hands to the large tier.
+        foreach (var route in new[] { "confident", "escalate" })
+        {
+            await cluster.Client.GenerateAsync(
+                new GenerateRequest { Model = route, Prompt = "Once upon a time", MaxTokens = 8, Cache = new CachePolicy { Bypass = true } },
+                new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30)));
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        await page.GotoAsync(cluster.Gateway.HttpAddress.ToString());
+
+        var rows = page.Locator("#routes tbody tr.route");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#routes tbody tr.route').length > 1");
+        Assert.True(await page.Locator("#cascade").IsVisibleAsync());
+        var table = new Dictionary<string, IReadOnlyList<string>>();
+        for (var i = 0; i < await rows.CountAsync(); i++)
+        {
+            var cells = await rows.Nth(i).Locator("td").AllInnerTextsAsync();
+            table[cells[0]] = cells;
+        }
+
+        // Route, requests, escalation rate, served by tier, cost, last tier only, saved.
+        Assert.Equal("100.0 %", table["escalate"][2]);
+        Assert.Equal("0.0 %", table["confident"][2]);
+        Assert.StartsWith("$", table["escalate"][6], StringComparison.Ordinal);
+        Assert.Contains(":", table["confident"][3], StringComparison.Ordinal);
     }
 }
