@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Hosting;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SlmCluster.AppHost;
@@ -117,15 +117,18 @@ log.LogInformation(
 
 // Ctrl-C or SIGTERM ends the AppHost, bounded: in about one stop in twenty under load (CI), the orchestrator's shutdown
 // never completed and the AppHost waited forever with every cluster process already gone. The bound is past the
-// workers' drain (30 s); each service also stops by itself once this process is gone (SLM_PARENT_PID).
+// workers' drain (30 s); each service also stops by itself once this process is gone (SLM_PARENT_PID). Armed by the
+// signals only: hosted in a test process (Aspire.Hosting.Testing), the app is stopped by disposing it, and the test
+// process must live on.
 if (builder.ExecutionContext.IsRunMode)
 {
-    app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => _ = Task.Run(async () =>
+    void Bound(PosixSignalContext signal) => _ = Task.Run(async () =>
     {
         await Task.Delay(StopBound);
-        log.LogWarning("The cluster had not stopped {Seconds} s after the stop began; the AppHost exits now.", StopBound.TotalSeconds);
+        log.LogWarning("The cluster had not stopped {Seconds} s after {Signal}; the AppHost exits now.", StopBound.TotalSeconds, signal.Signal);
         Environment.Exit(0);
-    }));
+    });
+    StopSignals = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Bound), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Bound)];
 }
 
 await app.RunAsync();
@@ -137,4 +140,7 @@ internal sealed partial class Program
 {
     /// <summary>How long a stop may take before the AppHost exits regardless.</summary>
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(40);
+
+    /// <summary>Kept alive for the process's life: a collected registration stops observing its signal.</summary>
+    private static PosixSignalRegistration[] StopSignals = [];
 }
