@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SlmCluster.AppHost;
@@ -110,37 +109,10 @@ cache.WithEnvironment("SLM_PARENT_PID", appHostPid);
 builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade));
 
 var app = builder.Build();
-var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster");
-log.LogInformation(
+app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").LogInformation(
     "SlmCluster: {Cluster}. Try it: curl -s http://127.0.0.1:{HttpPort}/v1/completions -H 'content-type: application/json' -d '{{\"prompt\":\"Once upon a time\",\"max_tokens\":32}}'",
     options.Describe(), options.HttpPort);
-
-// Ctrl-C or SIGTERM ends the AppHost, bounded: in about one stop in twenty under load (CI), the orchestrator's shutdown
-// never completed and the AppHost waited forever with every cluster process already gone. The bound is past the
-// workers' drain (30 s); each service also stops by itself once this process is gone (SLM_PARENT_PID). Armed by the
-// signals only: hosted in a test process (Aspire.Hosting.Testing), the app is stopped by disposing it, and the test
-// process must live on.
-if (builder.ExecutionContext.IsRunMode)
-{
-    void Bound(PosixSignalContext signal) => _ = Task.Run(async () =>
-    {
-        await Task.Delay(StopBound);
-        log.LogWarning("The cluster had not stopped {Seconds} s after {Signal}; the AppHost exits now.", StopBound.TotalSeconds, signal.Signal);
-        Environment.Exit(0);
-    });
-    StopSignals = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Bound), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Bound)];
-}
-
 await app.RunAsync();
 return 0;
 
 static string OrleansDashboardUrl(int httpPort) => $"http://127.0.0.1:{httpPort}/orleans/";
-
-internal sealed partial class Program
-{
-    /// <summary>How long a stop may take before the AppHost exits regardless.</summary>
-    private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(40);
-
-    /// <summary>Kept alive for the process's life: a collected registration stops observing its signal.</summary>
-    private static PosixSignalRegistration[] StopSignals = [];
-}

@@ -40,7 +40,12 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
     {
         var grpcPort = ServiceProcess.FreePort();
         var httpPort = ServiceProcess.FreePort();
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        // Through env(1) with SIGINT and SIGQUIT at their defaults: a test run started in the background by a
+        // non-interactive shell inherits them ignored, .NET keeps an inherited ignore, and the Ctrl-C test would then
+        // measure the launcher instead of the AppHost.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        info.ArgumentList.Add("--default-signal=INT,QUIT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(TestPaths.AppHostAssembly);
         // One model unless the test names its own: a local run's default is two models and a cascade.
         foreach (var arg in AppHost.AspireClusterTests.SingleModelUnlessNamed(args).Concat(args).Concat(["--grpc-port", $"{grpcPort}", "--http-port", $"{httpPort}"]))
