@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -56,28 +57,12 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         else
         {
             await using var stream = await call.Guard(response.Content.ReadAsStreamAsync(deadline.Token));
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            string? eventName = null;
+            // The framework's server-sent-events parser: fields, multi-line data and event types as the format defines them.
+            await using var events = SseParser.Create(stream).EnumerateAsync(deadline.Token).GetAsyncEnumerator(deadline.Token);
             var done = false;
-            while (!done && await call.Guard(reader.ReadLineAsync(deadline.Token).AsTask()) is { } line)
+            while (!done && await call.Guard(events.MoveNextAsync()))
             {
-                if (line.StartsWith("event:", StringComparison.Ordinal))
-                {
-                    eventName = line[6..].Trim();
-                    continue;
-                }
-
-                if (!line.StartsWith("data:", StringComparison.Ordinal))
-                {
-                    if (line.Length == 0)
-                    {
-                        eventName = null;
-                    }
-
-                    continue;
-                }
-
-                var data = line[5..].Trim();
+                var (eventName, data) = (events.Current.EventType, events.Current.Data.Trim());
                 if (data == "[DONE]")
                 {
                     done = true;
