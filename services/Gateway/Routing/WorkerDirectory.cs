@@ -23,6 +23,7 @@ public sealed partial class WorkerDirectory(
 {
     private static readonly GrainType WorkerGrainType = GrainType.Create(WorkerGrainKey.GrainType);
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StatusResend = TimeSpan.FromMilliseconds(300);
     // One pending "look again" at most: a burst of updates while a reconcile runs is answered by one more reconcile.
     private readonly SemaphoreSlim _changed = new(0, 1);
 
@@ -109,7 +110,7 @@ public sealed partial class WorkerDirectory(
         WorkerStatus status;
         try
         {
-            status = await worker.Grain.GetStatus().WaitAsync(StatusTimeout, stoppingToken);
+            status = await ReadStatusAsync(worker.Grain, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -146,6 +147,48 @@ public sealed partial class WorkerDirectory(
         else if (!wasHealthy)
         {
             LogWorkerHealthy(logger, status.WorkerId, key);
+        }
+    }
+
+    /// <summary>
+    /// Reads a worker's status. A read sent just before the worker's process died is never answered (Orleans fails it
+    /// only when membership declares the silo dead, seconds later), so while no read has been answered another is sent
+    /// every <see cref="StatusResend"/>: the first one sent after the process died fails at once (its connection is
+    /// refused), while a live but busy worker answers one of them.
+    /// </summary>
+    private static async Task<WorkerStatus> ReadStatusAsync(IModelWorkerGrain grain, CancellationToken stoppingToken)
+    {
+        var reads = new List<Task<WorkerStatus>>();
+        var deadline = Environment.TickCount64 + (long)StatusTimeout.TotalMilliseconds;
+        try
+        {
+            while (true)
+            {
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0)
+                {
+                    throw new TimeoutException($"No status answer within {StatusTimeout.TotalSeconds:F0} s");
+                }
+
+                reads.Add(grain.GetStatus());
+
+                var wait = Task.Delay(TimeSpan.FromMilliseconds(Math.Min(left, StatusResend.TotalMilliseconds)), stoppingToken);
+                var settled = await Task.WhenAny([.. reads, wait]);
+                if (settled != wait)
+                {
+                    return await (Task<WorkerStatus>)settled;
+                }
+
+                stoppingToken.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            // The reads not used may still fail later; their failures are observed here, not left to the finalizer.
+            foreach (var read in reads.Where(r => !r.IsCompleted))
+            {
+                _ = read.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            }
         }
     }
 
