@@ -185,6 +185,22 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
         }
     }
 
+    /// <summary>
+    /// The p50 of the gateway's recent status calls to each worker's grain (ms), from <c>/api/stats</c>: one Orleans
+    /// request and answer between the gateway silo and the worker silo.
+    /// </summary>
+    public async Task<IReadOnlyList<(double P50, int Count)>> StatusRoundTripsAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        await using var body = await http.GetStreamAsync(new Uri(GatewayHttp, "/api/stats"), cancellationToken);
+        using var stats = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+        return stats.RootElement.GetProperty("workers").EnumerateArray()
+            .Where(w => w.TryGetProperty("status_round_trip_ms", out var r) && r.ValueKind == JsonValueKind.Object)
+            .Select(w => w.GetProperty("status_round_trip_ms"))
+            .Select(r => (r.GetProperty("p50").GetDouble(), r.GetProperty("count").GetInt32()))
+            .ToArray();
+    }
+
     /// <summary>Workers the gateway routes to, from its dashboard's <c>/api/stats</c>.</summary>
     private static async Task<int> RoutableWorkersAsync(HttpClient http, Uri gateway, CancellationToken cancellationToken)
     {

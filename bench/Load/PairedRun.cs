@@ -7,7 +7,9 @@ namespace SlmCluster.Bench.Load;
 /// Two targets measured in alternation, one request each in turn at concurrency 1, so drift in a
 /// shared, noisy machine affects both alike: the way to see a difference of a millisecond.
 /// </summary>
-internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pairs, int maxTokens, IReadOnlyList<string> firstPrompts, IReadOnlyList<string> secondPrompts)
+/// <param name="betweenPairs">Run after each pair, in the same minutes: a reference measurement of its own.</param>
+internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pairs, int maxTokens, IReadOnlyList<string> firstPrompts, IReadOnlyList<string> secondPrompts,
+    Func<CancellationToken, Task>? betweenPairs = null)
 {
     /// <summary>After <see cref="ExecuteAsync"/>: the median over pairs of (second − first) end to end, in ms; drift
     /// between pairs cancels out of it.</summary>
@@ -54,6 +56,11 @@ internal sealed class PairedRun(IBenchTarget first, IBenchTarget second, int pai
             b.Add(sb);
             wallA += sa.EndToEnd;
             wallB += sb.EndToEnd;
+            if (betweenPairs is not null)
+            {
+                await betweenPairs(cancellationToken);
+            }
+
             if (i % 20 == 0)
             {
                 Console.Error.Write($"\r  {first.Name} vs {second.Name}: {i}/{pairs} pairs   ");

@@ -117,7 +117,7 @@ internal static class Scenarios
 
         try
         {
-            await MeasureFrontDoorOverheadAsync(context, engine, frontDoor, prompts);
+            await MeasureFrontDoorOverheadAsync(context, cluster, engine, frontDoor, prompts);
         }
         finally
         {
@@ -128,13 +128,20 @@ internal static class Scenarios
         }
     }
 
-    private static async Task MeasureFrontDoorOverheadAsync(BenchContext context, EngineTarget engine, GrpcTarget frontDoor, IReadOnlyList<string> prompts)
+    private static async Task MeasureFrontDoorOverheadAsync(BenchContext context, BenchCluster cluster, EngineTarget engine, GrpcTarget frontDoor,
+        IReadOnlyList<string> prompts)
     {
         var s = context.Settings;
         // Never the same prompt twice in a row: the second would find it whole in the KV cache.
         // Each request varies by tens of ms on one busy core; the p50s of a few hundred settle to a fraction of one.
-        var run = new PairedRun(engine, frontDoor, Math.Max(s.Pairs, 300), 16, prompts, prompts.Reverse().ToArray());
+        // After each pair, the gRPC hop alone on the same channel: the libraries' floor, measured in the same minutes.
+        var grpcFloor = new List<TimeSpan>();
+        var run = new PairedRun(engine, frontDoor, Math.Max(s.Pairs, 300), 16, prompts, prompts.Reverse().ToArray(),
+            async token => grpcFloor.Add(await frontDoor.GrpcFloorAsync(token)));
         var (e, f) = await run.ExecuteAsync(CancellationToken.None);
+        // The Orleans hop alone: the gateway reads the worker's status once a second all through the run, one request
+        // and answer between the two silos, and keeps the last few hundred.
+        var orleansFloor = (await cluster.StatusRoundTripsAsync(CancellationToken.None)).FirstOrDefault();
         Report(context, e);
         Report(context, f);
         Console.WriteLine($"  time to first token outside the engine (TTFT - the engine's own), p50: engine in process {run.FirstTokenOutsideEngineP50Ms.First:F3} ms, front door {run.FirstTokenOutsideEngineP50Ms.Second:F3} ms");
@@ -147,6 +154,17 @@ internal static class Scenarios
         context.Check(new TargetCheck("gateway-overhead", "time to first token added by the front door, p50 (front door - engine in process, outside the engine; " +
             $"raw TTFT p50 difference {f.TtftP50Ms - e.TtftP50Ms:F3} ms, median pair difference {run.MedianPairFirstTokenDifferenceMs:F3} ms)",
             run.FirstTokenOutsideEngineP50DifferenceMs, "ms", 1.5, false));
+
+        // The premise of that target, measured: the two hops the front door has and the engine in process has not.
+        var grpcP50 = Reports.RunResult.Percentile(grpcFloor, 50);
+        var floors = grpcP50 + orleansFloor.P50;
+        Console.WriteLine($"  the libraries' floor under those two hops, p50: gRPC {grpcP50:F3} ms (Health/Watch's first message, {grpcFloor.Count} calls " +
+            $"between the pairs) + Orleans {orleansFloor.P50:F3} ms (the gateway's last {orleansFloor.Count} status calls to the worker grain) = {floors:F3} ms");
+        context.Note($"gateway-overhead: the libraries' floor under the front door's two hops, p50: gRPC stream first message {grpcP50:F3} ms + " +
+            $"Orleans grain call {orleansFloor.P50:F3} ms = {floors:F3} ms (the 1.5 ms target leaves {1.5 - floors:F3} ms for everything else)");
+        context.Check(new TargetCheck("gateway-overhead", "time to first token added by the front door beyond the libraries' floor under its two hops, p50 " +
+            $"(added {run.FirstTokenOutsideEngineP50DifferenceMs:F3} ms - gRPC {grpcP50:F3} ms - Orleans {orleansFloor.P50:F3} ms)",
+            run.FirstTokenOutsideEngineP50DifferenceMs - floors, "ms", 0.5, false));
     }
 
     /// <summary>Through the front door at concurrency 8: two 1-thread worker silos on two cores against one, in interleaved rounds.</summary>

@@ -47,6 +47,24 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
         return new RequestSample(first ?? total, total, tokens, server, serverFirst);
     }
 
+    /// <summary>
+    /// The gRPC hop alone, on the same channel and gateway: a server-streaming call (<c>grpc.health.v1.Health/Watch</c>)
+    /// whose first message the gateway writes at once, timed from the call's start to that message: the way in and the
+    /// first message's way out through Grpc.Net.Client and Kestrel, with no routing, worker or engine behind it.
+    /// </summary>
+    public async Task<TimeSpan> GrpcFloorAsync(CancellationToken cancellationToken)
+    {
+        var health = new Grpc.Health.V1.Health.HealthClient(_channel);
+        var started = Stopwatch.GetTimestamp();
+        using var call = health.Watch(new Grpc.Health.V1.HealthCheckRequest(), new CallOptions(cancellationToken: cancellationToken));
+        if (!await call.ResponseStream.MoveNext(cancellationToken))
+        {
+            throw new InvalidOperationException("The gateway's health watch ended without a message");
+        }
+
+        return Stopwatch.GetElapsedTime(started);
+    }
+
     public ValueTask DisposeAsync()
     {
         _channel.Dispose();

@@ -27,6 +27,8 @@ public sealed class DashboardTests(ObservedClusterFixture cluster)
         Assert.Equal("cpu", cells[2]);
         Assert.Equal("serving", cells[3]);
         Assert.Equal("2", cells[5]);
+        // A serving worker has answered a status call: the silo round trip it took is shown.
+        Assert.Matches(@"^\d+\.\d\d ms$", cells[7]);
         Assert.Equal("live", await page.Locator("#connection").InnerTextAsync());
 
         await page.WaitForFunctionAsync("document.querySelectorAll('#model option').length > 0");

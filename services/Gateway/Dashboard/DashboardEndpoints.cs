@@ -62,6 +62,7 @@ public static class DashboardEndpoints
                 Load = w.AnnouncedLoad ?? w.Outstanding,
                 Slots = w.Slots,
                 Activations = w.Activations,
+                StatusRoundTripMs = w.StatusRoundTrips(),
             }).ToArray(),
             Models = pool.Models().Select(m => m.Model.Id).ToArray(),
             Totals = totals,

@@ -21,4 +21,10 @@ public sealed class DashboardWorker
 
     /// <summary>Activations of the worker's grain on its silo: 1 for the silo's life unless the grain was lost.</summary>
     public int Activations { get; init; }
+
+    /// <summary>
+    /// How long this gateway's recent status calls to the worker's grain took (ms): the Orleans round trip between the
+    /// two silos, the least any call to the worker costs.
+    /// </summary>
+    public Observability.LatencyPercentiles? StatusRoundTripMs { get; init; }
 }

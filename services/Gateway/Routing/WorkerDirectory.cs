@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using SlmCluster.Contracts;
@@ -110,7 +111,9 @@ public sealed partial class WorkerDirectory(
         WorkerStatus status;
         try
         {
+            var asked = Stopwatch.GetTimestamp();
             status = await ReadStatusAsync(worker.Grain, stoppingToken);
+            worker.RecordStatusRoundTrip(Stopwatch.GetElapsedTime(asked));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -11,6 +11,9 @@ namespace SlmCluster.Gateway.Routing;
 /// <param name="grain">The grain reference calls go to.</param>
 public sealed class WorkerEndpoint(string key, IModelWorkerGrain grain)
 {
+    private const int RoundTripWindow = 256;
+    private readonly double[] _statusRoundTrips = new double[RoundTripWindow];
+    private int _statusRoundTripCount;
     private int _outstanding;
 
     /// <summary>The worker silo's address, the key of its grain.</summary>
@@ -46,6 +49,27 @@ public sealed class WorkerEndpoint(string key, IModelWorkerGrain grain)
     public IReadOnlyList<ModelInfo> Models { get; set; } = [];
 
     public int Outstanding => Volatile.Read(ref _outstanding);
+
+    /// <summary>
+    /// Notes how long a status call to the worker's grain took, from the front door's call to its answer: one Orleans
+    /// request and response between the two silos, the floor under every call the front door makes to the worker.
+    /// </summary>
+    public void RecordStatusRoundTrip(TimeSpan elapsed)
+    {
+        lock (_statusRoundTrips)
+        {
+            _statusRoundTrips[_statusRoundTripCount++ % RoundTripWindow] = elapsed.TotalMilliseconds;
+        }
+    }
+
+    /// <summary>Percentiles of the last status calls' round trips (ms); null before the first answer.</summary>
+    public Observability.LatencyPercentiles? StatusRoundTrips()
+    {
+        lock (_statusRoundTrips)
+        {
+            return Observability.ServingStats.Percentiles(_statusRoundTrips, _statusRoundTripCount);
+        }
+    }
 
     public bool Serves(string model)
     {

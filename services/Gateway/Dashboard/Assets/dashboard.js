@@ -68,7 +68,7 @@ function renderWorkers(workers) {
   if (workers.length === 0) {
     const row = body.insertRow();
     cell(row, 'no workers known', 'muted');
-    row.cells[0].colSpan = 8;
+    row.cells[0].colSpan = 9;
     return;
   }
   for (const w of workers) {
@@ -81,6 +81,7 @@ function renderWorkers(workers) {
     cell(row, String(w.load));
     cell(row, w.slots > 0 ? String(w.slots) : '–');
     cell(row, w.activations > 0 ? String(w.activations) : '–');
+    cell(row, w.status_round_trip_ms ? w.status_round_trip_ms.p50.toFixed(2) + ' ms' : '–');
     cell(row, w.address, 'muted');
   }
 }
