@@ -159,7 +159,7 @@ public sealed partial class WorkerDirectory(
     /// every <see cref="StatusResend"/>: the first one sent after the process died fails at once (its connection is
     /// refused), while a live but busy worker answers one of them.
     /// </summary>
-    private static async Task<WorkerStatus> ReadStatusAsync(IModelWorkerGrain grain, CancellationToken stoppingToken)
+    internal static async Task<WorkerStatus> ReadStatusAsync(IModelWorkerGrain grain, CancellationToken stoppingToken)
     {
         var reads = new List<Task<WorkerStatus>>();
         var deadline = Environment.TickCount64 + (long)StatusTimeout.TotalMilliseconds;

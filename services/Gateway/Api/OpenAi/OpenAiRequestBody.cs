@@ -9,25 +9,92 @@ namespace SlmCluster.Gateway.Api.OpenAi;
 /// <summary>Reads an OpenAI request body: within Kestrel's size limit, valid UTF-8, a JSON object of the endpoint's shape.</summary>
 internal static class OpenAiRequestBody
 {
+    /// <summary>
+    /// How much of a body over the limit is read and thrown away before the 413 is sent: a client still sending its body
+    /// when the server answers and closes gets a broken pipe instead of the answer (HTTP/1.1 clients rarely wait for
+    /// <c>100 Continue</c>), so the rest of a body up to this many times the limit is consumed first. Larger ones are
+    /// refused at once and the connection closed.
+    /// </summary>
+    internal const int DrainFactor = 8;
+
     public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class
     {
-        byte[] body;
+        var sizeFeature = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
+        var limit = sizeFeature?.MaxRequestBodySize;
+        if (limit is not { } max || sizeFeature is not { IsReadOnly: false })
+        {
+            return Parse(await ReadAllAsync(request, cancellationToken), type);
+        }
+
+        var drainLimit = max * DrainFactor;
+        if (request.ContentLength > drainLimit)
+        {
+            request.HttpContext.Response.Headers.Connection = "close";
+            throw TooLarge(max);
+        }
+
+        // The limit is kept here instead of by Kestrel, so that an oversize body can be consumed before the answer.
+        sizeFeature.MaxRequestBodySize = drainLimit;
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = await ReadWithinAsync(request, chunk, cancellationToken)) > 0)
+            {
+                total += read;
+                if (total <= max)
+                {
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+
+            if (total > max)
+            {
+                throw TooLarge(max);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type);
+    }
+
+    private static async Task<int> ReadWithinAsync(HttpRequest request, byte[] chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.Body.ReadAsync(chunk, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Past even the drain limit (a chunked body without a length): refused, and Kestrel closes the connection.
+            request.HttpContext.Response.Headers.Connection = "close";
+            throw TooLarge(request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize / DrainFactor);
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
         try
         {
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer, cancellationToken);
-            body = buffer.ToArray();
+            return buffer.ToArray();
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw new InvalidOpenAiRequestException(
-                $"The request body is larger than this gateway accepts ({request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes).",
-                status: StatusCodes.Status413PayloadTooLarge, code: "request_too_large");
+            throw TooLarge(request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize);
         }
-
-        return Parse(body, type);
     }
+
+    private static InvalidOpenAiRequestException TooLarge(long? limit) => new(
+        $"The request body is larger than this gateway accepts ({limit} bytes).",
+        status: StatusCodes.Status413PayloadTooLarge, code: "request_too_large");
 
     /// <summary>Parses a whole body; every way it can be wrong is an <see cref="InvalidOpenAiRequestException"/>.</summary>
     public static T Parse<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type)
