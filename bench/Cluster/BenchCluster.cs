@@ -186,19 +186,20 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     }
 
     /// <summary>
-    /// The p50 of the gateway's recent status calls to each worker's grain (ms), from <c>/api/stats</c>: one Orleans
-    /// request and answer between the gateway silo and the worker silo.
+    /// The p50 of the gateway's recent status calls to the cluster's one worker grain (ms), and how many there were, from
+    /// <c>/api/stats</c>: one Orleans request and answer between the gateway silo and the worker silo.
     /// </summary>
-    public async Task<IReadOnlyList<(double P50, int Count)>> StatusRoundTripsAsync(CancellationToken cancellationToken)
+    public async Task<(double P50, int Count)> StatusRoundTripAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient();
-        await using var body = await http.GetStreamAsync(new Uri(GatewayHttp, "/api/stats"), cancellationToken);
-        using var stats = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
-        return stats.RootElement.GetProperty("workers").EnumerateArray()
-            .Where(w => w.TryGetProperty("status_round_trip_ms", out var r) && r.ValueKind == JsonValueKind.Object)
-            .Select(w => w.GetProperty("status_round_trip_ms"))
-            .Select(r => (r.GetProperty("p50").GetDouble(), r.GetProperty("count").GetInt32()))
-            .ToArray();
+        using var stats = await StatsAsync(http, GatewayHttp, cancellationToken);
+        var worker = stats.RootElement.GetProperty("workers").EnumerateArray().Single();
+        if (!worker.TryGetProperty("status_round_trip_ms", out var roundTrip) || roundTrip.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidOperationException("The gateway reports no status round trip for its worker");
+        }
+
+        return (roundTrip.GetProperty("p50").GetDouble(), roundTrip.GetProperty("count").GetInt32());
     }
 
     /// <summary>Workers the gateway routes to, from its dashboard's <c>/api/stats</c>.</summary>
@@ -206,8 +207,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     {
         try
         {
-            await using var body = await http.GetStreamAsync(new Uri(gateway, "/api/stats"), cancellationToken);
-            using var stats = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+            using var stats = await StatsAsync(http, gateway, cancellationToken);
             return stats.RootElement.GetProperty("workers").EnumerateArray()
                 .Count(w => w.TryGetProperty("state", out var state) && state.GetString() == "serving");
         }
@@ -215,6 +215,12 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
         {
             return 0;
         }
+    }
+
+    private static async Task<JsonDocument> StatsAsync(HttpClient http, Uri gateway, CancellationToken cancellationToken)
+    {
+        await using var body = await http.GetStreamAsync(new Uri(gateway, "/api/stats"), cancellationToken);
+        return await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
     }
 
     private static async Task WaitUntilAsync(ChildProcess process, Func<Task<bool>> ready, string what, CancellationToken cancellationToken)

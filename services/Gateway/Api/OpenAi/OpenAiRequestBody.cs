@@ -22,38 +22,37 @@ internal static class OpenAiRequestBody
     {
         var sizeFeature = request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
         var limit = sizeFeature?.MaxRequestBodySize;
-        if (limit is not { } max || sizeFeature is not { IsReadOnly: false })
+        if (limit is { } max && sizeFeature is { IsReadOnly: false })
         {
-            return Parse(await ReadAllAsync(request, cancellationToken), type);
+            if (request.ContentLength > max * DrainFactor)
+            {
+                request.HttpContext.Response.Headers.Connection = "close";
+                throw TooLarge(max);
+            }
+
+            // Kestrel stops the body at the drain limit; the limit itself is kept here, so that an oversize body can be
+            // consumed before the answer.
+            sizeFeature.MaxRequestBodySize = max * DrainFactor;
         }
 
-        var drainLimit = max * DrainFactor;
-        if (request.ContentLength > drainLimit)
-        {
-            request.HttpContext.Response.Headers.Connection = "close";
-            throw TooLarge(max);
-        }
-
-        // The limit is kept here instead of by Kestrel, so that an oversize body can be consumed before the answer.
-        sizeFeature.MaxRequestBodySize = drainLimit;
         using var buffer = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             long total = 0;
             int read;
-            while ((read = await ReadWithinAsync(request, chunk, cancellationToken)) > 0)
+            while ((read = await ReadChunkAsync(request, chunk, limit, cancellationToken)) > 0)
             {
                 total += read;
-                if (total <= max)
+                if (total <= limit || limit is null)
                 {
                     buffer.Write(chunk, 0, read);
                 }
             }
 
-            if (total > max)
+            if (total > limit)
             {
-                throw TooLarge(max);
+                throw TooLarge(limit);
             }
         }
         finally
@@ -64,7 +63,7 @@ internal static class OpenAiRequestBody
         return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type);
     }
 
-    private static async Task<int> ReadWithinAsync(HttpRequest request, byte[] chunk, CancellationToken cancellationToken)
+    private static async Task<int> ReadChunkAsync(HttpRequest request, byte[] chunk, long? limit, CancellationToken cancellationToken)
     {
         try
         {
@@ -72,23 +71,10 @@ internal static class OpenAiRequestBody
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            // Past even the drain limit (a chunked body without a length): refused, and Kestrel closes the connection.
+            // Past Kestrel's limit (the drain limit, or the limit itself where it could not be raised): refused, and
+            // Kestrel closes the connection.
             request.HttpContext.Response.Headers.Connection = "close";
-            throw TooLarge(request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize / DrainFactor);
-        }
-    }
-
-    private static async Task<byte[]> ReadAllAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
-            return buffer.ToArray();
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw TooLarge(request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize);
+            throw TooLarge(limit);
         }
     }
 
