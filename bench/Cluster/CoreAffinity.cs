@@ -45,6 +45,39 @@ internal static partial class CoreAffinity
         }
     }
 
+    /// <summary>The ids of the threads of <paramref name="pid"/> named <see cref="EngineThreadName"/>.</summary>
+    public static HashSet<int> EngineThreads(int pid) => [.. Threads(pid).Where(t => t.Name == EngineThreadName).Select(t => t.Tid)];
+
+    /// <summary>
+    /// The engine thread of <paramref name="pid"/> that is not among <paramref name="known"/> (an engine just started
+    /// beside others in one process) to <paramref name="core"/>; the process' other threads stay where they are.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No new engine thread appeared, or it could not be placed.</exception>
+    public static async Task PinNewEngineThreadAsync(int pid, IReadOnlySet<int> known, int core, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var fresh = EngineThreads(pid).Where(t => !known.Contains(t)).ToArray();
+            if (fresh.Length > 0)
+            {
+                foreach (var tid in fresh)
+                {
+                    Set(tid, [core]);
+                }
+
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"Process {pid} started no new thread named {EngineThreadName} to pin.");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
     /// <summary>Every thread of <paramref name="pid"/> back on every core.</summary>
     public static void Release(int pid)
     {
