@@ -19,6 +19,7 @@ internal static class KubernetesManifestWriter
     public const string PasswordSecret = "cache-password";
     private const string PasswordPlaceholder = "replace-me";
     private const string ModelsMount = "/models";
+    private const string RedisDataMount = "/data";
     private const string FetchImage = "curlimages/curl:8.11.1";
     private const string WorkerSection = "Worker";
     private const string GatewaySection = "Gateway";
@@ -175,10 +176,13 @@ internal static class KubernetesManifestWriter
 
             // Keyspace notifications for SET on from the start, so gateways track cache keys without needing CONFIG.
             // Evicts only keys with a TTL (cached answers): Orleans' membership table and the worker grain directory
-            // have none, and losing them would take silos out of the cluster.
+            // have none, and losing them would take silos out of the cluster. For the same reason they are kept in an
+            // append-only file on the pod's volume: a Redis that restarts comes back with the table new silos join
+            // through (a crash loses at most the last second).
             var script =
                 $"if [ \"$REDIS_PASSWORD\" = {PasswordPlaceholder} ]; then echo 'Set the {KubernetesManifestWriter.PasswordSecret} secret to a generated password first (see the README).' >&2; exit 1; fi; " +
-                "exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly no --maxmemory 256mb --maxmemory-policy volatile-lru --notify-keyspace-events 'E$'";
+                $"exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly yes --appendfsync everysec --dir {RedisDataMount} " +
+                "--maxmemory 256mb --maxmemory-policy volatile-lru --notify-keyspace-events 'E$'";
             var container = new V1Container
             {
                 Name = "redis",
@@ -190,6 +194,7 @@ internal static class KubernetesManifestWriter
                 LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "redis" }, PeriodSeconds = 10, FailureThreshold = 3 },
                 Resources = Resources([("cpu", "100m"), ("memory", "128Mi")], [("cpu", "1"), ("memory", "384Mi")]),
                 SecurityContext = new V1SecurityContext { RunAsNonRoot = true, RunAsUser = 999, AllowPrivilegeEscalation = false },
+                VolumeMounts = [new V1VolumeMount { Name = "data", MountPath = RedisDataMount }],
             };
             var statefulSet = New<V1StatefulSet>(redis.Name, labels);
             statefulSet.Spec = new V1StatefulSetSpec
@@ -200,8 +205,28 @@ internal static class KubernetesManifestWriter
                 Template = new V1PodTemplateSpec
                 {
                     Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec { Containers = [container] },
+                    Spec = new V1PodSpec
+                    {
+                        // The image's redis user owns the volume.
+                        SecurityContext = new V1PodSecurityContext { FsGroup = 999 },
+                        Containers = [container],
+                    },
                 },
+                VolumeClaimTemplates =
+                [
+                    new V1PersistentVolumeClaim
+                    {
+                        Metadata = new V1ObjectMeta { Name = "data" },
+                        Spec = new V1PersistentVolumeClaimSpec
+                        {
+                            AccessModes = ["ReadWriteOnce"],
+                            Resources = new V1VolumeResourceRequirements
+                            {
+                                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") },
+                            },
+                        },
+                    },
+                ],
             };
             return [service, statefulSet];
         }

@@ -11,7 +11,8 @@ namespace SlmCluster.Hosting;
 
 /// <summary>
 /// Debian's <c>redis-server</c> run as an executable resource, for machines without a container engine: a free port
-/// on loopback, a password generated for this run, no persistence. Projects that reference it get
+/// on loopback, a password generated for this run, an append-only file for the run (Orleans' membership table lives
+/// here: a server restarted from the dashboard must come back with it). Projects that reference it get
 /// <c>ConnectionStrings__{name}</c>, as Aspire's Redis integration hands it over.
 /// </summary>
 internal sealed class RedisServerResource(string name, string workingDirectory, ParameterResource password)
@@ -51,17 +52,32 @@ internal static class RedisServer
 
     /// <summary>
     /// The server's settings in a file only root can read, so the password shows neither in the process list nor
-    /// among the resource's arguments on the dashboard. Removed when the AppHost exits.
+    /// among the resource's arguments on the dashboard, and its append-only file in a directory of this run. Both
+    /// removed when the AppHost exits: the next run starts a cluster of its own.
     /// </summary>
     private static string WriteConfig(string name, int port, string password)
     {
         var path = Path.Combine(Path.GetTempPath(), $"slmcluster-{name}-{port}.conf");
+        var data = Path.Combine(Path.GetTempPath(), $"slmcluster-{name}-{port}-data");
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(data);
+        }
+        else
+        {
+            Directory.CreateDirectory(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         var config = $"""
             port {port.ToString(CultureInfo.InvariantCulture)}
             bind 127.0.0.1
             requirepass {password}
+            # Membership and the worker grain directory survive a restart of this server (a crash loses at most the
+            # last second); no snapshots besides.
             save ""
-            appendonly no
+            appendonly yes
+            appendfsync everysec
+            dir "{data}"
             # Gateways track which answers exist through keyspace notifications for SET.
             notify-keyspace-events E$
             """;
@@ -72,7 +88,18 @@ internal static class RedisServer
         }
 
         File.WriteAllText(path, config);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            File.Delete(path);
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+                // The server may still be writing as it is stopped; a directory left in the temp folder harms nothing.
+            }
+        };
         return path;
     }
 

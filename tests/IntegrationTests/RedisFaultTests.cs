@@ -13,7 +13,8 @@ public sealed class RedisFaultTests
     {
         // The cache gets a Redis of its own (Redis:ConnectionString), apart from the one that holds membership: a Redis
         // restarted empty loses the Orleans membership table too, after which the silos running keep serving but no
-        // silo can join them; that is the cluster's fault, not the cache's, and not what this test is about.
+        // silo can join them (the product's Redis keeps an append-only file for that; see WorkerMembershipTests), and
+        // that is not what this test is about.
         await using var membership = await TestRedis.StartAsync();
         // The cache's Redis runs in a container (Testcontainers): killed and started again empty, as Redis without
         // persistence comes back after a crash.

@@ -122,6 +122,32 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task The_cluster_survives_a_restart_of_its_Redis_and_a_worker_started_after_it_joins()
+    {
+        // Membership, the worker grain directory and the cache live in Redis; the product's Redis keeps them in an
+        // append-only file, so a Redis that crashes and comes back still has the table silos join through.
+        var model = TestPaths.Model(ClusterFixture.ModelFile);
+        await using var redis = await TestRedis.StartAsync(durable: true);
+        await using var first = ServiceProcess.StartWorker("worker-first", redis, model);
+        await first.WaitHealthyAsync();
+        await using var gateway = ServiceProcess.StartGateway(redis, ServiceProcess.WithoutResponseCache);
+        await gateway.WaitHealthyAsync();
+        var client = new InferenceClient(gateway.Channel);
+        Assert.Equal("worker-first", await ServedByAsync(client));
+
+        await redis.KillAsync();
+        // Routing is the gateway silo's view of membership, not a Redis read: the running worker keeps serving.
+        Assert.Equal("worker-first", await ServedByAsync(client));
+        await redis.RestartAsync();
+        Assert.True(await redis.CountKeysAsync("*") > 0, "the restarted Redis came back empty");
+
+        await using var later = ServiceProcess.StartWorker("worker-later", redis, model);
+        await later.WaitHealthyAsync();
+        await Eventually.HoldsAsync(async () => await ServedByAsync(client) == "worker-later");
+        Assert.Equal(2, await ReplicasAsync(client));
+    }
+
     private static async Task<int> ReplicasAsync(InferenceClient client) =>
         (await client.ListModelsAsync(new ListModelsRequest(), Deadline())).Models.Sum(m => m.Replicas);
 

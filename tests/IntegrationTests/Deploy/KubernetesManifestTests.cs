@@ -96,6 +96,15 @@ public sealed class KubernetesManifestTests
         // runs out it evicts cached answers (which have one), never those.
         Assert.Contains("--maxmemory-policy volatile-lru", command);
         Assert.DoesNotContain("allkeys-", command);
+
+        // And keeps them in an append-only file on a volume of its own, so a restarted Redis still has the table that
+        // silos join through.
+        Assert.Contains("--appendonly yes", command);
+        Assert.Contains("--dir /data", command);
+        Assert.Contains(ListAt(container, "volumeMounts").Cast<Dictionary<object, object>>(), m => Str(m, "name") == "data" && Str(m, "mountPath") == "/data");
+        var claim = Assert.Single(ListAt(redis, "spec.volumeClaimTemplates").Cast<Dictionary<object, object>>());
+        Assert.Equal("data", Str(claim, "metadata.name"));
+        Assert.Equal("1Gi", Str(claim, "spec.resources.requests.storage"));
     }
 
     [Fact]

@@ -7,8 +7,8 @@ namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A real redis-server (Debian's) for one test cluster: its membership, worker grain directory and response cache.
-/// A free loopback port, a generated password, nothing written to disk; killed on dispose. A shell beside it stops it
-/// when the test process dies without disposing it.
+/// A free loopback port, a generated password, nothing written to disk unless asked to be durable; killed on dispose.
+/// A shell beside it stops it when the test process dies without disposing it.
 /// </summary>
 internal sealed class TestRedis : IAsyncDisposable
 {
@@ -23,10 +23,13 @@ internal sealed class TestRedis : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    private TestRedis(int port, string password)
+    private readonly string? _dataDirectory;
+
+    private TestRedis(int port, string password, string? dataDirectory)
     {
         Port = port;
         Password = password;
+        _dataDirectory = dataDirectory;
     }
 
     public int Port { get; }
@@ -36,14 +39,23 @@ internal sealed class TestRedis : IAsyncDisposable
     /// <summary>As services take it in <c>ConnectionStrings:cache</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},password={Password}";
 
-    public static async Task<TestRedis> StartAsync()
+    /// <param name="durable">
+    /// An append-only file in a directory of its own, every write on disk before it is answered (the product's
+    /// <c>everysec</c> may lose the last second to a SIGKILL; a test must not depend on that second): a restarted server
+    /// comes back with what it held, as the product's Redis does.
+    /// </param>
+    public static async Task<TestRedis> StartAsync(bool durable = false)
     {
-        var redis = new TestRedis(ServiceProcess.FreePort(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        var dataDirectory = durable ? Directory.CreateTempSubdirectory("slm-test-redis-").FullName : null;
+        var redis = new TestRedis(ServiceProcess.FreePort(), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), dataDirectory);
         await redis.RestartAsync();
         return redis;
     }
 
-    /// <summary>Starts the server on its port, empty, as after a crash of a Redis without persistence.</summary>
+    /// <summary>
+    /// Starts the server on its port: empty, as after a crash of a Redis without persistence, or, when durable, with
+    /// everything it had written.
+    /// </summary>
     public async Task RestartAsync()
     {
         if (_process is { HasExited: false })
@@ -52,8 +64,11 @@ internal sealed class TestRedis : IAsyncDisposable
         }
 
         var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-c", Watchdog, "redis-server", "--port", Port.ToString(CultureInfo.InvariantCulture),
-                     "--bind", "127.0.0.1", "--requirepass", Password, "--save", "", "--appendonly", "no", "--loglevel", "warning" })
+        string[] persistence = _dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dataDirectory];
+        foreach (var argument in (string[])["-c", Watchdog, "redis-server", "--port", Port.ToString(CultureInfo.InvariantCulture),
+                     "--bind", "127.0.0.1", "--requirepass", Password, "--save", "", .. persistence, "--loglevel", "warning"])
         {
             info.ArgumentList.Add(argument);
         }
@@ -102,6 +117,10 @@ internal sealed class TestRedis : IAsyncDisposable
     {
         await KillAsync();
         _process?.Dispose();
+        if (_dataDirectory is not null)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
     }
 
     private void Log(string? line)
