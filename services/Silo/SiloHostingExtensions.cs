@@ -87,6 +87,7 @@ public static class SiloHostingExtensions
                     o.DefunctSiloExpiration = TimeSpan.FromHours(1);
                 })
                 .Bind(configuration.GetSection("Orleans:Membership"));
+            silo.Services.Configure<GrainDirectoryOptions>(o => o.CacheSize = SiloOptionsDefaults.DirectoryCacheSize);
             silo.AddActivityPropagation();
             if (Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }
                 && Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 })
