@@ -125,6 +125,17 @@ internal static class KubernetesManifestWriter
     private static Dictionary<string, string> Labels(string name) =>
         new() { ["app.kubernetes.io/name"] = name, ["app.kubernetes.io/part-of"] = "slmcluster" };
 
+    /// <summary>A claim of a StatefulSet's pods: a volume of <paramref name="size"/> per pod, kept across restarts.</summary>
+    private static V1PersistentVolumeClaim VolumeClaim(string name, string size) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new V1PersistentVolumeClaimSpec
+        {
+            AccessModes = ["ReadWriteOnce"],
+            Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(size) } },
+        },
+    };
+
     private static V1LabelSelector Selector(string name) =>
         new() { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = name } };
 
@@ -212,21 +223,7 @@ internal static class KubernetesManifestWriter
                         Containers = [container],
                     },
                 },
-                VolumeClaimTemplates =
-                [
-                    new V1PersistentVolumeClaim
-                    {
-                        Metadata = new V1ObjectMeta { Name = "data" },
-                        Spec = new V1PersistentVolumeClaimSpec
-                        {
-                            AccessModes = ["ReadWriteOnce"],
-                            Resources = new V1VolumeResourceRequirements
-                            {
-                                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") },
-                            },
-                        },
-                    },
-                ],
+                VolumeClaimTemplates = [VolumeClaim("data", "1Gi")],
             };
             return [service, statefulSet];
         }
@@ -328,21 +325,7 @@ internal static class KubernetesManifestWriter
                         Tolerations = gpu ? [new V1Toleration { Key = "nvidia.com/gpu", OperatorProperty = "Exists", Effect = "NoSchedule" }] : null,
                     },
                 },
-                VolumeClaimTemplates =
-                [
-                    new V1PersistentVolumeClaim
-                    {
-                        Metadata = new V1ObjectMeta { Name = "models" },
-                        Spec = new V1PersistentVolumeClaimSpec
-                        {
-                            AccessModes = ["ReadWriteOnce"],
-                            Resources = new V1VolumeResourceRequirements
-                            {
-                                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("2Gi") },
-                            },
-                        },
-                    },
-                ],
+                VolumeClaimTemplates = [VolumeClaim("models", "2Gi")],
             };
 
             var disruption = New<V1PodDisruptionBudget>(name, labels);
