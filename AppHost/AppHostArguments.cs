@@ -12,7 +12,8 @@ internal static class AppHostArguments
     /// <summary>
     /// <c>publish [--output dir]</c> becomes Aspire's publish operation (<c>--operation publish --step publish
     /// --output-path dir</c>), flags without a value (<c>--no-cache</c>) get one, as the configuration reader wants, and
-    /// <c>--model</c> given more than once becomes a list (<c>--models:0</c>, <c>--models:1</c>, ...).
+    /// <c>--model</c> or <c>--model-sha256</c> given more than once becomes a list (<c>--models:0</c>, <c>--models:1</c>,
+    /// ...; <c>--model-sha256s:0</c>, ...).
     /// </summary>
     public static string[] Translate(string[] args)
     {
@@ -32,19 +33,16 @@ internal static class AppHostArguments
             start = 1;
         }
 
-        var models = 0;
-        var modelCount = args.Count(a => a == "--model" || a.StartsWith("--model=", StringComparison.Ordinal));
+        var listed = new Dictionary<string, (int Count, int Next)>
+        {
+            ["model"] = (Occurrences(args, "model"), 0),
+            ["model-sha256"] = (Occurrences(args, "model-sha256"), 0),
+        };
         for (var i = start; i < args.Length; i++)
         {
-            if (modelCount > 1 && args[i] == "--model" && i + 1 < args.Length)
+            if (AsListItem(args, ref i, listed) is { } item)
             {
-                result.Add($"--models:{models++}={args[++i]}");
-                continue;
-            }
-
-            if (modelCount > 1 && args[i].StartsWith("--model=", StringComparison.Ordinal))
-            {
-                result.Add($"--models:{models++}={args[i]["--model=".Length..]}");
+                result.Add(item);
                 continue;
             }
 
@@ -68,5 +66,41 @@ internal static class AppHostArguments
         }
 
         return [.. result];
+    }
+
+    private static int Occurrences(string[] args, string name) =>
+        args.Count(a => a == $"--{name}" || a.StartsWith($"--{name}=", StringComparison.Ordinal));
+
+    /// <summary>
+    /// <c>--model x</c> (or <c>--model-sha256 x</c>) given more than once as the next item of its list
+    /// (<c>--models:n=x</c>, <c>--model-sha256s:n=x</c>), moving past the value; null for any other argument.
+    /// </summary>
+    private static string? AsListItem(string[] args, ref int i, Dictionary<string, (int Count, int Next)> listed)
+    {
+        foreach (var (name, (count, next)) in listed)
+        {
+            if (count < 2)
+            {
+                continue;
+            }
+
+            string? value = null;
+            if (args[i] == $"--{name}" && i + 1 < args.Length)
+            {
+                value = args[++i];
+            }
+            else if (args[i].StartsWith($"--{name}=", StringComparison.Ordinal))
+            {
+                value = args[i][$"--{name}=".Length..];
+            }
+
+            if (value is not null)
+            {
+                listed[name] = (count, next + 1);
+                return $"--{name}s:{next}={value}";
+            }
+        }
+
+        return null;
     }
 }

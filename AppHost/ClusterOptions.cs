@@ -25,7 +25,14 @@ internal sealed record ClusterOptions
     /// <summary>The models of a local run when none is named.</summary>
     public static readonly IReadOnlyList<string> LocalDefaultModels = ["stories260K.gguf", "tinystories-656k-q8_0.gguf"];
 
-    public string? ModelSha256 { get; init; }
+    /// <summary>
+    /// The SHA-256 of each model, in the order of <see cref="Models"/> (<c>--model-sha256</c>, once per model it is
+    /// known for; given once, the first model's): required to download an <c>hf://</c> model, checked when given.
+    /// </summary>
+    public IReadOnlyList<string> ModelSha256s { get; init; } = [];
+
+    /// <summary>The SHA-256 given for the model at <paramref name="index"/>; null when none was.</summary>
+    public string? Sha256Of(int index) => index < ModelSha256s.Count ? ModelSha256s[index] : null;
 
     /// <summary>Where models are looked for and downloaded to: <c>--models-dir</c>, else <c>$SLM_MODELS_DIR</c>, else <c>./models</c>.</summary>
     public string ModelsDirectory { get; init; } = SlmCluster.Hosting.Models.ModelSupply.DefaultModelsDirectory;
@@ -108,7 +115,9 @@ internal sealed record ClusterOptions
         var options = defaults with
         {
             Models = models,
-            ModelSha256 = Get("model-sha256")?.ToLowerInvariant(),
+            ModelSha256s = [.. (configuration.GetSection("model-sha256s").GetChildren().Select(c => c.Value).OfType<string>().ToArray() is { Length: > 0 } hashes
+                ? hashes
+                : Get("model-sha256") is { } hash ? [hash] : []).Select(h => h.ToLowerInvariant())],
             ModelsDirectory = Get("models-dir") is { Length: > 0 } dir ? Path.GetFullPath(dir) : defaults.ModelsDirectory,
             ModelBaseUrl = Get("model-base-url") ?? (Environment.GetEnvironmentVariable("SLM_MODEL_BASE_URL") is { Length: > 0 } url ? url : null),
             Workers = Int(Get("workers"), "workers", 1, 64) ?? (models.Count == 1 ? defaults.Workers : 1),
@@ -140,9 +149,15 @@ internal sealed record ClusterOptions
             throw new ArgumentException("--model names the same model twice; each model gets one worker group (use --workers for more workers).");
         }
 
-        if (options.ModelSha256 is { } sha && !(sha.Length == 64 && sha.All(Uri.IsHexDigit)))
+        if (options.ModelSha256s.FirstOrDefault(sha => !(sha.Length == 64 && sha.All(Uri.IsHexDigit))) is { } bad)
         {
-            throw new ArgumentException($"--model-sha256 '{sha}' is not a SHA-256: expected 64 hex digits.");
+            throw new ArgumentException($"--model-sha256 '{bad}' is not a SHA-256: expected 64 hex digits.");
+        }
+
+        if (options.ModelSha256s.Count > options.Models.Count)
+        {
+            throw new ArgumentException($"--model-sha256 is given {options.ModelSha256s.Count} times for {options.Models.Count} models; " +
+                "give one per --model, in the same order.");
         }
 
         if (options.CascadeRoute is { } name && (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || options.Models.Any(m => ModelId(m) == name)))

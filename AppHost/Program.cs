@@ -58,7 +58,7 @@ var modelIds = new List<string>();
 for (var i = 0; i < options.Models.Count; i++)
 {
     var suffix = i == 0 ? "" : $"-{i + 1}";
-    var model = builder.AddModel($"model{suffix}", options.Models[i], i == 0 ? options.ModelSha256 : null, options.ModelsDirectory,
+    var model = builder.AddModel($"model{suffix}", options.Models[i], options.Sha256Of(i), options.ModelsDirectory,
         options.ModelBaseUrl, AppHostArguments.RepoRoot);
     var workers = builder.AddProject<Projects.Worker>($"worker{suffix}")
         .WithReplicas(options.Workers)

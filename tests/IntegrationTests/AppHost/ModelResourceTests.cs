@@ -51,17 +51,49 @@ public sealed class ModelResourceTests
         }
     }
 
+    [Fact]
+    public async Task Each_model_is_checked_against_its_own_checksum_in_the_order_given()
+    {
+        var models = Directory.CreateTempSubdirectory("slm-models-");
+        try
+        {
+            await using var server = await ModelFileServer.StartAsync(TestPaths.Model("stories260K.gguf"), "owner/repo/resolve/main/tiny-stories.gguf");
+            const string firstModelSha = "e06e68395e91403236577da2e4de6f90420a431355fb485d9e7f37bdd70de7bc";
+            var wrong = new string('b', 64);
+            // The second model is downloaded: before each model had its own checksum, it had none and was refused
+            // for that; now it is refused for the one given with it, and the first model, checked against its own,
+            // is ready.
+            var (app, _, _) = await AspireClusterTests.StartAsync(
+                "--models-dir", models.FullName,
+                "--model", TestPaths.Model("tinystories-656k-q8_0.gguf"), "--model-sha256", firstModelSha,
+                "--model", "hf://owner/repo/tiny-stories.gguf", "--model-sha256", wrong,
+                "--model-base-url", server.BaseUrl.ToString(), "--workers", "1", "--no-cascade");
+            await using var _ = app;
+
+            var log = await FailedModelLogAsync(app, "model-2");
+
+            Assert.Contains("Refusing", log);
+            Assert.Contains(wrong, log);
+            using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            await app.ResourceNotifications.WaitForResourceAsync("model", KnownResourceStates.Running, ready.Token);
+        }
+        finally
+        {
+            models.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Waits for the model resource to fail, then returns what it logged.</summary>
-    private static async Task<string> FailedModelLogAsync(DistributedApplication app)
+    private static async Task<string> FailedModelLogAsync(DistributedApplication app, string resource = "model")
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await app.ResourceNotifications.WaitForResourceAsync("model", KnownResourceStates.FailedToStart, cancel.Token);
+        await app.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.FailedToStart, cancel.Token);
         var lines = new List<string>();
         var logs = app.Services.GetRequiredService<ResourceLoggerService>();
         using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            await foreach (var batch in logs.WatchAsync("model").WithCancellation(enough.Token))
+            await foreach (var batch in logs.WatchAsync(resource).WithCancellation(enough.Token))
             {
                 lines.AddRange(batch.Select(l => l.Content));
                 if (lines.Any(l => l.Contains("Looked in", StringComparison.Ordinal) || l.Contains("Refusing", StringComparison.Ordinal)))
