@@ -33,16 +33,15 @@ internal static class AppHostArguments
             start = 1;
         }
 
-        var listed = new Dictionary<string, (int Count, int Next)>
-        {
-            ["model"] = (Occurrences(args, "model"), 0),
-            ["model-sha256"] = (Occurrences(args, "model-sha256"), 0),
-        };
+        // Options that become a list when given more than once, and the next index of each.
+        var lists = new[] { "model", "model-sha256" }
+            .Where(name => args.Count(a => a == $"--{name}" || a.StartsWith($"--{name}=", StringComparison.Ordinal)) > 1)
+            .ToDictionary(name => name, _ => 0);
         for (var i = start; i < args.Length; i++)
         {
-            if (AsListItem(args, ref i, listed) is { } item)
+            if (ListItem(args, ref i, lists.Keys) is (string list, string value))
             {
-                result.Add(item);
+                result.Add($"--{list}s:{lists[list]++}={value}");
                 continue;
             }
 
@@ -68,36 +67,22 @@ internal static class AppHostArguments
         return [.. result];
     }
 
-    private static int Occurrences(string[] args, string name) =>
-        args.Count(a => a == $"--{name}" || a.StartsWith($"--{name}=", StringComparison.Ordinal));
-
     /// <summary>
-    /// <c>--model x</c> (or <c>--model-sha256 x</c>) given more than once as the next item of its list
-    /// (<c>--models:n=x</c>, <c>--model-sha256s:n=x</c>), moving past the value; null for any other argument.
+    /// <c>--name x</c> or <c>--name=x</c> for one of <paramref name="names"/>, moving past its value; null for any other
+    /// argument.
     /// </summary>
-    private static string? AsListItem(string[] args, ref int i, Dictionary<string, (int Count, int Next)> listed)
+    private static (string Name, string Value)? ListItem(string[] args, ref int i, IEnumerable<string> names)
     {
-        foreach (var (name, (count, next)) in listed)
+        foreach (var name in names)
         {
-            if (count < 2)
-            {
-                continue;
-            }
-
-            string? value = null;
             if (args[i] == $"--{name}" && i + 1 < args.Length)
             {
-                value = args[++i];
-            }
-            else if (args[i].StartsWith($"--{name}=", StringComparison.Ordinal))
-            {
-                value = args[i][$"--{name}=".Length..];
+                return (name, args[++i]);
             }
 
-            if (value is not null)
+            if (args[i].StartsWith($"--{name}=", StringComparison.Ordinal))
             {
-                listed[name] = (count, next + 1);
-                return $"--{name}s:{next}={value}";
+                return (name, args[i][$"--{name}=".Length..]);
             }
         }
 

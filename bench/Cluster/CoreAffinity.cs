@@ -28,17 +28,7 @@ internal static partial class CoreAffinity
     /// <exception cref="InvalidOperationException">The process has no engine thread, or a thread could not be placed.</exception>
     public static async Task SeparateEngineThreadAsync(int pid, int engineCore, IReadOnlyList<int> otherCores, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!Threads(pid).Any(t => t.Name == EngineThreadName))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"Process {pid} has no thread named {EngineThreadName} to pin.");
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
+        await NewEngineThreadsAsync(pid, new HashSet<int>(), cancellationToken);
         foreach (var (tid, name) in Threads(pid))
         {
             Set(tid, name == EngineThreadName ? [engineCore] : otherCores);
@@ -55,23 +45,31 @@ internal static partial class CoreAffinity
     /// <exception cref="InvalidOperationException">No new engine thread appeared, or it could not be placed.</exception>
     public static async Task PinNewEngineThreadAsync(int pid, IReadOnlySet<int> known, int core, CancellationToken cancellationToken)
     {
+        foreach (var tid in await NewEngineThreadsAsync(pid, known, cancellationToken))
+        {
+            Set(tid, [core]);
+        }
+    }
+
+    /// <summary>
+    /// The engine threads of <paramref name="pid"/> not among <paramref name="known"/>, waiting up to 5 s for one: a
+    /// thread just started names itself a moment later.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">None appeared.</exception>
+    private static async Task<int[]> NewEngineThreadsAsync(int pid, IReadOnlySet<int> known, CancellationToken cancellationToken)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (true)
         {
             var fresh = EngineThreads(pid).Where(t => !known.Contains(t)).ToArray();
             if (fresh.Length > 0)
             {
-                foreach (var tid in fresh)
-                {
-                    Set(tid, [core]);
-                }
-
-                return;
+                return fresh;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"Process {pid} started no new thread named {EngineThreadName} to pin.");
+                throw new InvalidOperationException($"Process {pid} has no new thread named {EngineThreadName} to pin.");
             }
 
             await Task.Delay(50, cancellationToken);
