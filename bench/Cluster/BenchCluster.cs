@@ -32,6 +32,9 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
 
     public Uri GatewayHttp { get; } = new($"http://127.0.0.1:{FreePort()}");
 
+    /// <summary>The gateway silo's process id, once started.</summary>
+    public int GatewayProcessId => _gateway?.Id ?? throw new InvalidOperationException("The gateway has not been started");
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!LocalRedis.IsInstalled)

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using SlmCluster.Bench.Load;
+using SlmCluster.Bench.Targets;
+
+namespace SlmCluster.Bench.Scenarios;
+
+/// <summary>
+/// What the serving path costs in CPU per generated token, at each concurrency: the worker silo's threads other
+/// than llama.cpp's, the gateway silo, and the gRPC client, against llama.cpp's own threads in the worker. On a
+/// machine whose cores the model's threads fill, this is the CPU that the front door's throughput ratio loses
+/// (more than once: a compute thread preempted holds its partner at ggml's next barrier). CPU time comes from the
+/// kernel's per-thread accounting, which a drifting host disturbs far less than it disturbs tokens per second, so
+/// a change to the serving path shows here when the ratios are lost in the noise. The idle cluster's own CPU
+/// (timers, membership probes) is measured first and taken out.
+/// </summary>
+internal static class ServingCostScenario
+{
+    private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(3);
+
+    /// <summary>Tokens measured at each concurrency: at 10 ms steps of CPU accounting, a few seconds of serving CPU.</summary>
+    private const int TokensPerConcurrency = 6144;
+
+    public static async Task RunAsync(BenchContext context)
+    {
+        var s = context.Settings;
+        Console.WriteLine($"scenario serving-cost: {Path.GetFileName(s.ModelPath)}, {s.Threads} threads, {s.Slots} slots, {s.MaxTokens} tokens, " +
+            $"~{TokensPerConcurrency} tokens per concurrency");
+        await using var cluster = context.Cluster(workers: 1, threads: s.Threads, slots: s.Slots, contextSize: s.ContextSize);
+        await cluster.StartAsync(CancellationToken.None);
+        var worker = cluster.Workers[0].Process.Id;
+        var gateway = cluster.GatewayProcessId;
+        await using var frontDoor = new GrpcTarget("front door", cluster.GatewayGrpc, worker);
+        var prompt = 0;
+
+        foreach (var c in s.Concurrency)
+        {
+            var requestsPerClient = Math.Max(2, TokensPerConcurrency / (c * s.MaxTokens));
+            // Warm-up at this concurrency (fresh silos JIT for a while), the load, then the idle cluster's own rate.
+            var warmUp = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(warmUp) < s.WarmUp)
+            {
+                await LoadAsync(frontDoor, c, 1, s.MaxTokens, context.Prompts, () => prompt++);
+            }
+
+            var before = Snapshot.Take(worker, gateway);
+            var (tokens, wall) = await LoadAsync(frontDoor, c, requestsPerClient, s.MaxTokens, context.Prompts, () => prompt++);
+            var used = Snapshot.Take(worker, gateway).Minus(before);
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            var idle = Snapshot.Take(worker, gateway);
+            await Task.Delay(IdleWindow);
+            var idleRate = Snapshot.Take(worker, gateway).Minus(idle).Per(IdleWindow);
+            var net = used.Minus(idleRate.Times(wall));
+
+            double PerToken(long ns) => ns / 1e3 / tokens;
+            var serving = PerToken(net.WorkerOtherNs + net.GatewayNs + net.ClientNs);
+            var compute = PerToken(used.WorkerComputeNs);
+            context.Note($"serving-cost: c={c}, {tokens} tokens at {tokens / wall.TotalSeconds:F1} tok/s: CPU per token, worker outside llama.cpp " +
+                $"{PerToken(net.WorkerOtherNs):F0} us, gateway {PerToken(net.GatewayNs):F0} us, gRPC client {PerToken(net.ClientNs):F0} us: " +
+                $"serving path {serving:F0} us against llama.cpp's {compute:F0} us ({serving / compute:P1}); the idle cluster's " +
+                $"{(idleRate.WorkerOtherNs + idleRate.GatewayNs) / 1e6:F1} ms/s taken out (raw serving path {PerToken(used.WorkerOtherNs + used.GatewayNs + used.ClientNs):F0} us)");
+        }
+    }
+
+    private static async Task<(long Tokens, TimeSpan Wall)> LoadAsync(IBenchTarget target, int concurrency, int requestsPerClient, int maxTokens,
+        IReadOnlyList<string> prompts, Func<int> next)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var tokens = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            long mine = 0;
+            for (var i = 0; i < requestsPerClient; i++)
+            {
+                string prompt;
+                lock (prompts)
+                {
+                    prompt = prompts[next() % prompts.Count];
+                }
+
+                mine += (await target.RunAsync(prompt, maxTokens, CancellationToken.None)).CompletionTokens;
+            }
+
+            return mine;
+        }));
+        return (tokens.Sum(), Stopwatch.GetElapsedTime(started));
+    }
+
+    private readonly record struct Snapshot(long WorkerComputeNs, long WorkerOtherNs, long GatewayNs, long ClientNs)
+    {
+        public static Snapshot Take(int worker, int gateway)
+        {
+            var w = ThreadCpu.Read(worker);
+            return new Snapshot(w.ComputeNs, w.OtherNs, ThreadCpu.Total(gateway), ThreadCpu.Total(Environment.ProcessId));
+        }
+
+        public Snapshot Minus(Snapshot o) => new(WorkerComputeNs - o.WorkerComputeNs, WorkerOtherNs - o.WorkerOtherNs, GatewayNs - o.GatewayNs, ClientNs - o.ClientNs);
+
+        public Snapshot Per(TimeSpan t) => new((long)(WorkerComputeNs / t.TotalSeconds), (long)(WorkerOtherNs / t.TotalSeconds), (long)(GatewayNs / t.TotalSeconds), (long)(ClientNs / t.TotalSeconds));
+
+        public Snapshot Times(TimeSpan t) => new((long)(WorkerComputeNs * t.TotalSeconds), (long)(WorkerOtherNs * t.TotalSeconds), (long)(GatewayNs * t.TotalSeconds), (long)(ClientNs * t.TotalSeconds));
+    }
+}
