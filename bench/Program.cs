@@ -3,6 +3,11 @@ using SlmCluster.Bench;
 using SlmCluster.Bench.Reports;
 using SlmCluster.Bench.Scenarios;
 
+if (args.Length > 0 && args[0] == SlmCluster.Bench.Floor.FloorPath.SiloArgument)
+{
+    return await SlmCluster.Bench.Floor.FloorPath.RunSiloAsync(args);
+}
+
 var settings = BenchSettings.Parse(args, out var error);
 if (settings is null)
 {

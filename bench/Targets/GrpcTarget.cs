@@ -14,6 +14,9 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
 
     public int? ServingProcessId => servingProcessId;
 
+    /// <summary>Headers sent with every generation call.</summary>
+    public Metadata? Headers { get; set; }
+
     public async Task<RequestSample> RunAsync(string prompt, int maxTokens, CancellationToken cancellationToken)
     {
         var client = new Protocol.V1.Inference.InferenceClient(_channel);
@@ -23,7 +26,7 @@ internal sealed class GrpcTarget(string name, Uri address, int? servingProcessId
         var tokens = 0;
         TimeSpan? server = null;
         TimeSpan? serverFirst = null;
-        using var call = client.GenerateStream(request, new CallOptions(cancellationToken: cancellationToken));
+        using var call = client.GenerateStream(request, new CallOptions(Headers, cancellationToken: cancellationToken));
         await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
             if (chunk.Text.Length > 0)
