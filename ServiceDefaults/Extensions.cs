@@ -62,6 +62,8 @@ public static class Extensions
 
         // A parent that dies without stopping its children must not leave them behind.
         builder.Services.AddHostedService<ParentProcessWatcher>();
+        // A shutdown that cannot finish (the membership table unreachable) still ends.
+        builder.Services.AddHostedService<ShutdownDeadline>();
         return builder;
     }
 

@@ -148,6 +148,32 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
         Assert.Equal(2, await ReplicasAsync(client));
     }
 
+    [Fact]
+    public async Task Silos_sent_SIGTERM_after_their_Redis_died_still_exit_within_their_shutdown_bound()
+    {
+        // A silo leaving writes its status to the membership table; with that Redis gone, Orleans retries each write
+        // for about a minute and the processes took 122 s to exit. Each now has its host's shutdown timeout (the
+        // worker's: its drain timeout + 10 s; the gateway's: set here) and 10 s more, then exits with code 1.
+        var model = TestPaths.Model(ClusterFixture.ModelFile);
+        await using var redis = await TestRedis.StartAsync();
+        await using var worker = ServiceProcess.StartWorker("worker-stranded", redis, model, "--Worker:DrainTimeout=00:00:01");
+        await worker.WaitHealthyAsync();
+        await using var gateway = ServiceProcess.StartGateway(redis, "--shutdownTimeoutSeconds=2");
+        await gateway.WaitHealthyAsync();
+
+        await redis.KillAsync();
+        var stopping = Stopwatch.StartNew();
+        worker.Terminate();
+        gateway.Terminate();
+
+        // Bounds: worker 1 + 10 + 10 = 21 s, gateway 2 + 10 = 12 s; the waits leave room for a loaded machine.
+        Assert.Equal(1, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(1, await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(60), $"the silos took {stopping.Elapsed.TotalSeconds:F0} s to exit");
+        Assert.Contains("shutdown did not finish within 12 s", gateway.Output);
+        Assert.Contains("shutdown did not finish within 21 s", worker.Output);
+    }
+
     private static async Task<int> ReplicasAsync(InferenceClient client) =>
         (await client.ListModelsAsync(new ListModelsRequest(), Deadline())).Models.Sum(m => m.Replicas);
 
