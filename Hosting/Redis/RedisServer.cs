@@ -58,17 +58,9 @@ internal static class RedisServer
     private static string WriteConfig(string name, int port, string password)
     {
         var path = Path.Combine(Path.GetTempPath(), $"slmcluster-{name}-{port}.conf");
-        // Named for this run alone: an AppHost that was killed leaves its directory behind, and a later run on the same
-        // port must not load that cluster's membership table.
-        var data = Path.Combine(Path.GetTempPath(), $"slmcluster-{name}-{port}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}-data");
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(data);
-        }
-        else
-        {
-            Directory.CreateDirectory(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        // Named for this run alone (and only the owner may enter it): an AppHost that was killed leaves its directory
+        // behind, and a later run on the same port must not load that cluster's membership table.
+        var data = Directory.CreateTempSubdirectory($"slmcluster-{name}-{port}-data-").FullName;
 
         var config = $"""
             port {port.ToString(CultureInfo.InvariantCulture)}

@@ -226,7 +226,8 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
         return await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
     }
 
-    private static async Task WaitUntilAsync(ChildProcess process, Func<Task<bool>> ready, string what, CancellationToken cancellationToken)
+    /// <summary>Polls <paramref name="ready"/> until it holds; fails with the child's last lines if it exits or takes too long.</summary>
+    internal static async Task WaitUntilAsync(ChildProcess process, Func<Task<bool>> ready, string what, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
         while (!await ready())
@@ -247,7 +248,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
         }
     }
 
-    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string CoreList(IEnumerable<int> cores) => string.Join(',', cores.Select(Invariant));
 }

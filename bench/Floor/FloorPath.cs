@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using SlmCluster.Bench.Cluster;
+using static SlmCluster.Bench.Cluster.BenchCluster;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Bench.Floor;
@@ -46,8 +47,8 @@ internal sealed class FloorPath : IAsyncDisposable
 
     public static async Task<FloorPath> StartAsync(CancellationToken cancellationToken)
     {
-        var primary = BenchCluster.FreePort();
-        var grpcPort = BenchCluster.FreePort();
+        var primary = FreePort();
+        var grpcPort = FreePort();
         var self = typeof(FloorPath).Assembly.Location;
         // The runtime settings of the services (server GC, tiered JIT without dynamic PGO), not the bench's own.
         var environment = new Dictionary<string, string>
@@ -56,13 +57,15 @@ internal sealed class FloorPath : IAsyncDisposable
             ["DOTNET_TieredCompilation"] = "1",
             ["DOTNET_TieredPGO"] = "0",
         };
-        var grain = ChildProcess.Start("floor-grain", "dotnet", [self, SiloArgument, "grain", Port(primary), Port(BenchCluster.FreePort()), Port(primary)], environment);
-        var front = ChildProcess.Start("floor-front", "dotnet", [self, SiloArgument, "front", Port(BenchCluster.FreePort()), Port(BenchCluster.FreePort()), Port(primary), Port(grpcPort)], environment);
+        var grain = ChildProcess.Start("floor-grain", "dotnet",
+            [self, SiloArgument, "grain", Invariant(primary), Invariant(FreePort()), Invariant(primary)], environment);
+        var front = ChildProcess.Start("floor-front", "dotnet",
+            [self, SiloArgument, "front", Invariant(FreePort()), Invariant(FreePort()), Invariant(primary), Invariant(grpcPort)], environment);
         var path = new FloorPath(grain, front, new Uri($"http://127.0.0.1:{grpcPort}"));
         using var channel = GrpcChannel.ForAddress(path.Grpc);
         var client = new Protocol.V1.Inference.InferenceClient(channel);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        // Serving means the front silo answers and reaches the grain silo: one piece end to end.
+        await WaitUntilAsync(front, async () =>
         {
             try
             {
@@ -71,15 +74,14 @@ internal sealed class FloorPath : IAsyncDisposable
                 {
                 }
 
-                return path;
+                return true;
             }
-            catch (RpcException) when (DateTime.UtcNow < deadline && !grain.HasExited && !front.HasExited)
+            catch (RpcException) when (!grain.HasExited)
             {
-                await Task.Delay(200, cancellationToken);
+                return false;
             }
-        }
-
-        static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }, "streamed a piece from the grain silo", cancellationToken);
+        return path;
     }
 
     /// <summary>The child side: <c>--floor-silo grain|front siloPort gatewayPort primaryPort [grpcPort]</c>; runs until SIGTERM.</summary>

@@ -11,7 +11,7 @@ namespace SlmCluster.Bench.Load;
 /// </summary>
 internal static class ThreadCpu
 {
-    private static readonly double NsPerTick = 1e9 / 100; // USER_HZ
+    private const double NsPerTick = 1e9 / 100; // USER_HZ
 
     public readonly record struct Split(long ComputeNs, long OtherNs);
 
