@@ -4,6 +4,9 @@ namespace SlmCluster.Contracts;
 [GenerateSerializer, Immutable, Alias("slm.GenerationCall")]
 public sealed record GenerationCall
 {
+    /// <summary>Most alternatives a call may ask for at each position; the engine's limit, pinned equal to it by a test.</summary>
+    public const int MaxTopLogprobs = 20;
+
     /// <summary>The model the caller asked for; a worker refuses a request for another model.</summary>
     [Id(0)] public string Model { get; init; } = "";
 
@@ -34,7 +37,7 @@ public sealed record GenerationCall
     /// <summary>Return the log probability of each generated token (log-softmax of the model's logits).</summary>
     [Id(10)] public bool Logprobs { get; init; }
 
-    /// <summary>Also the most likely alternatives at each position, 0 to 20; more than 0 implies <see cref="Logprobs"/>.</summary>
+    /// <summary>Also the most likely alternatives at each position, 0 to <see cref="MaxTopLogprobs"/>; the gateway sets <see cref="Logprobs"/> with it.</summary>
     [Id(11)] public int TopLogprobs { get; init; }
 }
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Net;
 using Microsoft.Extensions.Options;
-using SlmCluster.Gateway.Api;
+using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Api.OpenAi;
 using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Cascade;
@@ -11,6 +11,7 @@ using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Silo;
@@ -51,7 +52,7 @@ return ServiceMain.Run("gateway", () =>
     });
 
     builder.Services.AddGrpc()
-        .AddServiceOptions<GatewayInferenceService>(grpc => grpc.Interceptors.Add<AdmissionInterceptor>());
+        .AddServiceOptions<InferenceGrpcService>(grpc => grpc.Interceptors.Add<AdmissionInterceptor>());
     builder.Services.AddGrpcHealthChecks();
     builder.Services.AddSingleton<AdmissionInterceptor>();
 
@@ -70,7 +71,6 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<ResponseCache>();
     builder.Services.AddSingleton<SingleFlight>();
     builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
-    builder.Services.AddSingleton<GenerateRequestValidator>();
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
     builder.Services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
@@ -78,7 +78,10 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<ServingStats>();
     builder.Services.AddSingleton<GatewayMetrics>();
     builder.Services.AddCascadeRoutes(builder.Configuration);
-    builder.Services.AddSingleton<GatewayInferenceService>();
+    builder.Services.AddSingleton<ServingRequestRules>();
+    builder.Services.AddSingleton<ModelCatalog>();
+    builder.Services.AddSingleton<WorkerCaller>();
+    builder.Services.AddSingleton<ServingPipeline>();
     builder.Services.AddSingleton<ApiKeyAuthenticator>();
     builder.Services.AddSingleton<TenantRateLimiter>();
     builder.Services.AddSingleton<RequestAdmission>();
@@ -90,7 +93,7 @@ return ServiceMain.Run("gateway", () =>
     var app = builder.Build();
     app.MapDefaultEndpoints();
 
-    app.MapGrpcService<GatewayInferenceService>();
+    app.MapGrpcService<InferenceGrpcService>();
     app.MapGrpcHealthChecksService();
     app.MapOpenAiApi();
     app.MapDashboard();

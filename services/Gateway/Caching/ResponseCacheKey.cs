@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using SlmCluster.Protocol.V1;
+using SlmCluster.Gateway.Serving;
 
 namespace SlmCluster.Gateway.Caching;
 
@@ -16,12 +16,11 @@ public static class ResponseCacheKey
     /// <summary>
     /// Only answers that are reproducible are cached: greedy decoding (temperature 0) or an explicit seed.
     /// </summary>
-    public static bool IsCacheable(GenerateRequest request) =>
-        request.Cache is not { Bypass: true }
-        && (request.Sampling is null || request.Sampling.Temperature == 0 || request.Sampling.HasSeed);
+    public static bool IsCacheable(ServingRequest request) =>
+        !request.BypassCache && (request.Call.Temperature == 0 || request.Call.Seed is not null);
 
     /// <summary>The key for <paramref name="request"/> (its model already resolved), under <paramref name="prefix"/>.</summary>
-    public static string For(GenerateRequest request, string modelSha256, string prefix)
+    public static string For(ServingRequest request, string modelSha256, string prefix)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Text(string value)
@@ -37,35 +36,36 @@ public static class ResponseCacheKey
             hash.AppendData(bytes);
         }
 
-        var sampling = request.Sampling ?? new SamplingParams();
-        Text(request.Model);
+        var call = request.Call;
+        var messages = call.Messages ?? [];
+        Text(call.Model);
         Text(modelSha256);
-        Text(request.Prompt);
-        Int(request.Messages.Count);
-        foreach (var message in request.Messages)
+        Text(call.Prompt ?? "");
+        Int(messages.Count);
+        foreach (var message in messages)
         {
             Text(message.Role);
             Text(message.Content);
         }
 
-        Int(BitConverter.SingleToInt32Bits(sampling.Temperature));
-        Int(BitConverter.SingleToInt32Bits(sampling.TopP));
-        Int(sampling.TopK);
-        Int(sampling.HasSeed ? sampling.Seed : -1L);
-        Int(request.MaxTokens);
-        Int(request.Stop.Count);
-        foreach (var stop in request.Stop)
+        Int(BitConverter.SingleToInt32Bits(call.Temperature));
+        Int(BitConverter.SingleToInt32Bits(call.TopP));
+        Int(call.TopK);
+        Int(call.Seed ?? -1L);
+        Int(call.MaxTokens);
+        Int(call.Stop.Count);
+        foreach (var stop in call.Stop)
         {
             Text(stop);
         }
 
-        Int(request.IgnoreEos ? 1 : 0);
+        Int(call.IgnoreEndOfSequence ? 1 : 0);
         // Appended only when asked for: the answer then carries logprobs, so it must not share a key with the same
         // request without them (nor with other top_logprobs). Requests without logprobs keep the keys they had.
-        if (request.Logprobs || request.TopLogprobs > 0)
+        if (call.Logprobs)
         {
             Int(1);
-            Int(request.TopLogprobs);
+            Int(call.TopLogprobs);
         }
 
         return prefix + Convert.ToHexStringLower(hash.GetHashAndReset());

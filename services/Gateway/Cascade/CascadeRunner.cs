@@ -2,11 +2,8 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
-using SlmCluster.Gateway.Api;
-using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
-using SlmCluster.Gateway.Routing;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Cascade;
@@ -22,23 +19,27 @@ namespace SlmCluster.Gateway.Cascade;
 /// cascade record.
 /// </summary>
 public sealed partial class CascadeRunner(
-    IWorkerRouter router,
     ExternalTierClient external,
     CascadeMetrics metrics,
     CascadeStats stats,
-    IOptions<GatewayOptions> options,
     ILogger<CascadeRunner> logger)
 {
     /// <summary>Streams a request from workers of its model (with the gateway's retries): how cluster tiers are asked.</summary>
-    public delegate IAsyncEnumerable<GenerateChunk> WorkerStream(GenerateRequest request, CancellationToken cancellationToken);
+    public delegate IAsyncEnumerable<GenerateChunk> WorkerStream(ServingRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Counts a request's prompt tokens as a worker of its model does (with the gateway's retries).</summary>
+    public delegate Task<int> PromptTokenCount(ServingRequest request, CancellationToken cancellationToken);
+
+    /// <summary>How a route's cluster tiers reach their workers: the pipeline's <see cref="WorkerCaller"/>, one retry policy for both.</summary>
+    public readonly record struct TierWorkers(WorkerStream Stream, PromptTokenCount CountPromptTokens);
 
     /// <param name="request">Validated; its model is the route's name.</param>
     /// <exception cref="RpcException">The last tier failed (and no lower tier's answer stands in for it).</exception>
-    public async IAsyncEnumerable<GenerateChunk> RunAsync(CascadeRoute route, GenerateRequest request, WorkerStream fromWorkers,
+    public async IAsyncEnumerable<GenerateChunk> RunAsync(CascadeRoute route, ServingRequest request, TierWorkers workers,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var trail = new CascadeTrail(route, Stopwatch.GetTimestamp());
-        var wantsLogprobs = request.Logprobs || request.TopLogprobs > 0;
+        var wantsLogprobs = request.Call.Logprobs;
         var escalatedAnswers = new List<HeldAnswer>();
         var why = "the route's only tier";
         try
@@ -53,7 +54,7 @@ public sealed partial class CascadeRunner(
                 var tierStarted = Stopwatch.GetTimestamp();
                 if (tier.SkipWhenPromptTokensOver is { } limit)
                 {
-                    var (tokens, countFailure) = await CountPromptTokensAsync(tier, request, cancellationToken);
+                    var (tokens, countFailure) = await CountPromptTokensAsync(tier, request, workers, cancellationToken);
                     if (countFailure is not null)
                     {
                         why = Failed(trail, tier, countFailure, tierStarted);
@@ -68,7 +69,7 @@ public sealed partial class CascadeRunner(
                     }
                 }
 
-                var (held, failure) = await HoldAsync(tier, TierRequest(request, tier, judged: true), fromWorkers, cancellationToken);
+                var (held, failure) = await HoldAsync(tier, TierRequest(request, tier, judged: true), workers.Stream, cancellationToken);
                 if (held is null)
                 {
                     why = Failed(trail, tier, failure!, tierStarted);
@@ -98,7 +99,7 @@ public sealed partial class CascadeRunner(
             var lastStarted = Stopwatch.GetTimestamp();
             var lastRequest = TierRequest(request, last, judged: false);
             var source = last.External is null
-                ? fromWorkers(lastRequest, cancellationToken)
+                ? workers.Stream(lastRequest, cancellationToken)
                 : external.StreamAsync(route, last, lastRequest, cancellationToken);
             await using var chunks = source.GetAsyncEnumerator(cancellationToken);
             var sentText = false;
@@ -181,16 +182,10 @@ public sealed partial class CascadeRunner(
     }
 
     /// <summary>The request as a tier gets it: its model, and logprobs on for a tier that is judged.</summary>
-    internal static GenerateRequest TierRequest(GenerateRequest request, CascadeTier tier, bool judged)
+    internal static ServingRequest TierRequest(ServingRequest request, CascadeTier tier, bool judged)
     {
-        var forwarded = request.Clone();
-        forwarded.Model = tier.Model ?? tier.External?.Model ?? "";
-        if (judged)
-        {
-            forwarded.Logprobs = true;
-        }
-
-        return forwarded;
+        var call = request.Call with { Model = tier.Model ?? tier.External?.Model ?? "" };
+        return request with { Call = judged ? call with { Logprobs = true } : call };
     }
 
     /// <summary>A held answer to the caller: its chunks as they came, then its closing chunk with the cascade record.</summary>
@@ -232,7 +227,7 @@ public sealed partial class CascadeRunner(
     }
 
     /// <summary>Asks a judged tier and holds its whole answer; its failure instead when it failed.</summary>
-    private static async Task<(HeldAnswer? Answer, RpcException? Failure)> HoldAsync(CascadeTier tier, GenerateRequest request, WorkerStream fromWorkers,
+    private static async Task<(HeldAnswer? Answer, RpcException? Failure)> HoldAsync(CascadeTier tier, ServingRequest request, WorkerStream fromWorkers,
         CancellationToken cancellationToken)
     {
         var chunks = new List<GenerateChunk>();
@@ -261,36 +256,16 @@ public sealed partial class CascadeRunner(
     }
 
     /// <summary>The prompt's tokens as the tier's model counts them (its chat template applied), asked of one of its workers.</summary>
-    private async Task<(int Tokens, RpcException? Failure)> CountPromptTokensAsync(CascadeTier tier, GenerateRequest request, CancellationToken cancellationToken)
+    private static async Task<(int Tokens, RpcException? Failure)> CountPromptTokensAsync(CascadeTier tier, ServingRequest request, TierWorkers workers,
+        CancellationToken cancellationToken)
     {
-        var forwarded = TierRequest(request, tier, judged: false);
-        var route = RouteRequest.For(forwarded, options.Value.Routing.AffinityPrefixCharacters);
-        var call = WorkerCalls.ToCall(forwarded);
-        var tried = new List<WorkerEndpoint>();
-        while (true)
+        try
         {
-            if (router.Acquire(route, tried) is not { } lease)
-            {
-                return (0, new RpcException(new Status(StatusCode.Unavailable, $"No worker can serve model '{tier.Model}' right now to count the prompt's tokens.")));
-            }
-
-            using (lease)
-            {
-                tried.Add(lease.Worker);
-                try
-                {
-                    return (await lease.Worker.Grain.CountPromptTokens(call).WaitAsync(cancellationToken), null);
-                }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    if (WorkerCalls.IsRetryable(e) && tried.Count < options.Value.MaxAttempts)
-                    {
-                        continue;
-                    }
-
-                    return (0, WorkerCalls.ToRpcException(e, lease.Worker.WorkerId));
-                }
-            }
+            return (await workers.CountPromptTokens(TierRequest(request, tier, judged: false), cancellationToken), null);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (0, e);
         }
     }
 

@@ -8,6 +8,8 @@ using System.Text.Json;
 using Grpc.Core;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using SlmCluster.Contracts;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Cascade;
@@ -27,7 +29,7 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
     /// <summary>How much of an error body is read to find its message.</summary>
     private const int MaxErrorBodyBytes = 8 * 1024;
 
-    public async IAsyncEnumerable<GenerateChunk> StreamAsync(CascadeRoute route, CascadeTier tier, GenerateRequest request,
+    public async IAsyncEnumerable<GenerateChunk> StreamAsync(CascadeRoute route, CascadeTier tier, ServingRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var external = tier.External ?? throw new InvalidOperationException($"{tier} of route '{route.Name}' is not external.");
@@ -108,13 +110,13 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         };
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Call call, GenerateRequest request)
+    private async Task<HttpResponseMessage> SendAsync(Call call, ServingRequest request)
     {
         var external = call.External;
         var http = httpClients.CreateClient(call.Tier.HttpClientName!);
         using var message = new HttpRequestMessage(HttpMethod.Post, external.BaseUrl.TrimEnd('/') + "/chat/completions")
         {
-            Content = new ByteArrayContent(Body(external.Model, request)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ByteArrayContent(Body(external.Model, request.Call)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         if (external.ApiKey.Length > 0)
@@ -136,7 +138,7 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
     }
 
     /// <summary>The request body: the OpenAI chat completions shape, with what the endpoint can honour of the request.</summary>
-    internal static byte[] Body(string model, GenerateRequest request)
+    internal static byte[] Body(string model, GenerationCall call)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
@@ -144,38 +146,39 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
             json.WriteStartObject();
             json.WriteString("model", model);
             json.WriteStartArray("messages");
-            if (request.Messages.Count == 0)
+            if (call.Messages is not { Count: > 0 } messages)
             {
-                Message(json, "user", request.Prompt);
+                Message(json, "user", call.Prompt ?? "");
             }
-
-            foreach (var message in request.Messages)
+            else
             {
-                Message(json, message.Role, message.Content);
+                foreach (var message in messages)
+                {
+                    Message(json, message.Role, message.Content);
+                }
             }
 
             json.WriteEndArray();
-            if (request.MaxTokens > 0)
+            if (call.MaxTokens > 0)
             {
-                json.WriteNumber("max_tokens", request.MaxTokens);
+                json.WriteNumber("max_tokens", call.MaxTokens);
             }
 
-            var sampling = request.Sampling;
-            json.WriteNumber("temperature", sampling?.Temperature ?? 0);
-            if (sampling is { TopP: > 0 and < 1 })
+            json.WriteNumber("temperature", call.Temperature);
+            if (call.TopP is > 0 and < 1)
             {
-                json.WriteNumber("top_p", sampling.TopP);
+                json.WriteNumber("top_p", call.TopP);
             }
 
-            if (sampling is { HasSeed: true })
+            if (call.Seed is { } seed)
             {
-                json.WriteNumber("seed", sampling.Seed);
+                json.WriteNumber("seed", seed);
             }
 
-            if (request.Stop.Count > 0)
+            if (call.Stop.Count > 0)
             {
                 json.WriteStartArray("stop");
-                foreach (var stop in request.Stop)
+                foreach (var stop in call.Stop)
                 {
                     json.WriteStringValue(stop);
                 }

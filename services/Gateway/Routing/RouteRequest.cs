@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using SlmCluster.Protocol.V1;
+using SlmCluster.Gateway.Serving;
 
 namespace SlmCluster.Gateway.Routing;
 
@@ -16,9 +16,10 @@ public readonly record struct RouteRequest(string Model, string SessionKey, ulon
     /// <paramref name="prefixCharacters"/> characters of a prompt, or of a chat's first message
     /// (its system prompt or first question), which stays the same as the conversation grows.
     /// </summary>
-    public static RouteRequest For(GenerateRequest request, int prefixCharacters)
+    public static RouteRequest For(ServingRequest request, int prefixCharacters)
     {
-        var opening = request.Messages.Count > 0 ? request.Messages[0].Content : request.Prompt;
+        var call = request.Call;
+        var opening = call.Messages is { Count: > 0 } messages ? messages[0].Content : call.Prompt ?? "";
         var prefix = opening.Length >= Math.Min(prefixCharacters, 32)
             ? Hash(opening.AsSpan(0, Math.Min(opening.Length, prefixCharacters)))
             : 0UL;

@@ -13,7 +13,7 @@ internal static class CallMapping
         MaxTokens = call.MaxTokens == 0 ? defaultMaxTokens : call.MaxTokens,
         Stop = call.Stop.ToArray(),
         IgnoreEndOfSequence = call.IgnoreEndOfSequence,
-        Logprobs = call.Logprobs || call.TopLogprobs > 0,
+        Logprobs = call.Logprobs,
         TopLogprobs = call.TopLogprobs,
         Sampling = new SamplingOptions
         {

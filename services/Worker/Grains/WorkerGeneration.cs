@@ -44,12 +44,6 @@ public sealed class WorkerGeneration(
             throw new ModelWorkerException(WorkerErrorKind.InvalidArgument, $"max_tokens is {call.MaxTokens}; this worker allows at most {options.Value.MaxTokensLimit}.");
         }
 
-        if (call.TopLogprobs is < 0 or > GenerationRequest.MaxTopLogprobs)
-        {
-            throw new ModelWorkerException(WorkerErrorKind.InvalidArgument,
-                $"top_logprobs is {call.TopLogprobs}; it must be between 0 and {GenerationRequest.MaxTopLogprobs}.");
-        }
-
         using var scope = state.TryBegin()
             ?? throw new ModelWorkerException(WorkerErrorKind.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker.");
         var started = Stopwatch.GetTimestamp();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Protocol.V1;
@@ -271,7 +272,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
 
     private WorkerEndpoint? Pick(string model, string session = "") => Pick(new RouteRequest(model, session, 0), []);
 
-    private WorkerEndpoint? Pick(GenerateRequest request) => Pick(RouteRequest.For(request, 256), []);
+    private WorkerEndpoint? Pick(GenerateRequest request) => Pick(RouteRequest.For(GrpcRequestMapper.ToServingRequest(request), 256), []);
 
     private static GenerateRequest Chat(string system, string question)
     {

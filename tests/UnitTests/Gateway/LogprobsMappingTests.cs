@@ -1,8 +1,9 @@
 using System.Text;
 using SlmCluster.Client;
 using SlmCluster.Contracts;
-using SlmCluster.Gateway.Api;
+using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Caching;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.Inference;
 using SlmCluster.Protocol.V1;
 using SlmCluster.Worker.Grains;
@@ -64,17 +65,17 @@ public sealed class LogprobsMappingTests
     }
 
     [Fact]
-    public void The_request_options_reach_the_grain_call()
+    public void The_request_options_reach_the_grain_call_through_the_gRPC_door()
     {
         var request = Greedy();
         request.Logprobs = true;
         request.TopLogprobs = 4;
 
-        var call = WorkerCalls.ToCall(request);
+        var call = GrpcRequestMapper.ToServingRequest(request).Call;
 
         Assert.True(call.Logprobs);
         Assert.Equal(4, call.TopLogprobs);
-        Assert.False(WorkerCalls.ToCall(Greedy()).Logprobs);
+        Assert.False(GrpcRequestMapper.ToServingRequest(Greedy()).Call.Logprobs);
     }
 
     [Fact]
@@ -103,7 +104,7 @@ public sealed class LogprobsMappingTests
             var request = Greedy();
             request.Logprobs = logprobs;
             request.TopLogprobs = top;
-            return ResponseCacheKey.For(request, "sha", "p:");
+            return ResponseCacheKey.For(GrpcRequestMapper.ToServingRequest(request), "sha", "p:");
         }
 
         string[] keys = [Key(false, 0), Key(true, 0), Key(true, 2), Key(true, 3)];
@@ -119,6 +120,6 @@ public sealed class LogprobsMappingTests
         // Cached answers stay valid across the upgrade that added logprobs: the encoding only grows when they are asked
         // for. The value is SHA-256 over the documented encoding, computed outside .NET: "" (model), "sha", the prompt,
         // 0 messages, temperature/top_p/top_k 0, no seed (-1), max_tokens 8, 0 stops, ignore_eos 0.
-        Assert.Equal("p:cbb08a95b4bbc599b747b685aa6fa48723aad87c5c2d4343f3bd87310c0ab1fb", ResponseCacheKey.For(Greedy(), "sha", "p:"));
+        Assert.Equal("p:cbb08a95b4bbc599b747b685aa6fa48723aad87c5c2d4343f3bd87310c0ab1fb", ResponseCacheKey.For(GrpcRequestMapper.ToServingRequest(Greedy()), "sha", "p:"));
     }
 }

@@ -1,52 +1,64 @@
-using Grpc.Core;
+using System.Buffers;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Security;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>: authenticate, read and map the body, then take
-/// the same path as gRPC (<see cref="GatewayInferenceService.StreamAsync"/>) and shape its chunks as OpenAI does,
-/// whole or as server-sent events.
+/// <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>: read and map the body into the serving
+/// pipeline's request, serve it, and shape its chunks as OpenAI does, whole or as server-sent events.
 /// </summary>
 public sealed partial class OpenAiCompletionHandler(
-    GatewayInferenceService inference,
+    ServingPipeline pipeline,
     RequestAdmission admission,
     ReferencePricing pricing,
     IOptions<GatewayOptions> options,
     ILogger<OpenAiCompletionHandler> logger)
 {
+    private static readonly byte[] Done = "[DONE]"u8.ToArray();
+
+    private TimeSpan HttpRequestTimeout => options.Value.HttpRequestTimeout;
+
+    private string ReferenceApi => pricing.DefaultApi;
+
+    private ILogger Logger => logger;
+
     public Task HandleChatAsync(HttpContext context) =>
-        HandleAsync(context, OpenAiJsonContext.Api.ChatCompletionRequest, OpenAiRequestMapper.ToGenerateRequest,
-            static (created, request) => new ChatCompletionFormatter(ChatCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Logprobs));
+        HandleAsync(context, OpenAiJsonContext.Api.ChatCompletionRequest, OpenAiRequestMapper.ToServingRequest,
+            static (created, request) => new ChatCompletionFormatter(ChatCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Call.Logprobs));
 
     public Task HandleCompletionAsync(HttpContext context) =>
-        HandleAsync(context, OpenAiJsonContext.Api.CompletionRequest, OpenAiRequestMapper.ToGenerateRequest,
-            static (created, request) => new TextCompletionFormatter(TextCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Logprobs));
+        HandleAsync(context, OpenAiJsonContext.Api.CompletionRequest, OpenAiRequestMapper.ToServingRequest,
+            static (created, request) => new TextCompletionFormatter(TextCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Call.Logprobs));
 
     private async Task HandleAsync<TBody>(
         HttpContext context,
         JsonTypeInfo<TBody> bodyType,
-        Func<TBody, GenerateRequest> map,
-        Func<long, GenerateRequest, ICompletionFormatter> createFormatter)
+        Func<TBody, ServingRequest> map,
+        Func<long, ServingRequest, ICompletionFormatter> createFormatter)
         where TBody : OpenAiGenerationRequest
     {
         var aborted = context.RequestAborted;
         string tenant;
         TBody body;
-        GenerateRequest request;
+        PreparedRequest prepared;
         try
         {
             tenant = admission.Authenticate(context.Request.Headers.Authorization);
             body = await OpenAiRequestBody.ReadAsync(context.Request, bodyType, aborted);
-            request = map(body);
-            request.Model = inference.ResolveModel(request.Model);
+            prepared = pipeline.Prepare(map(body));
             admission.AdmitGeneration(tenant);
         }
         catch (InvalidOpenAiRequestException e)
@@ -64,42 +76,31 @@ public sealed partial class OpenAiCompletionHandler(
             return;
         }
 
-        var stream = body.Stream ?? false;
-        var includeUsage = stream && body.StreamOptions?.IncludeUsage == true;
-        var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request);
+        var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), prepared.Request);
         // The token ends the request wherever it is: a queue, a coalesced request, or the worker's generation.
-        var timeout = options.Value.HttpRequestTimeout;
         using var timedOut = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        timedOut.CancelAfter(timeout);
-        var run = new CompletionRun(context.Response, formatter, stream, pricing.DefaultApi, aborted);
+        timedOut.CancelAfter(HttpRequestTimeout);
+        var run = new CompletionRun(this, context, formatter, timedOut);
         try
         {
-            await foreach (var chunk in inference.StreamAsync(request, timedOut.Token))
+            var chunks = pipeline.ServeAsync(prepared, timedOut.Token);
+            if (body.Stream ?? false)
             {
-                await run.AddAsync(chunk);
+                await run.StreamAsync(chunks, body.StreamOptions?.IncludeUsage == true);
             }
-
-            await run.CompleteAsync(includeUsage);
+            else
+            {
+                await run.CompleteAsync(chunks);
+            }
         }
         catch (Exception) when (aborted.IsCancellationRequested)
         {
             // The client went away: the generation is cancelled with it and nobody is left to answer.
             LogClientGone(logger, context.Request.Path);
         }
-        catch (Exception e) when (timedOut.IsCancellationRequested && e is OperationCanceledException or RpcException)
+        catch (Exception e) when (!context.Response.HasStarted)
         {
-            await run.FailAsync(OpenAiProblem.From(new RpcException(new Status(StatusCode.DeadlineExceeded,
-                $"The request ran longer than this gateway allows HTTP requests ({timeout.TotalSeconds:0.###} s, Gateway:HttpRequestTimeout)."))));
-        }
-        catch (RpcException e)
-        {
-            await run.FailAsync(OpenAiProblem.From(e));
-        }
-        catch (Exception e)
-        {
-            LogUnexpected(logger, context.Request.Path, e);
-            await run.FailAsync(new OpenAiProblem(StatusCodes.Status500InternalServerError,
-                new OpenAiError { Message = "The gateway failed while serving this request; it has been logged.", Type = "server_error" }));
+            await run.Problem(e).WriteAsync(context.Response);
         }
         finally
         {
@@ -121,11 +122,8 @@ public sealed partial class OpenAiCompletionHandler(
     private static partial void LogUnexpected(ILogger logger, PathString path, Exception exception);
 
     /// <summary>One request's output as it is produced: collected for a whole answer, or written as events.</summary>
-    private sealed class CompletionRun(HttpResponse response, ICompletionFormatter formatter, bool stream, string referenceApi, CancellationToken cancellationToken)
+    private sealed class CompletionRun(OpenAiCompletionHandler handler, HttpContext context, ICompletionFormatter formatter, CancellationTokenSource timedOut)
     {
-        private readonly StringBuilder _text = new();
-        private List<TokenLogprob>? _logprobs;
-        private ServerSentEventWriter? _events;
         private FinishReason _finish;
         private Served? _served;
 
@@ -133,7 +131,117 @@ public sealed partial class OpenAiCompletionHandler(
 
         public int Chunks { get; private set; }
 
-        public async ValueTask AddAsync(GenerateChunk chunk)
+        private HttpResponse Response => context.Response;
+
+        private CancellationToken Aborted => context.RequestAborted;
+
+        /// <summary>The whole answer in one body; a failure before it is the caller's to write as a status.</summary>
+        public async Task CompleteAsync(IAsyncEnumerable<GenerateChunk> chunks)
+        {
+            var text = new StringBuilder();
+            List<TokenLogprob>? logprobs = null;
+            await foreach (var chunk in chunks)
+            {
+                Add(chunk);
+                text.Append(chunk.Text);
+                if (chunk.Logprobs.Count > 0)
+                {
+                    (logprobs ??= []).AddRange(chunk.Logprobs);
+                }
+            }
+
+            Response.StatusCode = StatusCodes.Status200OK;
+            Response.ContentType = "application/json";
+            await Response.Body.WriteAsync(formatter.Complete(text.ToString(), OpenAiFinishReason.From(_finish), OpenAiUsage.From(Usage), Cost(),
+                logprobs, OpenAiCascade.From(_served)), Aborted);
+        }
+
+        /// <summary>
+        /// The answer as server-sent events, written by the framework's formatter. The stream starts with the first
+        /// chunk, so anything refused before it gets a real HTTP status; a failure after it ends the stream with an
+        /// error event.
+        /// </summary>
+        public async Task StreamAsync(IAsyncEnumerable<GenerateChunk> chunks, bool includeUsage)
+        {
+            await using var pending = chunks.GetAsyncEnumerator(timedOut.Token);
+            var more = await pending.MoveNextAsync();
+            Response.StatusCode = StatusCodes.Status200OK;
+            Response.ContentType = "text/event-stream; charset=utf-8";
+            Response.Headers.CacheControl = "no-cache";
+            // Proxies that buffer responses (nginx) would hold the tokens back.
+            Response.Headers["X-Accel-Buffering"] = "no";
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            await SseFormatter.WriteAsync(Events(pending, more, includeUsage), Response.Body,
+                static (item, output) => output.Write(item.Data), Aborted);
+        }
+
+        private async IAsyncEnumerable<SseItem<byte[]>> Events(IAsyncEnumerator<GenerateChunk> pending, bool more, bool includeUsage,
+            [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            if (formatter.Opening() is { } opening)
+            {
+                yield return new SseItem<byte[]>(opening);
+            }
+
+            while (more)
+            {
+                var chunk = pending.Current;
+                Add(chunk);
+                // The last chunk may bring only logprobs: those of tokens whose text went out before a stop string cut.
+                if (chunk.Text.Length > 0 || chunk.Logprobs.Count > 0)
+                {
+                    yield return new SseItem<byte[]>(formatter.Piece(chunk.Text, chunk.Logprobs));
+                }
+
+                Exception? failure = null;
+                try
+                {
+                    more = await pending.MoveNextAsync();
+                }
+                catch (Exception e) when (!Aborted.IsCancellationRequested)
+                {
+                    failure = e;
+                }
+
+                if (failure is not null)
+                {
+                    var problem = JsonSerializer.SerializeToUtf8Bytes(Problem(failure).Body, OpenAiJsonContext.Api.OpenAiErrorResponse);
+                    yield return new SseItem<byte[]>(problem, "error");
+                    yield break;
+                }
+            }
+
+            var cost = Cost();
+            var cascade = OpenAiCascade.From(_served);
+            yield return new SseItem<byte[]>(formatter.Finish(OpenAiFinishReason.From(_finish), cost, cascade));
+            if (includeUsage)
+            {
+                yield return new SseItem<byte[]>(formatter.Usage(OpenAiUsage.From(Usage), cost, cascade));
+            }
+
+            yield return new SseItem<byte[]>(Done);
+        }
+
+        /// <summary>What the caller is told of a failure: its status and OpenAI error, the gateway's HTTP timeout named as such.</summary>
+        public OpenAiProblem Problem(Exception e)
+        {
+            if (timedOut.IsCancellationRequested && e is OperationCanceledException or RpcException)
+            {
+                return OpenAiProblem.From(new RpcException(new Status(StatusCode.DeadlineExceeded,
+                    $"The request ran longer than this gateway allows HTTP requests ({handler.HttpRequestTimeout.TotalSeconds:0.###} s, Gateway:HttpRequestTimeout).")));
+            }
+
+            if (e is RpcException rpc)
+            {
+                return OpenAiProblem.From(rpc);
+            }
+
+            LogUnexpected(handler.Logger, context.Request.Path, e);
+            return new OpenAiProblem(StatusCodes.Status500InternalServerError,
+                new OpenAiError { Message = "The gateway failed while serving this request; it has been logged.", Type = "server_error" });
+        }
+
+        private void Add(GenerateChunk chunk)
         {
             Chunks++;
             if (chunk.Usage is not null)
@@ -142,80 +250,8 @@ public sealed partial class OpenAiCompletionHandler(
                 _finish = chunk.FinishReason;
                 _served = chunk.Served;
             }
-
-            if (!stream)
-            {
-                _text.Append(chunk.Text);
-                if (chunk.Logprobs.Count > 0)
-                {
-                    (_logprobs ??= []).AddRange(chunk.Logprobs);
-                }
-
-                return;
-            }
-
-            var events = await StartEventsAsync();
-            // The last chunk may bring only logprobs: those of tokens whose text went out before a stop string cut.
-            if (chunk.Text.Length > 0 || chunk.Logprobs.Count > 0)
-            {
-                await events.WriteAsync(formatter.Piece(chunk.Text, chunk.Logprobs), cancellationToken);
-            }
         }
 
-        public async ValueTask CompleteAsync(bool includeUsage)
-        {
-            var finishReason = OpenAiFinishReason.From(_finish);
-            var usage = OpenAiUsage.From(Usage);
-            var cost = OpenAiCost.From(_served, referenceApi);
-            var cascade = OpenAiCascade.From(_served);
-            if (!stream)
-            {
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = "application/json";
-                await response.Body.WriteAsync(formatter.Complete(_text.ToString(), finishReason, usage, cost, _logprobs, cascade), cancellationToken);
-                return;
-            }
-
-            var events = await StartEventsAsync();
-            await events.WriteAsync(formatter.Finish(finishReason, cost, cascade), cancellationToken);
-            if (includeUsage)
-            {
-                await events.WriteAsync(formatter.Usage(usage, cost, cascade), cancellationToken);
-            }
-
-            await events.WriteDoneAsync(cancellationToken);
-        }
-
-        /// <summary>An error status while nothing was sent; once the stream started, an error event that ends it.</summary>
-        public async ValueTask FailAsync(OpenAiProblem problem)
-        {
-            if (_events is null && !response.HasStarted)
-            {
-                await problem.WriteAsync(response);
-                return;
-            }
-
-            if (_events is not null)
-            {
-                var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(problem.Body, OpenAiJsonContext.Api.OpenAiErrorResponse);
-                await _events.WriteErrorAsync(json, cancellationToken);
-            }
-        }
-
-        // The stream starts with the first chunk, so anything refused before it gets a real HTTP status.
-        private async ValueTask<ServerSentEventWriter> StartEventsAsync()
-        {
-            if (_events is null)
-            {
-                ServerSentEventWriter.Start(response);
-                _events = new ServerSentEventWriter(response.BodyWriter);
-                if (formatter.Opening() is { } opening)
-                {
-                    await _events.WriteAsync(opening, cancellationToken);
-                }
-            }
-
-            return _events;
-        }
+        private OpenAiCost? Cost() => OpenAiCost.From(_served, handler.ReferenceApi);
     }
 }

@@ -1,12 +1,11 @@
 using Grpc.Core;
-using SlmCluster.Gateway.Cascade;
-using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
+using SlmCluster.Gateway.Serving;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
 /// <summary><c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>: the models healthy workers serve now, and the cascade routes.</summary>
-public sealed class OpenAiModelsHandler(WorkerPool pool, CascadeRoutes cascades, RequestAdmission admission, TimeProvider time)
+public sealed class OpenAiModelsHandler(ModelCatalog catalog, RequestAdmission admission, TimeProvider time)
 {
     // Models carry no creation time; the gateway's start is as honest as any.
     private readonly long _created = time.GetUtcNow().ToUnixTimeSeconds();
@@ -52,13 +51,7 @@ public sealed class OpenAiModelsHandler(WorkerPool pool, CascadeRoutes cascades,
         }
     }
 
-    /// <summary>The served models and the cascade routes (a route wins over a model of its name).</summary>
-    private OpenAiModel[] Models()
-    {
-        var served = pool.Models();
-        return served.Where(m => cascades.Find(m.Model.Id) is null).Select(m => m.Model)
-            .Concat(cascades.AsModels(served))
-            .Select(m => new OpenAiModel { Id = m.Id, Created = _created, ContextLength = m.ContextLength, Replicas = m.Replicas })
-            .ToArray();
-    }
+    private OpenAiModel[] Models() => catalog.List()
+        .Select(m => new OpenAiModel { Id = m.Id, Created = _created, ContextLength = m.ContextLength, Replicas = m.Replicas })
+        .ToArray();
 }

@@ -1,6 +1,8 @@
 using Grpc.Core;
 using SlmCluster.Gateway.Security;
 
+using SlmCluster.Gateway.Serving;
+
 namespace SlmCluster.Gateway.Api.OpenAi;
 
 /// <summary>A failed OpenAI API request: the HTTP status, the OpenAI error body, and when to retry.</summary>
@@ -29,7 +31,7 @@ public sealed record OpenAiProblem(int Status, OpenAiError Error, string? RetryA
         {
             Message = e.Status.Detail,
             Type = type,
-            Param = e.StatusCode == StatusCode.NotFound ? "model" : null,
+            Param = e is InvalidRequestException invalid ? invalid.Param : e.StatusCode == StatusCode.NotFound ? "model" : null,
             Code = code,
         }, retryAfter);
     }

@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json;
-using SlmCluster.Protocol.V1;
+using SlmCluster.Contracts;
+using SlmCluster.Gateway.Serving;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
 /// <summary>
-/// Translates OpenAI request bodies into the one <see cref="GenerateRequest"/> both APIs share. Only what the shapes
-/// cannot say is checked here; limits and ranges are the shared validator's, so both APIs refuse alike.
+/// Translates OpenAI request bodies into the pipeline's <see cref="ServingRequest"/>. Only what OpenAI's shapes say
+/// is checked here; limits and ranges are <see cref="ServingRequestRules"/>', so every front door refuses alike.
 /// </summary>
 internal static class OpenAiRequestMapper
 {
@@ -16,55 +17,45 @@ internal static class OpenAiRequestMapper
     /// <summary>The most alternatives the legacy completions endpoint reports per token (its <c>logprobs</c>), as OpenAI's.</summary>
     public const int MaxCompletionLogprobs = 5;
 
-    public static GenerateRequest ToGenerateRequest(ChatCompletionRequest body)
+    public static ServingRequest ToServingRequest(ChatCompletionRequest body)
     {
         if (body.Messages is null)
         {
             throw new InvalidOpenAiRequestException("'messages' is required: an array of {\"role\", \"content\"} turns.", "messages");
         }
 
-        var request = Common(body, body.MaxCompletionTokens ?? body.MaxTokens, body.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens");
-        for (var i = 0; i < body.Messages.Count; i++)
+        var messages = new ChatTurnMessage[body.Messages.Count];
+        for (var i = 0; i < messages.Length; i++)
         {
             var message = body.Messages[i]
                 ?? throw new InvalidOpenAiRequestException($"messages[{i}] is null; each message is an object with 'role' and 'content'.", $"messages[{i}]");
-            request.Messages.Add(new ChatMessage
-            {
-                // "developer" is what newer OpenAI clients call the system prompt.
-                Role = message.Role == "developer" ? "system" : message.Role ?? "",
-                Content = Content(message.Content, $"messages[{i}].content"),
-            });
+            // "developer" is what newer OpenAI clients call the system prompt.
+            messages[i] = new ChatTurnMessage(message.Role == "developer" ? "system" : message.Role ?? "", Content(message.Content, $"messages[{i}].content"));
         }
 
-        if (request.Messages.Count == 0)
+        if (messages.Length == 0)
         {
             throw new InvalidOpenAiRequestException("'messages' is empty; send at least one message.", "messages");
         }
 
-        if (body.TopLogprobs is { } top)
+        if (body.TopLogprobs is not null && body.Logprobs != true)
         {
-            if (body.Logprobs != true)
-            {
-                throw new InvalidOpenAiRequestException("'top_logprobs' needs 'logprobs': true; set both, or leave 'top_logprobs' out.", "top_logprobs");
-            }
-
-            if (top is < 0 or > GenerateRequestValidator.MaxTopLogprobs)
-            {
-                throw new InvalidOpenAiRequestException(
-                    $"'top_logprobs' is {top}; it must be between 0 and {GenerateRequestValidator.MaxTopLogprobs}.", "top_logprobs");
-            }
+            throw new InvalidOpenAiRequestException("'top_logprobs' needs 'logprobs': true; set both, or leave 'top_logprobs' out.", "top_logprobs");
         }
 
-        request.Logprobs = body.Logprobs == true;
-        request.TopLogprobs = body.TopLogprobs ?? 0;
-        return request;
+        var maxTokens = body.MaxCompletionTokens ?? body.MaxTokens;
+        return Request(body, Call(body, maxTokens, body.MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens") with
+        {
+            Messages = messages,
+            Logprobs = body.Logprobs == true,
+            TopLogprobs = body.TopLogprobs ?? 0,
+        });
     }
 
-    public static GenerateRequest ToGenerateRequest(CompletionRequest body)
+    public static ServingRequest ToServingRequest(CompletionRequest body)
     {
-        var request = Common(body, body.MaxTokens, "max_tokens");
-        request.Prompt = Prompt(body.Prompt);
-        if (request.Prompt.Length == 0)
+        var call = Call(body, body.MaxTokens, "max_tokens") with { Prompt = Prompt(body.Prompt) };
+        if (call.Prompt!.Length == 0)
         {
             throw new InvalidOpenAiRequestException("'prompt' is empty; send the text to continue.", "prompt");
         }
@@ -77,14 +68,19 @@ internal static class OpenAiRequestMapper
                     $"'logprobs' is {logprobs}; it must be between 0 and {MaxCompletionLogprobs} (the most likely tokens reported at each position).", "logprobs");
             }
 
-            request.Logprobs = true;
-            request.TopLogprobs = logprobs;
+            call = call with { Logprobs = true, TopLogprobs = logprobs };
         }
 
-        return request;
+        return Request(body, call);
     }
 
-    private static GenerateRequest Common(OpenAiGenerationRequest body, int? maxTokens, string maxTokensParam)
+    private static ServingRequest Request(OpenAiGenerationRequest body, GenerationCall call) => new()
+    {
+        Call = ServingRequestRules.Normalize(call),
+        SessionId = body.User ?? "",
+    };
+
+    private static GenerationCall Call(OpenAiGenerationRequest body, int? maxTokens, string maxTokensParam)
     {
         if (body.N is { } n && n != 1)
         {
@@ -96,41 +92,31 @@ internal static class OpenAiRequestMapper
             throw new InvalidOpenAiRequestException($"'{maxTokensParam}' is {maxTokens}; it must be at least 1.", maxTokensParam);
         }
 
-        var request = new GenerateRequest
+        return new GenerationCall
         {
             Model = body.Model ?? "",
             MaxTokens = maxTokens ?? 0,
-            SessionId = body.User ?? "",
-            IgnoreEos = body.IgnoreEos ?? false,
-            Sampling = new SamplingParams
-            {
-                Temperature = (float)(body.Temperature ?? DefaultTemperature),
-                TopP = (float)(body.TopP ?? 1),
-                TopK = body.TopK ?? 0,
-            },
-        };
-
-        if (body.Seed is { } seed)
-        {
+            IgnoreEndOfSequence = body.IgnoreEos ?? false,
+            Temperature = (float)(body.Temperature ?? DefaultTemperature),
+            TopP = (float)(body.TopP ?? 1),
+            TopK = body.TopK ?? 0,
             // The engine's seed is 32 bits; the low bits keep any 64-bit seed reproducible.
-            request.Sampling.Seed = unchecked((uint)seed);
-        }
-
-        AddStop(request, body.Stop);
-        return request;
+            Seed = body.Seed is { } seed ? unchecked((uint)seed) : null,
+            Stop = Stop(body.Stop),
+        };
     }
 
-    private static void AddStop(GenerateRequest request, JsonElement? stop)
+    private static string[] Stop(JsonElement? stop)
     {
         switch (stop)
         {
             case null:
             case { ValueKind: JsonValueKind.Null }:
-                return;
+                return [];
             case { ValueKind: JsonValueKind.String } one:
-                request.Stop.Add(Text(one, "stop"));
-                return;
+                return [Text(one, "stop")];
             case { ValueKind: JsonValueKind.Array } many:
+                var stops = new List<string>();
                 var i = 0;
                 foreach (var item in many.EnumerateArray())
                 {
@@ -139,11 +125,11 @@ internal static class OpenAiRequestMapper
                         throw new InvalidOpenAiRequestException($"stop[{i}] is {Describe(item)}; stop sequences are strings.", $"stop[{i}]");
                     }
 
-                    request.Stop.Add(Text(item, $"stop[{i}]"));
+                    stops.Add(Text(item, $"stop[{i}]"));
                     i++;
                 }
 
-                return;
+                return [.. stops];
             default:
                 throw new InvalidOpenAiRequestException($"'stop' is {Describe(stop.Value)}; send a string or an array of strings.", "stop");
         }

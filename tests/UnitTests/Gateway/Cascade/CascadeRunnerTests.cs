@@ -5,10 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults.Metrics;
 
@@ -24,8 +26,8 @@ public sealed class CascadeRunnerTests : IDisposable
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().AddHttpClient().BuildServiceProvider();
     private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
     private readonly PrometheusMeterBridge _bridge;
-    private readonly Dictionary<string, Func<GenerateRequest, IAsyncEnumerable<GenerateChunk>>> _workers = new(StringComparer.Ordinal);
-    private readonly List<GenerateRequest> _asked = [];
+    private readonly Dictionary<string, Func<ServingRequest, IAsyncEnumerable<GenerateChunk>>> _workers = new(StringComparer.Ordinal);
+    private readonly List<SlmCluster.Contracts.GenerationCall> _asked = [];
 
     public CascadeRunnerTests()
     {
@@ -49,10 +51,8 @@ public sealed class CascadeRunnerTests : IDisposable
     {
         var routes = Routes(("auto", options));
         var stats = new CascadeStats(routes);
-        var gateway = Options.Create(new GatewayOptions());
-        var pool = new WorkerPool();
-        var runner = new CascadeRunner(new LeastOutstandingRouter(pool, gateway), new ExternalTierClient(_services.GetRequiredService<IHttpClientFactory>()),
-            new CascadeMetrics(_services.GetRequiredService<IMeterFactory>(), routes, stats), stats, gateway, NullLogger<CascadeRunner>.Instance);
+        var runner = new CascadeRunner(new ExternalTierClient(_services.GetRequiredService<IHttpClientFactory>()),
+            new CascadeMetrics(_services.GetRequiredService<IMeterFactory>(), routes, stats), stats, NullLogger<CascadeRunner>.Instance);
         return (runner, routes.Find("auto")!);
     }
 
@@ -85,9 +85,9 @@ public sealed class CascadeRunnerTests : IDisposable
 #pragma warning restore CS0162
     }
 
-    private IAsyncEnumerable<GenerateChunk> FromWorkers(GenerateRequest request, CancellationToken cancellationToken)
+    private IAsyncEnumerable<GenerateChunk> FromWorkers(ServingRequest request, CancellationToken cancellationToken)
     {
-        _asked.Add(request.Clone());
+        _asked.Add(request.Call);
         return _workers[request.Model](request);
     }
 
@@ -95,7 +95,8 @@ public sealed class CascadeRunnerTests : IDisposable
     {
         var (runner, route) = Build(options);
         var chunks = new List<GenerateChunk>();
-        await foreach (var chunk in runner.RunAsync(route, request ?? new GenerateRequest { Model = "auto", Prompt = "Once upon a time" }, FromWorkers, CancellationToken.None))
+        await foreach (var chunk in runner.RunAsync(route, GrpcRequestMapper.ToServingRequest(request ?? new GenerateRequest { Model = "auto", Prompt = "Once upon a time" }),
+            new CascadeRunner.TierWorkers(FromWorkers, static (_, _) => Task.FromException<int>(new InvalidOperationException("no tier here counts prompt tokens"))), CancellationToken.None))
         {
             chunks.Add(chunk);
         }
@@ -117,15 +118,15 @@ public sealed class CascadeRunnerTests : IDisposable
     [Fact]
     public void A_judged_tier_is_asked_for_logprobs_the_last_tier_only_if_the_caller_asked()
     {
-        var caller = new GenerateRequest { Model = "auto", Prompt = "p", TopLogprobs = 0 };
+        var caller = GrpcRequestMapper.ToServingRequest(new GenerateRequest { Model = "auto", Prompt = "p", TopLogprobs = 0 });
         var routes = Routes(("auto", Route(LastTierFailure.Error, Small(-1), Large)));
         var route = routes.Find("auto")!;
 
         var judged = CascadeRunner.TierRequest(caller, route.Tiers[0], judged: true);
         var last = CascadeRunner.TierRequest(caller, route.Tiers[1], judged: false);
 
-        Assert.Equal(("stories", true, 0), (judged.Model, judged.Logprobs, judged.TopLogprobs));
-        Assert.Equal(("tinystories", false), (last.Model, last.Logprobs));
+        Assert.Equal(("stories", true, 0), (judged.Model, judged.Call.Logprobs, judged.Call.TopLogprobs));
+        Assert.Equal(("tinystories", false), (last.Model, last.Call.Logprobs));
     }
 
     [Fact]

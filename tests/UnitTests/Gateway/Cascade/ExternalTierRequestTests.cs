@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Cascade;
 using SlmCluster.Protocol.V1;
 
@@ -16,7 +17,7 @@ public sealed class ExternalTierRequestTests
             Sampling = new SamplingParams { Temperature = 0.5f, TopP = 0.9f, TopK = 40, Seed = 7 },
         };
 
-        using var body = JsonDocument.Parse(ExternalTierClient.Body("big-model", request));
+        using var body = JsonDocument.Parse(ExternalTierClient.Body("big-model", GrpcRequestMapper.ToServingRequest(request).Call));
         var json = body.RootElement;
 
         Assert.Equal("big-model", json.GetProperty("model").GetString());
@@ -42,7 +43,7 @@ public sealed class ExternalTierRequestTests
             Messages = { new ChatMessage { Role = "system", Content = "Be brief." }, new ChatMessage { Role = "user", Content = "Hi" } },
         };
 
-        using var body = JsonDocument.Parse(ExternalTierClient.Body("big-model", request));
+        using var body = JsonDocument.Parse(ExternalTierClient.Body("big-model", GrpcRequestMapper.ToServingRequest(request).Call));
         var json = body.RootElement;
 
         Assert.Equal([("system", "Be brief."), ("user", "Hi")],

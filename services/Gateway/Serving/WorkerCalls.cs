@@ -5,32 +5,11 @@ using Orleans.Runtime.Messaging;
 using SlmCluster.Contracts;
 using SlmCluster.Protocol.V1;
 
-namespace SlmCluster.Gateway.Api;
+namespace SlmCluster.Gateway.Serving;
 
 /// <summary>Translates between the public wire contract and the worker grain's, failures included.</summary>
 internal static class WorkerCalls
 {
-    public static GenerationCall ToCall(GenerateRequest request)
-    {
-        var sampling = request.Sampling;
-        return new GenerationCall
-        {
-            Model = request.Model,
-            Prompt = request.Messages.Count == 0 ? request.Prompt : null,
-            Messages = request.Messages.Count == 0 ? null : request.Messages.Select(m => new ChatTurnMessage(m.Role, m.Content)).ToArray(),
-            MaxTokens = request.MaxTokens,
-            Stop = request.Stop.ToArray(),
-            IgnoreEndOfSequence = request.IgnoreEos,
-            // top_logprobs alone turns logprobs on, as the contract says.
-            Logprobs = request.Logprobs || request.TopLogprobs > 0,
-            TopLogprobs = request.TopLogprobs,
-            Temperature = sampling?.Temperature ?? 0,
-            TopP = sampling?.TopP ?? 0,
-            TopK = sampling?.TopK ?? 0,
-            Seed = sampling is { HasSeed: true } ? sampling.Seed : null,
-        };
-    }
-
     public static GenerateChunk ToChunk(GenerationPiece piece)
     {
         var chunk = new GenerateChunk { Text = piece.Text };

@@ -1,20 +1,24 @@
 using Microsoft.Extensions.Options;
-using SlmCluster.Gateway.Api;
+using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.UnitTests.Gateway;
 
-public sealed class GenerateRequestValidatorTests
+/// <summary>The rules every front door's requests meet, shown here through the gRPC door's mapping.</summary>
+public sealed class ServingRequestRulesTests
 {
-    private readonly GenerateRequestValidator _validator = new(Options.Create(new GatewayOptions { MaxTokensLimit = 512, MaxPromptCharacters = 100, MaxMessages = 3 }));
+    private readonly ServingRequestRules _rules = new(Options.Create(new GatewayOptions { MaxTokensLimit = 512, MaxPromptCharacters = 100, MaxMessages = 3 }));
+
+    private string? Validate(GenerateRequest request) => _rules.Validate(GrpcRequestMapper.ToServingRequest(request))?.Message;
 
     private static GenerateRequest Valid() => new() { Prompt = "Once upon a time", MaxTokens = 16 };
 
     [Fact]
     public void A_plain_prompt_request_is_valid()
     {
-        Assert.Null(_validator.Validate(Valid()));
+        Assert.Null(Validate(Valid()));
     }
 
     [Fact]
@@ -24,13 +28,13 @@ public sealed class GenerateRequestValidatorTests
         request.Messages.Add(new ChatMessage { Role = "system", Content = "Be brief." });
         request.Messages.Add(new ChatMessage { Role = "user", Content = "Hi" });
 
-        Assert.Null(_validator.Validate(request));
+        Assert.Null(Validate(request));
     }
 
     [Fact]
     public void No_prompt_and_no_messages_says_to_set_one()
     {
-        Assert.Contains("neither a prompt nor messages", _validator.Validate(new GenerateRequest { MaxTokens = 4 }));
+        Assert.Contains("neither a prompt nor messages", Validate(new GenerateRequest { MaxTokens = 4 }));
     }
 
     [Fact]
@@ -39,7 +43,7 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.Messages.Add(new ChatMessage { Role = "user", Content = "Hi" });
 
-        Assert.Contains("only one", _validator.Validate(request));
+        Assert.Contains("only one", Validate(request));
     }
 
     [Theory]
@@ -50,7 +54,7 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.MaxTokens = maxTokens;
 
-        var problem = _validator.Validate(request);
+        var problem = Validate(request);
 
         Assert.Contains($"max_tokens is {maxTokens}", problem);
         Assert.Contains("512", problem);
@@ -62,7 +66,7 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.MaxTokens = 0;
 
-        Assert.Null(_validator.Validate(request));
+        Assert.Null(Validate(request));
     }
 
     [Theory]
@@ -75,7 +79,7 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.Sampling = new SamplingParams { Temperature = temperature, TopP = topP, TopK = topK };
 
-        Assert.Contains(field, _validator.Validate(request));
+        Assert.Contains(field, Validate(request));
     }
 
     [Fact]
@@ -84,7 +88,7 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.Prompt = new string('a', 101);
 
-        Assert.Equal("The prompt is 101 characters; the limit is 100.", _validator.Validate(request));
+        Assert.Equal("The prompt is 101 characters; the limit is 100.", Validate(request));
     }
 
     [Fact]
@@ -94,7 +98,7 @@ public sealed class GenerateRequestValidatorTests
         request.Messages.Add(new ChatMessage { Role = "user", Content = "Hi" });
         request.Messages.Add(new ChatMessage { Role = "wizard", Content = "Abracadabra" });
 
-        Assert.Contains("messages[1].role is 'wizard'", _validator.Validate(request));
+        Assert.Contains("messages[1].role is 'wizard'", Validate(request));
     }
 
     [Fact]
@@ -106,7 +110,7 @@ public sealed class GenerateRequestValidatorTests
             request.Messages.Add(new ChatMessage { Role = "user", Content = "Hi" });
         }
 
-        Assert.Contains("4 messages; the limit is 3", _validator.Validate(request));
+        Assert.Contains("4 messages; the limit is 3", Validate(request));
     }
 
     [Fact]
@@ -115,7 +119,7 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.Stop.Add("");
 
-        Assert.Contains("Stop strings", _validator.Validate(request));
+        Assert.Contains("Stop strings", Validate(request));
     }
 
     [Theory]
@@ -126,7 +130,7 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.TopLogprobs = top;
 
-        var problem = _validator.Validate(request);
+        var problem = Validate(request);
 
         Assert.Contains($"top_logprobs is {top}", problem);
         Assert.Contains("between 0 and 20", problem);
@@ -138,8 +142,26 @@ public sealed class GenerateRequestValidatorTests
         var request = Valid();
         request.TopLogprobs = 20;
 
-        Assert.Null(_validator.Validate(request));
-        Assert.True(SlmCluster.Gateway.Api.WorkerCalls.ToCall(request).Logprobs);
-        Assert.Equal(20, SlmCluster.Gateway.Api.WorkerCalls.ToCall(request).TopLogprobs);
+        Assert.Null(Validate(request));
+        var call = GrpcRequestMapper.ToServingRequest(request).Call;
+        Assert.Equal((true, 20), (call.Logprobs, call.TopLogprobs));
+    }
+
+    [Theory]
+    [InlineData(600, 0, "max_tokens")]
+    [InlineData(16, 25, "top_logprobs")]
+    public void A_refusal_names_the_field_at_fault_for_the_APIs_that_report_it(int maxTokens, int topLogprobs, string param)
+    {
+        var request = Valid();
+        request.MaxTokens = maxTokens;
+        request.TopLogprobs = topLogprobs;
+
+        Assert.Equal(param, _rules.Validate(GrpcRequestMapper.ToServingRequest(request))?.Param);
+    }
+
+    [Fact]
+    public void The_gateway_allows_as_many_top_logprobs_as_the_engine_computes()
+    {
+        Assert.Equal(SlmCluster.Inference.GenerationRequest.MaxTopLogprobs, ServingRequestRules.MaxTopLogprobs);
     }
 }

@@ -1,0 +1,93 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using SlmCluster.Gateway.Cascade;
+using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Routing;
+using SlmCluster.Protocol.V1;
+
+namespace SlmCluster.Gateway.Serving;
+
+/// <summary>The model ids this gateway answers to: the models healthy workers serve now, and the cascade routes.</summary>
+public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, WorkerCaller workers, IOptions<GatewayOptions> options)
+{
+    /// <summary>What a request for <paramref name="requested"/> gets (the default model when empty).</summary>
+    /// <exception cref="RpcException">NOT_FOUND for an id nothing here serves; UNAVAILABLE when none can serve it now.</exception>
+    public ServingTarget Resolve(string requested)
+    {
+        if (cascades.Find(requested.Length > 0 ? requested : options.Value.DefaultModel ?? "") is { } route)
+        {
+            return new ServingTarget(route, null);
+        }
+
+        // The common case, a model that a routable worker serves, without grouping every worker's models.
+        if (requested.Length > 0 && pool.ServedModel(requested) is { } named)
+        {
+            return new ServingTarget(null, named);
+        }
+
+        var served = pool.Models();
+        if (requested.Length == 0)
+        {
+            requested = options.Value.DefaultModel ?? (served.Count > 0 ? served[0].Model.Id : "");
+            if (requested.Length == 0)
+            {
+                throw workers.NoWorker("any model");
+            }
+        }
+
+        if (served.FirstOrDefault(m => m.Model.Id == requested).Model is { } model)
+        {
+            return new ServingTarget(null, model);
+        }
+
+        // A model that only unhealthy workers serve is unavailable, not unknown.
+        if (pool.Workers.Any(w => w.Serves(requested)) || pool.Workers.All(w => w.Models.Count == 0))
+        {
+            throw workers.NoWorker($"model '{requested}'");
+        }
+
+        var known = pool.Workers.SelectMany(w => w.Models).Select(m => m.Id).Concat(cascades.All.Select(r => r.Name)).Distinct().Order(StringComparer.Ordinal);
+        throw new RpcException(new Status(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}."));
+    }
+
+    /// <summary>Every id a request may name now, each with its replicas: served models, then routes (a route wins over a model of its name).</summary>
+    public IReadOnlyList<ModelInfo> List()
+    {
+        var served = pool.Models();
+        var models = new List<ModelInfo>();
+        foreach (var (model, replicas) in served)
+        {
+            if (cascades.Find(model.Id) is not null)
+            {
+                continue;
+            }
+
+            var info = model.Clone();
+            info.Replicas = replicas;
+            models.Add(info);
+        }
+
+        models.AddRange(cascades.AsModels(served));
+        return models;
+    }
+
+    /// <summary>The cluster tiers' model files of a route, in order; null while one of them is not served (its file unknown).</summary>
+    public IReadOnlyList<string>? TierFiles(CascadeRoute route)
+    {
+        var files = new List<string>();
+        foreach (var tier in route.Tiers)
+        {
+            if (tier.Model is not null)
+            {
+                if (pool.ServedModel(tier.Model) is not { FileSha256.Length: > 0 } model)
+                {
+                    return null;
+                }
+
+                files.Add(model.FileSha256);
+            }
+        }
+
+        return files;
+    }
+}

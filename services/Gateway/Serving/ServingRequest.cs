@@ -1,0 +1,29 @@
+using SlmCluster.Contracts;
+
+namespace SlmCluster.Gateway.Serving;
+
+/// <summary>
+/// One request as every front door hands it to the <see cref="ServingPipeline"/>: the worker's own
+/// <see cref="GenerationCall"/> (what decides the answer) and what only the gateway uses (the conversation that routes
+/// it, the cache's policy). Made by a front door's mapper through <see cref="ServingRequestRules.Normalize"/>, so the
+/// rules about requests hold whichever door it came through.
+/// </summary>
+public sealed record ServingRequest
+{
+    /// <summary>What a worker generates from; its model is the one asked for (empty: the default) until resolved.</summary>
+    public required GenerationCall Call { get; init; }
+
+    /// <summary>A conversation id (gRPC <c>session_id</c>, OpenAI <c>user</c>) that routes back to the worker holding its KV cache.</summary>
+    public string SessionId { get; init; } = "";
+
+    /// <summary>Never answer from, nor keep the answer in, the response cache.</summary>
+    public bool BypassCache { get; init; }
+
+    /// <summary>How long a kept answer lives; 0 takes the cache's default.</summary>
+    public int CacheTtlSeconds { get; init; }
+
+    public string Model => Call.Model;
+
+    /// <summary>The same request for another model (a resolved id, or a cascade tier's model).</summary>
+    public ServingRequest ForModel(string model) => this with { Call = Call with { Model = model } };
+}

@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Options;
+using SlmCluster.Contracts;
+using SlmCluster.Gateway.Hosting;
+
+namespace SlmCluster.Gateway.Serving;
+
+/// <summary>
+/// Every rule about a request, in one place: its implications (<see cref="Normalize"/>) and its limits
+/// (<see cref="Validate"/>), whichever front door it came through. A door's mapper checks only what its own shape
+/// cannot say.
+/// </summary>
+public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
+{
+    /// <summary>Most alternatives a request may ask for at each position (the engine's limit, and OpenAI's).</summary>
+    public const int MaxTopLogprobs = GenerationCall.MaxTopLogprobs;
+
+    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "user", "assistant" };
+
+    /// <summary>A call with its implications applied: asking for alternatives asks for logprobs.</summary>
+    public static GenerationCall Normalize(GenerationCall call) =>
+        call.TopLogprobs > 0 && !call.Logprobs ? call with { Logprobs = true } : call;
+
+    /// <summary>The first problem with <paramref name="request"/>, or null when it is valid.</summary>
+    public RequestProblem? Validate(ServingRequest request)
+    {
+        var o = options.Value;
+        var call = request.Call;
+        var prompt = call.Prompt ?? "";
+        var messages = call.Messages ?? [];
+        var hasPrompt = prompt.Length > 0;
+        var hasMessages = messages.Count > 0;
+        if (!hasPrompt && !hasMessages)
+        {
+            return new("The request has neither a prompt nor messages: set 'prompt' for a completion or 'messages' for a chat.", "messages");
+        }
+
+        if (hasPrompt && hasMessages)
+        {
+            return new("The request has both a prompt and messages: set only one of them.", "messages");
+        }
+
+        if (prompt.Length > o.MaxPromptCharacters)
+        {
+            return new($"The prompt is {prompt.Length} characters; the limit is {o.MaxPromptCharacters}.", "prompt");
+        }
+
+        if (messages.Count > o.MaxMessages)
+        {
+            return new($"The request has {messages.Count} messages; the limit is {o.MaxMessages}.", "messages");
+        }
+
+        var chars = 0;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            if (!Roles.Contains(message.Role))
+            {
+                return new($"messages[{i}].role is '{message.Role}'; use one of: system, user, assistant.", $"messages[{i}].role");
+            }
+
+            chars += message.Content.Length;
+        }
+
+        if (chars > o.MaxPromptCharacters)
+        {
+            return new($"The messages hold {chars} characters; the limit is {o.MaxPromptCharacters}.", "messages");
+        }
+
+        if (call.MaxTokens < 0 || call.MaxTokens > o.MaxTokensLimit)
+        {
+            return new($"max_tokens is {call.MaxTokens}; it must be between 1 and {o.MaxTokensLimit} (0 uses the default).", "max_tokens");
+        }
+
+        if (float.IsNaN(call.Temperature) || call.Temperature < 0 || call.Temperature > 10)
+        {
+            return new($"sampling.temperature is {call.Temperature}; it must be between 0 (greedy) and 10.", "temperature");
+        }
+
+        if (float.IsNaN(call.TopP) || call.TopP < 0 || call.TopP > 1)
+        {
+            return new($"sampling.top_p is {call.TopP}; it must be between 0 and 1.", "top_p");
+        }
+
+        if (call.TopK < 0)
+        {
+            return new($"sampling.top_k is {call.TopK}; it must be 0 (off) or positive.", "top_k");
+        }
+
+        if (call.TopLogprobs is < 0 or > MaxTopLogprobs)
+        {
+            return new($"top_logprobs is {call.TopLogprobs}; it must be between 0 and {MaxTopLogprobs} (the most likely tokens reported at each position; more than 0 turns logprobs on).", "top_logprobs");
+        }
+
+        if (call.Stop.Count > o.MaxStopStrings)
+        {
+            return new($"The request has {call.Stop.Count} stop strings; the limit is {o.MaxStopStrings}.", "stop");
+        }
+
+        foreach (var stop in call.Stop)
+        {
+            if (stop.Length == 0 || stop.Length > o.MaxStopStringLength)
+            {
+                return new($"Stop strings must be 1 to {o.MaxStopStringLength} characters; got one of {stop.Length}.", "stop");
+            }
+        }
+
+        if (request.CacheTtlSeconds < 0)
+        {
+            return new($"cache.ttl_seconds is {request.CacheTtlSeconds}; it must be 0 (default) or positive.", "cache.ttl_seconds");
+        }
+
+        return null;
+    }
+}
