@@ -123,7 +123,7 @@ internal static class WorkerCalls
                 _ => StatusCode.Internal,
             };
             var trailers = refused.RetryAfterSeconds is { } seconds
-                ? new Metadata { { Security.TenantRateLimiter.RetryAfterKey, Math.Max(1, (int)Math.Ceiling(seconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } }
+                ? new Metadata { { RetryAfterMetadata.Key, Math.Max(1, (int)Math.Ceiling(seconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } }
                 : new Metadata();
             return new RpcException(new Status(code, refused.Message), trailers);
         }
