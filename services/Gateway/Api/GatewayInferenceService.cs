@@ -10,6 +10,7 @@ using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
+using SlmCluster.Gateway.Security;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults.Tracing;
 
@@ -31,6 +32,7 @@ public sealed partial class GatewayInferenceService(
     CascadeRoutes cascades,
     CascadeRunner cascade,
     IOptions<GatewayOptions> options,
+    IHttpContextAccessor httpContext,
     ILogger<GatewayInferenceService> logger) : Protocol.V1.Inference.InferenceBase
 {
     private const string CacheWorkerId = "cache";
@@ -72,6 +74,8 @@ public sealed partial class GatewayInferenceService(
         Served? served = null;
         Usage? usage = null;
         var status = "cancelled";
+        // Present when the caller's tenant has a token budget: charged with what this request streams (TokenBudgetMiddleware).
+        var tokenUsage = httpContext.HttpContext?.Features.Get<TokenUsageFeature>();
         await using var chunks = StreamCoreAsync(request, progress, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -119,6 +123,7 @@ public sealed partial class GatewayInferenceService(
                     served.ReferenceApiCostUsd = pricing.DefaultCostOf(usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0);
                 }
 
+                tokenUsage?.Count(chunk);
                 yield return chunk;
             }
         }

@@ -5,19 +5,17 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Hosting;
-using SlmCluster.Gateway.Security;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>: authenticate, read and map the body, then take
+/// <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c>: read and map the body, then take
 /// the same path as gRPC (<see cref="GatewayInferenceService.StreamAsync"/>) and shape its chunks as OpenAI does,
 /// whole or as server-sent events.
 /// </summary>
 public sealed partial class OpenAiCompletionHandler(
     GatewayInferenceService inference,
-    RequestAdmission admission,
     ReferencePricing pricing,
     IOptions<GatewayOptions> options,
     ILogger<OpenAiCompletionHandler> logger)
@@ -38,16 +36,13 @@ public sealed partial class OpenAiCompletionHandler(
         where TBody : OpenAiGenerationRequest
     {
         var aborted = context.RequestAborted;
-        string tenant;
         TBody body;
         GenerateRequest request;
         try
         {
-            tenant = admission.Authenticate(context.Request.Headers.Authorization);
             body = await OpenAiRequestBody.ReadAsync(context.Request, bodyType, aborted);
             request = map(body);
             request.Model = inference.ResolveModel(request.Model);
-            admission.AdmitGeneration(tenant);
         }
         catch (InvalidOpenAiRequestException e)
         {
@@ -100,10 +95,6 @@ public sealed partial class OpenAiCompletionHandler(
             LogUnexpected(logger, context.Request.Path, e);
             await run.FailAsync(new OpenAiProblem(StatusCodes.Status500InternalServerError,
                 new OpenAiError { Message = "The gateway failed while serving this request; it has been logged.", Type = "server_error" }));
-        }
-        finally
-        {
-            admission.Charge(tenant, run.Usage, run.Chunks);
         }
     }
 
