@@ -51,10 +51,8 @@ return ServiceMain.Run("gateway", () =>
         kestrel.Limits.MaxRequestBodySize = gatewayOptions.MaxRequestBodyBytes;
     });
 
-    builder.Services.AddGrpc()
-        .AddServiceOptions<InferenceGrpcService>(grpc => grpc.Interceptors.Add<AdmissionInterceptor>());
+    builder.Services.AddGrpc();
     builder.Services.AddGrpcHealthChecks();
-    builder.Services.AddSingleton<AdmissionInterceptor>();
 
     // The front door is a silo of the cluster that hosts no model: it sees workers join and die through membership,
     // and a call to a worker whose silo died fails in about a second instead of waiting out a client's response timeout.
@@ -82,18 +80,16 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<ModelCatalog>();
     builder.Services.AddSingleton<WorkerCaller>();
     builder.Services.AddSingleton<ServingPipeline>();
-    builder.Services.AddSingleton<ApiKeyAuthenticator>();
-    builder.Services.AddSingleton<TenantRateLimiter>();
-    builder.Services.AddSingleton<RequestAdmission>();
-    builder.Services.AddHostedService<SecurityStartupReport>();
+    builder.Services.AddGatewaySecurity();
     builder.Services.AddSingleton<OpenAiCompletionHandler>();
     builder.Services.AddSingleton<OpenAiModelsHandler>();
     builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [Extensions.ReadyTag]);
 
     var app = builder.Build();
     app.MapDefaultEndpoints();
+    app.UseGatewaySecurity();
 
-    app.MapGrpcService<InferenceGrpcService>();
+    app.MapGrpcService<InferenceGrpcService>().RequireTenantLimits();
     app.MapGrpcHealthChecksService();
     app.MapOpenAiApi();
     app.MapDashboard();

@@ -89,6 +89,15 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_grpc_js_caller_without_a_key_sees_UNAUTHENTICATED_and_what_to_send()
+    {
+        var result = await InteropTests.RunPeerAsync($"127.0.0.1:{cluster.Gateway.GrpcAddress.Port}", "generate");
+
+        Assert.Equal("UNAUTHENTICATED", result.GetProperty("error").GetProperty("code").GetString());
+        Assert.StartsWith("No API key was sent. Send it as 'Authorization: Bearer <key>'", result.GetProperty("error").GetProperty("details").GetString());
+    }
+
+    [Fact]
     public async Task gRPC_with_a_configured_key_in_authorization_metadata_is_served()
     {
         var response = await Grpc.GenerateAsync(Request(), WithKey(GammaKey));

@@ -5,15 +5,15 @@ namespace SlmCluster.Gateway.Security;
 
 /// <summary>Says at start how exposed the gateway is: who may call it, and what limits them.</summary>
 public sealed partial class SecurityStartupReport(
-    ApiKeyAuthenticator authenticator,
-    TenantRateLimiter limiter,
+    ApiKeyTenants keys,
+    TenantRateLimitPolicy limits,
     IOptions<GatewayOptions> options,
     ILogger<SecurityStartupReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        if (authenticator.IsEnabled)
+        if (keys.IsEnabled)
         {
             LogKeys(logger, o.ApiKeys.Count, string.Join(", ", o.ApiKeys.Select(k => k.Tenant).Distinct(StringComparer.Ordinal)));
         }
@@ -22,7 +22,7 @@ public sealed partial class SecurityStartupReport(
             LogNoAuth(logger);
         }
 
-        if (limiter.IsEnabled)
+        if (limits.IsEnabled)
         {
             LogRateLimits(logger, o.RateLimits.RequestsPerMinute, o.RateLimits.TokensPerMinute, o.RateLimits.Tenants.Count);
         }

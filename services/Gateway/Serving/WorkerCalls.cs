@@ -3,6 +3,7 @@ using Grpc.Core;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 using SlmCluster.Contracts;
+using SlmCluster.Gateway.Api;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Serving;
@@ -102,7 +103,7 @@ internal static class WorkerCalls
                 _ => StatusCode.Internal,
             };
             var trailers = refused.RetryAfterSeconds is { } seconds
-                ? new Metadata { { Security.TenantRateLimiter.RetryAfterKey, Math.Max(1, (int)Math.Ceiling(seconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } }
+                ? new Metadata { { RetryAfterMetadata.Key, Math.Max(1, (int)Math.Ceiling(seconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } }
                 : new Metadata();
             return new RpcException(new Status(code, refused.Message), trailers);
         }

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using SlmCluster.Client;
+using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 
@@ -18,7 +19,8 @@ public sealed class InferenceGrpcService(ServingPipeline pipeline, ModelCatalog 
         Task.FromResult(new ListModelsResponse { Models = { catalog.List() } });
 
     private IAsyncEnumerable<GenerateChunk> ServeAsync(GenerateRequest request, ServerCallContext context) =>
-        pipeline.ServeAsync(pipeline.Prepare(GrpcRequestMapper.ToServingRequest(request)), context.CancellationToken, AfterResponse(context));
+        TokenUsageFeature.CountedFor(context.GetHttpContext(),
+            pipeline.ServeAsync(pipeline.Prepare(GrpcRequestMapper.ToServingRequest(request)), context.CancellationToken, AfterResponse(context)));
 
     /// <summary>
     /// Runs the request's bookkeeping once its response (its status included) is on the wire: the caller need not wait

@@ -22,7 +22,6 @@ namespace SlmCluster.Gateway.Api.OpenAi;
 /// </summary>
 public sealed partial class OpenAiCompletionHandler(
     ServingPipeline pipeline,
-    RequestAdmission admission,
     ReferencePricing pricing,
     IOptions<GatewayOptions> options,
     ILogger<OpenAiCompletionHandler> logger)
@@ -51,15 +50,12 @@ public sealed partial class OpenAiCompletionHandler(
         where TBody : OpenAiGenerationRequest
     {
         var aborted = context.RequestAborted;
-        string tenant;
         TBody body;
         PreparedRequest prepared;
         try
         {
-            tenant = admission.Authenticate(context.Request.Headers.Authorization);
             body = await OpenAiRequestBody.ReadAsync(context.Request, bodyType, aborted);
             prepared = pipeline.Prepare(map(body));
-            admission.AdmitGeneration(tenant);
         }
         catch (InvalidOpenAiRequestException e)
         {
@@ -83,7 +79,7 @@ public sealed partial class OpenAiCompletionHandler(
         var run = new CompletionRun(this, context, formatter, timedOut);
         try
         {
-            var chunks = pipeline.ServeAsync(prepared, timedOut.Token);
+            var chunks = TokenUsageFeature.CountedFor(context, pipeline.ServeAsync(prepared, timedOut.Token));
             if (body.Stream ?? false)
             {
                 await run.StreamAsync(chunks, body.StreamOptions?.IncludeUsage == true);
@@ -101,10 +97,6 @@ public sealed partial class OpenAiCompletionHandler(
         catch (Exception e) when (!context.Response.HasStarted)
         {
             await run.Problem(e).WriteAsync(context.Response);
-        }
-        finally
-        {
-            admission.Charge(tenant, run.Usage, run.Chunks);
         }
     }
 
@@ -128,8 +120,6 @@ public sealed partial class OpenAiCompletionHandler(
         private Served? _served;
 
         public Usage? Usage { get; private set; }
-
-        public int Chunks { get; private set; }
 
         private HttpResponse Response => context.Response;
 
@@ -243,7 +233,6 @@ public sealed partial class OpenAiCompletionHandler(
 
         private void Add(GenerateChunk chunk)
         {
-            Chunks++;
             if (chunk.Usage is not null)
             {
                 Usage = chunk.Usage;

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using SlmCluster.Gateway.Security;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
@@ -10,10 +11,10 @@ public static class OpenAiEndpoints
         var completions = endpoints.ServiceProvider.GetRequiredService<OpenAiCompletionHandler>();
         var models = endpoints.ServiceProvider.GetRequiredService<OpenAiModelsHandler>();
 
-        endpoints.MapPost("/v1/chat/completions", (RequestDelegate)completions.HandleChatAsync);
-        endpoints.MapPost("/v1/completions", (RequestDelegate)completions.HandleCompletionAsync);
-        endpoints.MapGet("/v1/models", (RequestDelegate)models.HandleListAsync);
-        endpoints.MapGet("/v1/models/{id}", (RequestDelegate)models.HandleGetAsync);
+        endpoints.MapPost("/v1/chat/completions", (RequestDelegate)completions.HandleChatAsync).RequireTenantLimits();
+        endpoints.MapPost("/v1/completions", (RequestDelegate)completions.HandleCompletionAsync).RequireTenantLimits();
+        endpoints.MapGet("/v1/models", (RequestDelegate)models.HandleListAsync).RequireAuthorization(ApiKeyAuthenticationHandler.TenantPolicy);
+        endpoints.MapGet("/v1/models/{id}", (RequestDelegate)models.HandleGetAsync).RequireAuthorization(ApiKeyAuthenticationHandler.TenantPolicy);
 
         // Anything else under /v1 (a wrong path or method) answers as OpenAI does, not with an empty 404/405.
         endpoints.Map("/v1/{**rest}", (RequestDelegate)(context => new OpenAiProblem(StatusCodes.Status404NotFound, new OpenAiError

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using SlmCluster.Gateway.Security;
 
 using SlmCluster.Gateway.Serving;
 
@@ -25,7 +24,7 @@ public sealed record OpenAiProblem(int Status, OpenAiError Error, string? RetryA
             _ => ("server_error", (string?)null),
         };
 
-        var retryAfter = e.Trailers.GetValue(TenantRateLimiter.RetryAfterKey)
+        var retryAfter = e.Trailers.GetValue(RetryAfterMetadata.Key)
             ?? (e.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable ? "1" : null);
         return new OpenAiProblem(status, new OpenAiError
         {
