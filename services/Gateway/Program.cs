@@ -78,6 +78,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<ServingStats>();
     builder.Services.AddSingleton<GatewayMetrics>();
     builder.Services.AddCascadeRoutes(builder.Configuration);
+    builder.Services.AddHostedService<MetricSeriesAtStart>();
     builder.Services.AddSingleton<GatewayInferenceService>();
     builder.Services.AddSingleton<ApiKeyAuthenticator>();
     builder.Services.AddSingleton<TenantRateLimiter>();

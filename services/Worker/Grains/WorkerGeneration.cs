@@ -54,7 +54,7 @@ public sealed class WorkerGeneration(
             ?? throw new ModelWorkerException(WorkerErrorKind.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker.");
         var started = Stopwatch.GetTimestamp();
         using var account = ledger.Begin();
-        var status = "cancelled";
+        var status = WorkerMetrics.Cancelled;
         GenerationResult? result = null;
         var costUsd = 0.0;
         try
@@ -67,7 +67,7 @@ public sealed class WorkerGeneration(
             }
             catch (InferenceException e)
             {
-                status = StatusName(e);
+                status = WorkerMetrics.StatusOf(e.Kind);
                 throw CallMapping.ToWorkerException(e);
             }
 
@@ -84,7 +84,7 @@ public sealed class WorkerGeneration(
                     }
                     catch (InferenceException e)
                     {
-                        status = StatusName(e);
+                        status = WorkerMetrics.StatusOf(e.Kind);
                         throw CallMapping.ToWorkerException(e);
                     }
 
@@ -93,7 +93,7 @@ public sealed class WorkerGeneration(
                     {
                         result = final;
                         costUsd = cost.Value.CostOf(account.Complete());
-                        status = final.FinishReason == GenerationFinishReason.Cancelled ? "cancelled" : "ok";
+                        status = final.FinishReason == GenerationFinishReason.Cancelled ? WorkerMetrics.Cancelled : WorkerMetrics.Ok;
                         yield return new GenerationPiece
                         {
                             Text = update.Text,
@@ -171,14 +171,6 @@ public sealed class WorkerGeneration(
             Activations = activations,
         };
     }
-
-    private static string StatusName(InferenceException e) => e.Kind switch
-    {
-        InferenceErrorKind.InvalidArgument => "invalid_argument",
-        InferenceErrorKind.ResourceExhausted => "resource_exhausted",
-        InferenceErrorKind.Unavailable => "unavailable",
-        _ => "internal",
-    };
 
     private GenerationSummary Summary(GenerationResult result, double costUsd) => new()
     {
