@@ -20,6 +20,7 @@ public sealed class PrometheusMeterBridge : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly IMetricFactory _factory;
+    private readonly ConcurrentDictionary<Instrument, ExportedInstrument> _exported = new();
 
     /// <param name="registry">Where the instruments are published; <c>/metrics</c> serves it.</param>
     /// <param name="includes">Whether a meter's instruments are published.</param>
@@ -31,9 +32,11 @@ public sealed class PrometheusMeterBridge : IDisposable
         {
             if (includes(instrument.Meter) && ExportedInstrument.For(instrument, _factory) is { } exported)
             {
+                _exported[instrument] = exported;
                 listener.EnableMeasurementEvents(instrument, exported);
             }
         };
+        _listener.MeasurementsCompleted = (instrument, state) => _exported.TryRemove(instrument, out _);
         _listener.SetMeasurementEventCallback<byte>(static (_, value, tags, state) => ((ExportedInstrument)state!).Record(value, tags));
         _listener.SetMeasurementEventCallback<short>(static (_, value, tags, state) => ((ExportedInstrument)state!).Record(value, tags));
         _listener.SetMeasurementEventCallback<int>(static (_, value, tags, state) => ((ExportedInstrument)state!).Record(value, tags));
@@ -50,6 +53,21 @@ public sealed class PrometheusMeterBridge : IDisposable
     public CollectorRegistry Registry { get; }
 
     public void Dispose() => _listener.Dispose();
+
+    /// <summary>
+    /// Publishes the series of <paramref name="instrument"/> with <paramref name="tags"/> at zero, with no measurement:
+    /// a series that exists from the start gives a <c>rate()</c> or an alert its first change, where one that appears
+    /// with its first event hides that event. A counter can be given an <c>Add(0)</c> instead, which every exporter
+    /// sees; a histogram has no measurement that leaves it empty, so it is declared here. An instrument this bridge
+    /// does not publish is left alone.
+    /// </summary>
+    public void Declare(Instrument instrument, params ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (_exported.TryGetValue(instrument, out var exported))
+        {
+            exported.Declare(tags);
+        }
+    }
 
     /// <summary>A valid Prometheus metric or label name: every character other than a letter, digit or underscore becomes an underscore.</summary>
     internal static string Sanitize(string name)
@@ -156,17 +174,7 @@ public sealed class PrometheusMeterBridge : IDisposable
                 return;
             }
 
-            // Tags come in any order; Prometheus labels are one set per metric, sorted here by name.
-            var names = new string[tags.Length];
-            var values = new string[tags.Length];
-            for (var i = 0; i < tags.Length; i++)
-            {
-                names[i] = Sanitize(tags[i].Key);
-                values[i] = tags[i].Value?.ToString() ?? "";
-            }
-
-            Array.Sort(names, values, StringComparer.Ordinal);
-            var collector = _byLabelNames.GetOrAdd(string.Join(',', names), static (_, state) => state.Self.Create(state.Names), (Self: this, Names: names));
+            var (collector, values) = Labelled(tags);
             switch (collector)
             {
                 case Prometheus.Counter counter when _kind == Kind.Counter:
@@ -185,6 +193,42 @@ public sealed class PrometheusMeterBridge : IDisposable
                     histogram.WithLabels(values).Observe(value);
                     break;
             }
+        }
+
+        /// <summary>The series of these tags, made (and so published at zero) when it is not there yet.</summary>
+        public void Declare(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var (collector, values) = Labelled(tags);
+            // prometheus-net publishes a labelled child when it is made, before anything is recorded in it.
+            switch (collector)
+            {
+                case Prometheus.Counter counter:
+                    counter.WithLabels(values);
+                    break;
+                case Prometheus.Gauge gauge:
+                    gauge.WithLabels(values);
+                    break;
+                case Prometheus.Histogram histogram:
+                    histogram.WithLabels(values);
+                    break;
+            }
+        }
+
+        /// <summary>The metric of the tags' names and the label values in its order.</summary>
+        private (Collector Collector, string[] Values) Labelled(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            // Tags come in any order; Prometheus labels are one set per metric, sorted here by name.
+            var names = new string[tags.Length];
+            var values = new string[tags.Length];
+            for (var i = 0; i < tags.Length; i++)
+            {
+                names[i] = Sanitize(tags[i].Key);
+                values[i] = tags[i].Value?.ToString() ?? "";
+            }
+
+            Array.Sort(names, values, StringComparer.Ordinal);
+            var collector = _byLabelNames.GetOrAdd(string.Join(',', names), static (_, state) => state.Self.Create(state.Names), (Self: this, Names: names));
+            return (collector, values);
         }
 
         private Collector Create(string[] labelNames) => _kind switch

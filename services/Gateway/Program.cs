@@ -76,6 +76,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<ServingStats>();
     builder.Services.AddSingleton<GatewayMetrics>();
     builder.Services.AddCascadeRoutes(builder.Configuration);
+    builder.Services.AddHostedService<MetricSeriesAtStart>();
     builder.Services.AddSingleton<ServingRequestRules>();
     builder.Services.AddSingleton<ModelCatalog>();
     builder.Services.AddSingleton<WorkerCaller>();

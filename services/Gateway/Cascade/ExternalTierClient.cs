@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
@@ -9,6 +8,7 @@ using Grpc.Core;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using SlmCluster.Contracts;
+using SlmCluster.Gateway.Cascade.ExternalApi;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 
@@ -19,10 +19,12 @@ namespace SlmCluster.Gateway.Cascade;
 /// request's messages (a raw prompt is sent as one user message), streamed (<c>"stream": true</c> with
 /// <c>stream_options.include_usage</c>), and relays its text as chunks as it comes; the closing chunk carries the
 /// endpoint's <c>usage</c> and its price for those tokens. An endpoint that answers with one JSON body instead of
-/// events is read whole. Each tier has its own named HttpClient (IHttpClientFactory, standard resilience handler,
-/// total timeout = the tier's Timeout, no retry of the POST). The whole exchange, headers to last byte, is bounded by
-/// the tier's Timeout. Every failure is an <see cref="RpcException"/> that names the route, the tier and the cause:
-/// <c>DEADLINE_EXCEEDED</c> for the timeout, <c>UNAVAILABLE</c> otherwise; the API key is never part of it.
+/// events is read whole. Bodies and events are typed (<see cref="ExternalChatRequest"/>,
+/// <see cref="ExternalChatCompletion"/>, source-generated JSON); events come through the framework's SSE parser. Each
+/// tier has its own named HttpClient (IHttpClientFactory, standard resilience handler, total timeout = the tier's
+/// Timeout, no retry of the POST). The whole exchange, headers to last byte, is bounded by the tier's Timeout. Every
+/// failure is an <see cref="RpcException"/> that names the route, the tier and the cause: <c>DEADLINE_EXCEEDED</c>
+/// for the timeout, <c>UNAVAILABLE</c> otherwise; the API key is never part of it.
 /// </summary>
 public sealed class ExternalTierClient(IHttpClientFactory httpClients)
 {
@@ -46,10 +48,10 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         if (response.Content.Headers.ContentType?.MediaType == "application/json")
         {
             // Not streamed after all: one body with the whole answer.
-            using var body = await call.Guard(JsonDocument.ParseAsync(await call.Guard(response.Content.ReadAsStreamAsync(deadline.Token)), default, deadline.Token));
-            var (text, reason) = call.ReadWhole(body.RootElement);
+            await using var stream = await call.Guard(response.Content.ReadAsStreamAsync(deadline.Token));
+            var (text, reason, usage) = call.ReadWhole(await call.Guard(call.ParseAsync(stream)));
             finish = reason;
-            (promptTokens, completionTokens) = Call.Usage(body.RootElement) ?? (0, 0);
+            (promptTokens, completionTokens) = usage ?? (0, 0);
             if (text.Length > 0)
             {
                 firstText = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -140,68 +142,17 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
     /// <summary>The request body: the OpenAI chat completions shape, with what the endpoint can honour of the request.</summary>
     internal static byte[] Body(string model, GenerationCall call)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("model", model);
-            json.WriteStartArray("messages");
-            if (call.Messages is not { Count: > 0 } messages)
-            {
-                Message(json, "user", call.Prompt ?? "");
-            }
-            else
-            {
-                foreach (var message in messages)
-                {
-                    Message(json, message.Role, message.Content);
-                }
-            }
-
-            json.WriteEndArray();
-            if (call.MaxTokens > 0)
-            {
-                json.WriteNumber("max_tokens", call.MaxTokens);
-            }
-
-            json.WriteNumber("temperature", call.Temperature);
-            if (call.TopP is > 0 and < 1)
-            {
-                json.WriteNumber("top_p", call.TopP);
-            }
-
-            if (call.Seed is { } seed)
-            {
-                json.WriteNumber("seed", seed);
-            }
-
-            if (call.Stop.Count > 0)
-            {
-                json.WriteStartArray("stop");
-                foreach (var stop in call.Stop)
-                {
-                    json.WriteStringValue(stop);
-                }
-
-                json.WriteEndArray();
-            }
-
-            json.WriteBoolean("stream", true);
-            json.WriteStartObject("stream_options");
-            json.WriteBoolean("include_usage", true);
-            json.WriteEndObject();
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-
-        static void Message(Utf8JsonWriter json, string role, string content)
-        {
-            json.WriteStartObject();
-            json.WriteString("role", role);
-            json.WriteString("content", content);
-            json.WriteEndObject();
-        }
+        var body = new ExternalChatRequest(
+            model,
+            call.Messages is { Count: > 0 } messages
+                ? [.. messages.Select(m => new ExternalChatMessage(m.Role, m.Content))]
+                : [new ExternalChatMessage("user", call.Prompt ?? "")],
+            MaxTokens: call.MaxTokens > 0 ? call.MaxTokens : null,
+            Temperature: call.Temperature,
+            TopP: call.TopP is > 0 and < 1 ? call.TopP : null,
+            Seed: call.Seed,
+            Stop: call.Stop.Count > 0 ? [.. call.Stop] : null);
+        return JsonSerializer.SerializeToUtf8Bytes(body, ExternalTierJsonContext.Default.ExternalChatRequest);
     }
 
     /// <summary>The message of an OpenAI error body (<c>{"error":{"message":...}}</c>), else the start of the body as text.</summary>
@@ -218,17 +169,11 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
                 length += read;
             }
 
-            var body = buffer.AsSpan(0, length);
             try
             {
-                using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
-                if (document.RootElement.ValueKind == JsonValueKind.Object
-                    && document.RootElement.TryGetProperty("error", out var error)
-                    && error.ValueKind == JsonValueKind.Object
-                    && error.TryGetProperty("message", out var message)
-                    && message.ValueKind == JsonValueKind.String)
+                if (JsonSerializer.Deserialize(buffer.AsSpan(0, length), ExternalTierJsonContext.Default.ExternalChatCompletion)?.ErrorMessage is { } message)
                 {
-                    return message.GetString() ?? "";
+                    return message;
                 }
             }
             catch (JsonException)
@@ -236,7 +181,7 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
                 // Not JSON: the text itself says what went wrong.
             }
 
-            var text = Encoding.UTF8.GetString(body).Trim();
+            var text = Encoding.UTF8.GetString(buffer, 0, length).Trim();
             return text.Length > 200 ? text[..200] + "..." : text;
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
@@ -276,83 +221,61 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         public RpcException Failure(StatusCode code, string cause) =>
             new(new Status(code, Redact($"Cascade route '{route.Name}', {tier} (external model '{external.Model}' at {external.BaseUrl}) {cause.TrimEnd('.')}.")));
 
-        public (string Text, string? FinishReason) ReadWhole(JsonElement root)
+        /// <summary>A whole body, read as the answer it should be; one that is not an answer at all fails as such.</summary>
+        public async Task<ExternalChatCompletion?> ParseAsync(Stream body)
         {
             try
             {
-                ThrowIfError(root, 0);
-                var choice = root.GetProperty("choices")[0];
-                var text = choice.GetProperty("message").TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String
-                    ? content.GetString() ?? ""
-                    : "";
-                return (text, FinishReasonOf(choice));
+                return await JsonSerializer.DeserializeAsync(body, ExternalTierJsonContext.Default.ExternalChatCompletion, deadline);
             }
-            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
+            catch (JsonException e)
+            {
+                throw Failure(StatusCode.Unavailable, $"answered with a body that is not a chat completion ({e.Message})");
+            }
+        }
+
+        public (string Text, string? FinishReason, (int, int)? Usage) ReadWhole(ExternalChatCompletion? body)
+        {
+            ThrowIfError(body, 0);
+            if (body?.Choices is not [{ Message: { } message } choice, ..])
             {
                 throw Failure(StatusCode.Unavailable, "answered with a body that is not a chat completion");
             }
+
+            return (message.Content ?? "", choice.FinishReason, Usage(body));
         }
 
         /// <summary>One <c>data:</c> event of the stream: its text, finish reason and usage.</summary>
         public (string Text, string? FinishReason, (int, int)? Usage) ReadEvent(string data, string? eventName, int sent)
         {
-            JsonDocument document;
+            ExternalChatCompletion? piece;
             try
             {
-                document = JsonDocument.Parse(data);
+                piece = JsonSerializer.Deserialize(data, ExternalTierJsonContext.Default.ExternalChatCompletion);
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
-                throw Failure(StatusCode.Unavailable, $"sent an event that is not JSON after {sent} chunks");
+                throw Failure(StatusCode.Unavailable, $"sent an event that is not a chat completion chunk after {sent} chunks ({e.Message})");
             }
 
-            using (document)
+            ThrowIfError(piece, sent);
+            if (eventName == "error" || piece is null)
             {
-                var root = document.RootElement;
-                if (eventName == "error" || root.ValueKind != JsonValueKind.Object)
-                {
-                    ThrowIfError(root, sent);
-                    throw Failure(StatusCode.Unavailable, $"sent an error event after {sent} chunks");
-                }
-
-                ThrowIfError(root, sent);
-                var text = "";
-                string? finish = null;
-                if (root.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
-                {
-                    var choice = choices[0];
-                    if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object
-                        && delta.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
-                    {
-                        text = content.GetString() ?? "";
-                    }
-
-                    finish = FinishReasonOf(choice);
-                }
-
-                return (text, finish, Usage(root));
+                throw Failure(StatusCode.Unavailable, $"sent an error event after {sent} chunks");
             }
+
+            var choice = piece.Choices is [var first, ..] ? first : null;
+            return (choice?.Delta?.Content ?? "", choice?.FinishReason, Usage(piece));
         }
 
         /// <summary>The <c>usage</c> of a body or event (prompt and completion tokens), when it has one.</summary>
-        public static (int, int)? Usage(JsonElement root) =>
-            root.ValueKind == JsonValueKind.Object && root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
-                ? (Tokens(usage, "prompt_tokens"), Tokens(usage, "completion_tokens"))
-                : null;
+        private static (int, int)? Usage(ExternalChatCompletion? answer) =>
+            answer?.Usage is { } usage ? (Math.Max(0, usage.PromptTokens), Math.Max(0, usage.CompletionTokens)) : null;
 
-        private static int Tokens(JsonElement usage, string name) =>
-            usage.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var tokens) ? Math.Max(0, tokens) : 0;
-
-        private static string? FinishReasonOf(JsonElement choice) =>
-            choice.TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String ? finish.GetString() : null;
-
-        private void ThrowIfError(JsonElement root, int sent)
+        private void ThrowIfError(ExternalChatCompletion? answer, int sent)
         {
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null)
+            if (answer?.ErrorMessage is { } message)
             {
-                var message = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String
-                    ? m.GetString()
-                    : error.ToString();
                 throw Failure(StatusCode.Unavailable, sent > 0 ? $"reported an error after {sent} chunks: {message}" : $"reported an error: {message}");
             }
         }
@@ -364,7 +287,6 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
                     $"did not answer within its timeout of {external.Timeout.TotalSeconds:0.###} s ({CascadeOptions.SectionName}:Routes:{route.Name}:Tiers:{tier.Number - 1}:External:Timeout)"),
             BrokenCircuitException => Failure(StatusCode.Unavailable, "is failing: its circuit breaker is open after repeated failures; retry shortly"),
             HttpRequestException http => Failure(StatusCode.Unavailable, $"could not be reached: {http.Message}"),
-            JsonException => Failure(StatusCode.Unavailable, "sent a body that is not JSON"),
             _ => Failure(StatusCode.Unavailable, $"failed: {e.Message}"),
         };
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Routing;
@@ -8,7 +9,8 @@ namespace SlmCluster.Gateway.Observability;
 /// <summary>
 /// The gateway's instruments, exported on <c>/metrics</c>: requests by model, status and source (cache or worker),
 /// latencies, tokens, cache hits, the workers by state, and the self-hosted and reference-API costs as running totals.
-/// Each finished request is also added to <see cref="ServingStats"/> for the dashboard.
+/// Each finished request is also added to <see cref="ServingStats"/> for the dashboard. The series of a model exist at 0
+/// from the moment it is known (<see cref="DeclareModel"/>), so that a rate or an alert over them sees the first event.
 /// </summary>
 public sealed class GatewayMetrics
 {
@@ -16,8 +18,10 @@ public sealed class GatewayMetrics
 
     private static readonly double[] TokenIntervalBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
+    private readonly PrometheusMeterBridge _bridge;
     private readonly ReferencePricing _pricing;
     private readonly ServingStats _stats;
+    private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _timeToFirstToken;
@@ -29,8 +33,10 @@ public sealed class GatewayMetrics
     private readonly Counter<double> _cost;
     private readonly Counter<double> _referenceCost;
 
-    public GatewayMetrics(IMeterFactory meterFactory, WorkerPool pool, ReferencePricing pricing, ServingStats stats)
+    /// <param name="bridge">Publishes the instruments on <c>/metrics</c>; the series declared here are declared to it.</param>
+    public GatewayMetrics(IMeterFactory meterFactory, WorkerPool pool, ReferencePricing pricing, ServingStats stats, PrometheusMeterBridge bridge)
     {
+        _bridge = bridge;
         _pricing = pricing;
         _stats = stats;
         var meter = meterFactory.Create(MeterName);
@@ -54,6 +60,58 @@ public sealed class GatewayMetrics
             "Workers this gateway knows, by state (serving, draining, unhealthy)");
         meter.CreateObservableGauge("slm.gateway.outstanding_requests", () => (long)pool.Workers.Sum(w => w.Outstanding), "{request}",
             "Requests this gateway has in flight at workers");
+
+        // The models workers serve are known as they join; those that joined before this was made, now.
+        pool.Joined += DeclareModels;
+        foreach (var worker in pool.Workers)
+        {
+            DeclareModels(worker);
+        }
+    }
+
+    /// <summary>
+    /// Makes every series labelled with <paramref name="model"/> exist at 0: requests by each status and source, their
+    /// latencies, tokens and costs, and the cache's hits and misses. Called for each label value known at start and
+    /// for each model a worker reports as it joins the pool; a model already declared costs a lookup.
+    /// </summary>
+    public void DeclareModel(string model)
+    {
+        if (!_declared.TryAdd(model, true))
+        {
+            return;
+        }
+
+        var label = new KeyValuePair<string, object?>("model", model);
+        _cacheHits.Add(0, label);
+        _cacheMisses.Add(0, label);
+        _cost.Add(0, label);
+        _bridge.Declare(_timePerOutputToken, label);
+        foreach (var (api, _) in _pricing.Apis)
+        {
+            _referenceCost.Add(0, new("api", api), label);
+        }
+
+        foreach (var name in RequestRecord.Sources)
+        {
+            var source = new KeyValuePair<string, object?>("source", name);
+            foreach (var status in RequestRecord.Statuses)
+            {
+                _requests.Add(0, label, new("status", status), source);
+            }
+
+            _promptTokens.Add(0, label, source);
+            _completionTokens.Add(0, label, source);
+            _bridge.Declare(_duration, label, source);
+            _bridge.Declare(_timeToFirstToken, label, source);
+        }
+    }
+
+    private void DeclareModels(WorkerEndpoint worker)
+    {
+        foreach (var model in worker.Models)
+        {
+            DeclareModel(model.Id);
+        }
     }
 
     public void CacheHit(string model)

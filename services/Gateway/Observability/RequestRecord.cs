@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Grpc.Core;
+
 namespace SlmCluster.Gateway.Observability;
 
 /// <summary>How one request through the gateway ended: what the metrics and the dashboard count.</summary>
@@ -25,6 +28,18 @@ public readonly record struct RequestRecord(
 
     /// <summary>The model label of a request refused before its model was resolved (an unknown model, say).</summary>
     public const string UnknownModel = "unknown";
+
+    /// <summary>Every value of <see cref="Source"/>.</summary>
+    public static IReadOnlyList<string> Sources { get; } = [FromCache, FromWorker, FromGateway];
+
+    /// <summary>Every value of <see cref="Status"/>: ok, cancelled and the other gRPC statuses, in snake case.</summary>
+    public static IReadOnlyList<string> Statuses => StatusLabels;
+
+    // Named once per code: the label is taken on every request. The codes are 0 to 16, in order.
+    private static readonly string[] StatusLabels = [.. Enum.GetValues<StatusCode>().Select(code => JsonNamingPolicy.SnakeCaseLower.ConvertName(code.ToString()))];
+
+    /// <summary>A call's status as <see cref="Status"/> names it: <c>ok</c>, <c>cancelled</c>, <c>deadline_exceeded</c>.</summary>
+    public static string StatusOf(StatusCode code) => (uint)code < (uint)StatusLabels.Length ? StatusLabels[(int)code] : "unknown";
 
     /// <summary>Average time between output tokens after the first; null with fewer than two tokens.</summary>
     public TimeSpan? TimePerOutputToken => TimeToFirstToken is { } first && CompletionTokens > 1

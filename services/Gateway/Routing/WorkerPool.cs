@@ -11,6 +11,9 @@ public sealed class WorkerPool
     private readonly Lock _lock = new();
     private WorkerEndpoint[] _workers = [];
 
+    /// <summary>A worker entered the pool, with the models it reported.</summary>
+    public event Action<WorkerEndpoint>? Joined;
+
     /// <summary>A snapshot: the set changes as worker silos join and leave.</summary>
     public IReadOnlyList<WorkerEndpoint> Workers => Volatile.Read(ref _workers);
 
@@ -59,8 +62,10 @@ public sealed class WorkerPool
             }
 
             Volatile.Write(ref _workers, [.. _workers, worker]);
-            return worker;
         }
+
+        Joined?.Invoke(worker);
+        return worker;
     }
 
     /// <summary>Removes every worker <paramref name="remove"/> selects; returns those removed.</summary>

@@ -46,7 +46,7 @@ public sealed class ServingPipeline(
         }
         catch (RpcException e)
         {
-            metrics.RequestEnded(new RequestRecord(RequestRecord.UnknownModel, StatusLabel.Of(e.StatusCode), RequestRecord.FromGateway,
+            metrics.RequestEnded(new RequestRecord(RequestRecord.UnknownModel, RequestRecord.StatusOf(e.StatusCode), RequestRecord.FromGateway,
                 Stopwatch.GetElapsedTime(started), null, 0, 0, 0));
             Activity.Current?.SetStatus(ActivityStatusCode.Error, e.Status.Detail);
             throw;
@@ -82,7 +82,7 @@ public sealed class ServingPipeline(
                 }
                 catch (RpcException e)
                 {
-                    status = StatusLabel.Of(e.StatusCode);
+                    status = RequestRecord.StatusOf(e.StatusCode);
                     throw;
                 }
                 catch (OperationCanceledException)

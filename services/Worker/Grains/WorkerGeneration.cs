@@ -48,7 +48,7 @@ public sealed class WorkerGeneration(
             ?? throw new ModelWorkerException(WorkerErrorKind.Unavailable, $"Worker {host.WorkerId} is draining and takes no new requests; send it to another worker.");
         var started = Stopwatch.GetTimestamp();
         using var account = ledger.Begin();
-        var status = "cancelled";
+        var status = WorkerMetrics.Cancelled;
         GenerationResult? result = null;
         var costUsd = 0.0;
         try
@@ -61,7 +61,7 @@ public sealed class WorkerGeneration(
             }
             catch (InferenceException e)
             {
-                status = StatusName(e);
+                status = WorkerMetrics.StatusOf(e.Kind);
                 throw CallMapping.ToWorkerException(e);
             }
 
@@ -78,7 +78,7 @@ public sealed class WorkerGeneration(
                     }
                     catch (InferenceException e)
                     {
-                        status = StatusName(e);
+                        status = WorkerMetrics.StatusOf(e.Kind);
                         throw CallMapping.ToWorkerException(e);
                     }
 
@@ -87,7 +87,7 @@ public sealed class WorkerGeneration(
                     {
                         result = final;
                         costUsd = cost.Value.CostOf(account.Complete());
-                        status = final.FinishReason == GenerationFinishReason.Cancelled ? "cancelled" : "ok";
+                        status = final.FinishReason == GenerationFinishReason.Cancelled ? WorkerMetrics.Cancelled : WorkerMetrics.Ok;
                         yield return new GenerationPiece
                         {
                             Text = update.Text,
@@ -165,14 +165,6 @@ public sealed class WorkerGeneration(
             Activations = activations,
         };
     }
-
-    private static string StatusName(InferenceException e) => e.Kind switch
-    {
-        InferenceErrorKind.InvalidArgument => "invalid_argument",
-        InferenceErrorKind.ResourceExhausted => "resource_exhausted",
-        InferenceErrorKind.Unavailable => "unavailable",
-        _ => "internal",
-    };
 
     private GenerationSummary Summary(GenerationResult result, double costUsd) => new()
     {

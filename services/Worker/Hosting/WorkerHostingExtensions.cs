@@ -35,7 +35,9 @@ public static class WorkerHostingExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WorkerTimeLedger>();
+        // Hosted after the engine: the model's series are declared once its id is known.
         services.AddSingleton<WorkerMetrics>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerMetrics>());
         services.AddSingleton<WorkerGeneration>();
         services.AddSingleton<WorkerGrainActivations>();
 

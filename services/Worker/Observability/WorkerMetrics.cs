@@ -9,12 +9,20 @@ namespace SlmCluster.Worker.Observability;
 
 /// <summary>
 /// The worker's instruments (exported on <c>/metrics</c> as <c>slm_worker_*</c>): the engine's queue, running
-/// sequences and KV cache use, and what the worker served and what its time cost.
+/// sequences and KV cache use, and what the worker served and what its time cost. Hosted after <see cref="EngineHost"/>:
+/// once the model is loaded, its request series exist at 0, before the first scrape and the first request.
 /// </summary>
-public sealed class WorkerMetrics
+public sealed class WorkerMetrics : IHostedService
 {
     public const string MeterName = "SlmCluster.Worker";
 
+    /// <summary>The status of a request that ended with its answer.</summary>
+    public const string Ok = "ok";
+
+    /// <summary>The status of a request its caller gave up on.</summary>
+    public const string Cancelled = "cancelled";
+
+    private readonly PrometheusMeterBridge? _bridge;
     private readonly EngineHost _host;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _promptTokens;
@@ -22,9 +30,11 @@ public sealed class WorkerMetrics
     private readonly Counter<double> _cost;
     private readonly Histogram<double> _duration;
 
+    /// <param name="bridge">The host's <c>/metrics</c>, where it has one (the grain tests' silos have none).</param>
     public WorkerMetrics(IMeterFactory meterFactory, EngineHost host, WorkerTimeLedger ledger, Grains.WorkerGrainActivations activations,
-        Microsoft.Extensions.Options.IOptions<WorkerOptions> options)
+        Microsoft.Extensions.Options.IOptions<WorkerOptions> options, PrometheusMeterBridge? bridge = null)
     {
+        _bridge = bridge;
         _host = host;
         var meter = meterFactory.Create(MeterName);
         var slots = options.Value.Slots;
@@ -51,7 +61,37 @@ public sealed class WorkerMetrics
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HistogramBuckets.RequestSeconds });
     }
 
-    /// <summary>A request ended with <paramref name="status"/> (ok, cancelled, or a gRPC status name).</summary>
+    /// <summary>Every status a request can end with: <see cref="Ok"/>, <see cref="Cancelled"/>, and each engine failure's.</summary>
+    public static IReadOnlyList<string> Statuses { get; } = [Ok, Cancelled, .. Enum.GetValues<InferenceErrorKind>().Select(StatusOf).Distinct()];
+
+    /// <summary>The status of a request the engine failed, as the gRPC status the caller gets, in snake case.</summary>
+    public static string StatusOf(InferenceErrorKind kind) => kind switch
+    {
+        InferenceErrorKind.InvalidArgument => "invalid_argument",
+        InferenceErrorKind.ResourceExhausted => "resource_exhausted",
+        InferenceErrorKind.Unavailable => "unavailable",
+        _ => "internal",
+    };
+
+    /// <summary>The model's series, one per status, exist at 0 from here on.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var model = new KeyValuePair<string, object?>("model", _host.ModelId);
+        foreach (var status in Statuses)
+        {
+            _requests.Add(0, model, new("status", status));
+        }
+
+        _promptTokens.Add(0, model);
+        _completionTokens.Add(0, model);
+        _cost.Add(0, model);
+        _bridge?.Declare(_duration, model);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A request ended with <paramref name="status"/> (<see cref="Statuses"/>).</summary>
     public void RequestEnded(string status, int promptTokens, int completionTokens, double costUsd, TimeSpan duration)
     {
         var model = new KeyValuePair<string, object?>("model", _host.ModelId);

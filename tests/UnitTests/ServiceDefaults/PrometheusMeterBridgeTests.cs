@@ -103,6 +103,38 @@ public sealed class PrometheusMeterBridgeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_declared_series_is_exported_at_zero_before_anything_is_recorded_and_counts_from_there()
+    {
+        var duration = _meter.CreateHistogram<double>("slm.request.duration", "s", "Request duration",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 1] });
+        var requests = _meter.CreateCounter<long>("slm.requests", "{request}", "Requests answered");
+        var model = new KeyValuePair<string, object?>("model", "m");
+        _bridge.Declare(duration, model);
+        _bridge.Declare(requests, new("status", "ok"), model);
+
+        var before = await LinesAsync();
+        Assert.Contains("""slm_request_duration_seconds_bucket{model="m",le="0.1"} 0""", before);
+        Assert.Contains("""slm_request_duration_seconds_bucket{model="m",le="+Inf"} 0""", before);
+        Assert.Contains("""slm_request_duration_seconds_count{model="m"} 0""", before);
+        Assert.Contains("""slm_requests_total{model="m",status="ok"} 0""", before);
+
+        duration.Record(0.5, model);
+        _bridge.Declare(duration, model);
+        var after = await LinesAsync();
+        Assert.Contains("""slm_request_duration_seconds_bucket{model="m",le="1"} 1""", after);
+        Assert.Contains("""slm_request_duration_seconds_count{model="m"} 1""", after);
+    }
+
+    [Fact]
+    public async Task Declaring_a_series_of_an_instrument_the_bridge_does_not_publish_does_nothing()
+    {
+        using var other = new Meter("Other.Meter");
+        _bridge.Declare(other.CreateHistogram<double>("other.duration"), new KeyValuePair<string, object?>("model", "m"));
+
+        Assert.DoesNotContain(await LinesAsync(), l => l.Contains("other_duration", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_negative_counter_increment_is_ignored_rather_than_thrown_at_the_caller()
     {
         var counter = _meter.CreateCounter<int>("slm.mine");
