@@ -18,9 +18,9 @@ using SlmCluster.Silo;
 using Orleans.Dashboard;
 
 // Socket completions run on the thread that polls the sockets instead of being queued to the thread pool: the
-// gateway's work on a relayed message is short and never blocks, and on a loaded 2-core machine each pool hand-off
-// costs 0.1-0.3 ms. Read by the runtime when the first socket is used, so it is set before anything opens one; a
-// value in the environment wins.
+// gateway's work on a relayed message is short and never blocks, and a pool hand-off per message is latency a token
+// pays (docs/benchmarks.md, "Measured decisions"). Read by the runtime when the first socket is used, so it is set
+// before anything opens one; a value in the environment wins.
 if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
 {
     Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");

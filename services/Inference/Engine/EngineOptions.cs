@@ -35,8 +35,8 @@ public sealed class EngineOptions
     /// <summary>
     /// One KV pool shared by all slots (llama.cpp's <c>kv_unified</c>): a single request may use the whole
     /// <see cref="ContextSize"/>, and a full cache evicts idle prefixes or refuses the newest request. Off by default:
-    /// then each slot has its own stream of ContextSize / Slots tokens, and attention only scans that stream, which
-    /// measured about 28% faster at 8 concurrent streams on the 125M bench model (2 threads).
+    /// then each slot has its own stream of ContextSize / Slots tokens, and attention only scans that stream, which is
+    /// faster under concurrency (docs/benchmarks.md, "Measured decisions").
     /// </summary>
     public bool UnifiedKvCache { get; set; }
 
@@ -48,8 +48,8 @@ public sealed class EngineOptions
     /// with holes allows); about 1e-6 to 1e-2 in the logits, enough to flip a near-tie. With this on, a decode that
     /// would have one output row gets a throw-away second row in a scratch sequence with its own KV stream (so
     /// <see cref="ContextSize"/> is split Slots + 1 ways), and <see cref="UnifiedKvCache"/> is ignored.
-    /// Costs about 40% of single-stream speed (measured on the bench model). Verified with F32 weights (the test models); CPU-repacked quantized
-    /// weights may still round differently by row count.
+    /// It costs single-stream speed (docs/benchmarks.md, "Measured decisions"), so it is for tests. Verified with F32
+    /// weights (the test models); CPU-repacked quantized weights may still round differently by row count.
     /// </summary>
     public bool BatchInvariant { get; set; }
 }
