@@ -21,10 +21,6 @@ internal static class KubernetesManifestWriter
     private const string ModelsMount = "/models";
     private const string RedisDataMount = "/data";
     private const string FetchImage = "curlimages/curl:8.11.1";
-    private const string WorkerSection = "Worker";
-    private const string GatewaySection = "Gateway";
-    private const string OrleansSection = "Orleans";
-    private const string RedisProvider = "Redis";
     private const string SiloPortName = "silo";
     private const string HealthPath = "/health";
     private const string AlivePath = "/alive";
@@ -272,14 +268,14 @@ internal static class KubernetesManifestWriter
             List<V1EnvVar> env =
             [
                 .. SiloEnvironment(),
-                Env($"{WorkerSection}__Id", "$(POD_NAME)"),
-                Env($"{WorkerSection}__ModelPath", modelFile),
-                Env($"{WorkerSection}__BindAddress", "0.0.0.0"),
-                Env($"{WorkerSection}__HttpPort", group.HttpPort),
-                Env($"{WorkerSection}__Device", gpu ? "cuda:0" : "cpu"),
-                Env($"{WorkerSection}__GpuLayers", gpu ? "-1" : "0"),
-                Env($"{WorkerSection}__Threads", threads),
-                Env($"{WorkerSection}__Slots", group.Slots),
+                Env(ClusterSettings.Keys.Worker.Id, "$(POD_NAME)"),
+                Env(ClusterSettings.Keys.Worker.ModelPath, modelFile),
+                Env(ClusterSettings.Keys.Worker.BindAddress, "0.0.0.0"),
+                Env(ClusterSettings.Keys.Worker.HttpPort, group.HttpPort),
+                Env(ClusterSettings.Keys.Worker.Device, gpu ? "cuda:0" : ClusterSettings.Devices.Cpu),
+                Env(ClusterSettings.Keys.Worker.GpuLayers, gpu ? "-1" : "0"),
+                Env(ClusterSettings.Keys.Worker.Threads, threads),
+                Env(ClusterSettings.Keys.Worker.Slots, group.Slots),
                 .. RedisEnvironment(),
             ];
 
@@ -341,9 +337,9 @@ internal static class KubernetesManifestWriter
             List<V1EnvVar> env =
             [
                 .. SiloEnvironment(),
-                Env($"{GatewaySection}__BindAddress", "0.0.0.0"),
-                Env($"{GatewaySection}__GrpcPort", gateway.GrpcPort),
-                Env($"{GatewaySection}__HttpPort", gateway.HttpPort),
+                Env(ClusterSettings.Keys.Gateway.BindAddress, "0.0.0.0"),
+                Env(ClusterSettings.Keys.Gateway.GrpcPort, gateway.GrpcPort),
+                Env(ClusterSettings.Keys.Gateway.HttpPort, gateway.HttpPort),
                 .. RedisEnvironment(),
             ];
             if (gateway.Cascade is { } cascade)
@@ -450,22 +446,23 @@ internal static class KubernetesManifestWriter
         {
             var silo = cluster.Silo;
             var connection = cluster.Redis.Name;
+            var directory = ClusterSettings.Keys.Orleans.GrainDirectory(silo.WorkerDirectory);
             return
             [
                 EnvFromField("POD_NAME", "metadata.name"),
                 EnvFromField("POD_NAMESPACE", "metadata.namespace"),
                 EnvFromField("POD_IP", "status.podIP"),
-                Env("ORLEANS_CLUSTER_ID", silo.ClusterId),
-                Env("ORLEANS_SERVICE_ID", silo.ServiceId),
-                Env($"{OrleansSection}__ClusterId", silo.ClusterId),
-                Env($"{OrleansSection}__ServiceId", silo.ServiceId),
-                Env($"{OrleansSection}__Clustering__ProviderType", RedisProvider),
-                Env($"{OrleansSection}__Clustering__ConnectionName", connection),
-                Env($"{OrleansSection}__GrainDirectory__{silo.WorkerDirectory}__ProviderType", RedisProvider),
-                Env($"{OrleansSection}__GrainDirectory__{silo.WorkerDirectory}__ConnectionName", connection),
-                Env($"{OrleansSection}__Endpoints__SiloPort", silo.SiloPort),
-                Env($"{OrleansSection}__Endpoints__GatewayPort", 0),
-                EnvFromField($"{OrleansSection}__Endpoints__AdvertisedIPAddress", "status.podIP"),
+                Env(ClusterSettings.Keys.Orleans.KubernetesClusterId, silo.ClusterId),
+                Env(ClusterSettings.Keys.Orleans.KubernetesServiceId, silo.ServiceId),
+                Env(ClusterSettings.Keys.Orleans.ClusterId, silo.ClusterId),
+                Env(ClusterSettings.Keys.Orleans.ServiceId, silo.ServiceId),
+                Env(ClusterSettings.Keys.Orleans.ProviderType(ClusterSettings.Keys.Orleans.Clustering), ClusterSettings.RedisProvider),
+                Env(ClusterSettings.Keys.Orleans.ConnectionName(ClusterSettings.Keys.Orleans.Clustering), connection),
+                Env(ClusterSettings.Keys.Orleans.ProviderType(directory), ClusterSettings.RedisProvider),
+                Env(ClusterSettings.Keys.Orleans.ConnectionName(directory), connection),
+                Env(ClusterSettings.Keys.Orleans.SiloPort, silo.SiloPort),
+                Env(ClusterSettings.Keys.Orleans.GatewayPort, 0),
+                EnvFromField(ClusterSettings.Keys.Orleans.AdvertisedIPAddress, "status.podIP"),
             ];
         }
 
@@ -473,7 +470,7 @@ internal static class KubernetesManifestWriter
         private IEnumerable<V1EnvVar> RedisEnvironment() =>
         [
             EnvFromSecret("REDIS_PASSWORD", KubernetesManifestWriter.PasswordSecret, "password"),
-            Env($"ConnectionStrings__{cluster.Redis.Name}", $"{cluster.Redis.Name}:{cluster.Redis.Port},password=$(REDIS_PASSWORD)"),
+            Env(ClusterSettings.Keys.ConnectionString(cluster.Redis.Name), $"{cluster.Redis.Name}:{cluster.Redis.Port},password=$(REDIS_PASSWORD)"),
         ];
     }
 }

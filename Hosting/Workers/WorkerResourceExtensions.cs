@@ -9,7 +9,7 @@ internal static class WorkerResourceExtensions
         worker
             .WithEnvironment(context =>
             {
-                context.EnvironmentVariables["Worker__ModelPath"] = model.Resource.Path
+                context.EnvironmentVariables[ClusterSettings.Keys.Worker.ModelPath] = model.Resource.Path
                     ?? throw new InvalidOperationException($"Model '{model.Resource.Reference.Source}' is not resolved yet.");
             })
             .WithAnnotation(new WorkerModelAnnotation(model.Resource));
@@ -18,14 +18,14 @@ internal static class WorkerResourceExtensions
     public static IResourceBuilder<ProjectResource> WithEngine(this IResourceBuilder<ProjectResource> worker, int threads, int slots, string device)
     {
         worker
-            .WithEnvironment("Worker__Threads", threads.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("Worker__Slots", slots.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("Worker__Device", device)
+            .WithEnvironment(ClusterSettings.Keys.Worker.Threads, threads.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment(ClusterSettings.Keys.Worker.Slots, slots.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment(ClusterSettings.Keys.Worker.Device, device)
             .WithAnnotation(new WorkerEngineAnnotation(threads, slots, device));
-        if (device == "cuda")
+        if (ClusterSettings.Devices.IsGpu(device))
         {
             // Every layer on the GPU; in Kubernetes each worker pod gets one GPU of its own.
-            worker.WithEnvironment("Worker__GpuLayers", "-1");
+            worker.WithEnvironment(ClusterSettings.Keys.Worker.GpuLayers, "-1");
         }
 
         return worker;

@@ -14,6 +14,7 @@ using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
+using SlmCluster.Settings;
 using SlmCluster.Silo;
 using Orleans.Dashboard;
 
@@ -60,7 +61,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<WorkerPool>();
     builder.Services.AddSingleton<WorkerDirectory>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());
-    builder.AddRedisClient("cache");
+    builder.AddRedisClient(ClusterSettings.RedisName);
     builder.Services.AddOptions<CacheOptions>().BindConfiguration("Gateway:Cache").ValidateDataAnnotations().ValidateOnStart();
     builder.Services.AddSingleton<CacheWriter>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());

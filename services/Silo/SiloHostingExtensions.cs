@@ -6,6 +6,7 @@ using Orleans.Dashboard;
 using Orleans.Hosting;
 using SlmCluster.Contracts;
 using SlmCluster.Contracts.Placement;
+using SlmCluster.Settings;
 
 namespace SlmCluster.Silo;
 
@@ -34,12 +35,12 @@ public static class SiloHostingExtensions
         }
 
         Default("Name", siloName);
-        Default("ClusterId", SiloOptionsDefaults.ClusterId);
-        Default("ServiceId", SiloOptionsDefaults.ServiceId);
+        Default("ClusterId", ClusterSettings.ClusterId);
+        Default("ServiceId", ClusterSettings.ServiceId);
         if (!orleans.GetSection("Clustering").Exists())
         {
-            defaults["Orleans:Clustering:ProviderType"] = "Redis";
-            defaults["Orleans:Clustering:ConnectionName"] = SiloOptionsDefaults.RedisConnectionName;
+            defaults["Orleans:Clustering:ProviderType"] = ClusterSettings.RedisProvider;
+            defaults["Orleans:Clustering:ConnectionName"] = ClusterSettings.RedisName;
         }
 
         if (!orleans.GetSection($"GrainDirectory:{WorkerGrainKey.Directory}").Exists())
@@ -47,7 +48,7 @@ public static class SiloHostingExtensions
             // The worker grains' directory entries live in Redis, not on a silo: a worker silo that dies takes only its
             // own grain with it, never the entry of a grain on a silo that survives.
             var clustering = orleans.GetSection("Clustering");
-            defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ProviderType"] = "Redis";
+            defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ProviderType"] = ClusterSettings.RedisProvider;
             foreach (var key in new[] { "ConnectionName", "ConnectionString", "ServiceKey" })
             {
                 if (clustering[key] is { Length: > 0 } value)
@@ -58,11 +59,11 @@ public static class SiloHostingExtensions
 
             if (!clustering.Exists())
             {
-                defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ConnectionName"] = SiloOptionsDefaults.RedisConnectionName;
+                defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ConnectionName"] = ClusterSettings.RedisName;
             }
         }
 
-        Default("Endpoints:SiloPort", SiloOptionsDefaults.SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Default("Endpoints:SiloPort", ClusterSettings.Ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Default("Endpoints:GatewayPort", "0");
         if (defaults.Count > 0)
         {
@@ -109,7 +110,7 @@ public static class SiloHostingExtensions
     private static void RequireRedis(IConfiguration configuration)
     {
         var clustering = configuration.GetSection("Orleans:Clustering");
-        if (!string.Equals(clustering["ProviderType"], "Redis", StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(clustering["ProviderType"], ClusterSettings.RedisProvider, StringComparison.OrdinalIgnoreCase))
         {
             return;
         }
@@ -119,7 +120,7 @@ public static class SiloHostingExtensions
             return;
         }
 
-        var name = clustering["ConnectionName"] ?? SiloOptionsDefaults.RedisConnectionName;
+        var name = clustering["ConnectionName"] ?? ClusterSettings.RedisName;
         if (string.IsNullOrWhiteSpace(configuration.GetConnectionString(name)))
         {
             throw new InvalidOperationException(
