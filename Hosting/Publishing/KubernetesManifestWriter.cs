@@ -228,7 +228,7 @@ internal static class KubernetesManifestWriter
         {
             var name = group.Name;
             var labels = Labels(name);
-            var gpu = group.Device == WorkerDevice.Cuda;
+            var gpu = ClusterSettings.Devices.IsGpu(group.Device);
             var modelFile = $"{ModelsMount}/{group.Model.FileName}";
             var threads = group.Threads ?? (gpu ? 2 : 4);
 
@@ -272,8 +272,8 @@ internal static class KubernetesManifestWriter
                 Env(ClusterSettings.Keys.Worker.ModelPath, modelFile),
                 Env(ClusterSettings.Keys.Worker.BindAddress, "0.0.0.0"),
                 Env(ClusterSettings.Keys.Worker.HttpPort, group.HttpPort),
-                Env(ClusterSettings.Keys.Worker.Device, gpu ? "cuda:0" : ClusterSettings.Devices.Cpu),
-                Env(ClusterSettings.Keys.Worker.GpuLayers, gpu ? "-1" : "0"),
+                Env(ClusterSettings.Keys.Worker.Device, group.Device),
+                Env(ClusterSettings.Keys.Worker.GpuLayers, ClusterSettings.Devices.GpuLayers(group.Device)),
                 Env(ClusterSettings.Keys.Worker.Threads, threads),
                 Env(ClusterSettings.Keys.Worker.Slots, group.Slots),
                 .. RedisEnvironment(),

@@ -77,12 +77,12 @@ internal static class KubernetesPublishStep
         {
             var reference = p.Annotations.OfType<WorkerModelAnnotation>().Last().Model;
             var engine = p.Annotations.OfType<WorkerEngineAnnotation>().LastOrDefault() ?? new WorkerEngineAnnotation(0, 1, ClusterSettings.Devices.Cuda);
-            var cuda = ClusterSettings.Devices.IsGpu(engine.Device);
+            var gpu = ClusterSettings.Devices.IsGpu(engine.Device);
             return new WorkerGroupSpec(
                 p.Name,
-                Image(cuda ? $"{p.Name}-cuda" : p.Name),
+                Image(gpu ? $"{p.Name}-{engine.Device}" : p.Name),
                 p.GetReplicaCount(),
-                cuda ? WorkerDevice.Cuda : WorkerDevice.Cpu,
+                engine.Device,
                 options.Threads > 0 ? options.Threads : null,
                 engine.Slots,
                 new ModelSpec(reference.Name, reference.Reference.FileName, reference.Reference.DownloadUri(options.ModelBaseUrl), reference.Reference.Sha256!),

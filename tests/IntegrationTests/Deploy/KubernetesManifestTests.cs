@@ -37,7 +37,7 @@ public sealed class KubernetesManifestTests
     }
 
     /// <summary>Runs the built AppHost's publish step, as <c>dotnet run --project AppHost -- publish</c> does.</summary>
-    private static async Task PublishAsync(string output, params string[] extra)
+    internal static async Task PublishAsync(string output, params string[] extra)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { TestPaths.AppHostAssembly, "publish", "--output", output }.Concat(extra))
@@ -119,7 +119,7 @@ public sealed class KubernetesManifestTests
         Assert.NotNull(MapAt(worker, "resources.requests")["memory"]);
         Assert.NotNull(MapAt(worker, "resources.limits")["memory"]);
         Assert.Equal("-1", Env(worker, ClusterSettings.Keys.Worker.GpuLayers));
-        Assert.Equal("cuda:0", Env(worker, ClusterSettings.Keys.Worker.Device));
+        Assert.Equal(ClusterSettings.Devices.Cuda, Env(worker, ClusterSettings.Keys.Worker.Device));
 
         // No gRPC service of its own any more: the gateway calls the worker grain through Orleans.
         Assert.Equal(new[] { "http", "silo" }, PortNames(worker).Order(StringComparer.Ordinal));
@@ -222,7 +222,7 @@ public sealed class KubernetesManifestTests
         var redis = new RedisSpec(ClusterSettings.RedisName, "redis:7.4.1", ClusterSettings.Ports.Redis);
         var silo = new SiloSpec(ClusterSettings.ClusterId, ClusterSettings.ServiceId, ClusterSettings.Ports.Silo, "orleans-silo", ClusterSettings.WorkerDirectory);
         WorkerGroupSpec Group(string name, string file) => new(
-            name, "slmcluster/worker-cuda:0.1.0", 2, WorkerDevice.Cuda, null, 8,
+            name, "slmcluster/worker-cuda:0.1.0", 2, ClusterSettings.Devices.Cuda, null, 8,
             new ModelSpec(name, file, new Uri($"https://models.example/{file}"), new string('a', 64)), 8080);
         var spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo,
             [Group("worker-stories", "stories260K.gguf"), Group("worker-smol", "smol.gguf")],
