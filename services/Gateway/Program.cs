@@ -33,11 +33,7 @@ return ServiceMain.Run("gateway", () =>
     var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddServiceDefaults();
 
-    builder.Services.AddOptions<GatewayOptions>()
-        .BindConfiguration(GatewayOptions.SectionName)
-        .ValidateDataAnnotations()
-        .ValidateOnStart();
-    builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+    builder.Services.AddGatewayOptions();
 
     var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
     var bindAddress = IPAddress.Parse(gatewayOptions.BindAddress);
@@ -62,7 +58,6 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<WorkerDirectory>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());
     builder.AddRedisClient(ClusterSettings.RedisName);
-    builder.Services.AddOptions<CacheOptions>().BindConfiguration("Gateway:Cache").ValidateDataAnnotations().ValidateOnStart();
     builder.Services.AddSingleton<CacheWriter>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
     builder.Services.AddSingleton<CacheKeyDirectory>();
@@ -71,8 +66,6 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<SingleFlight>();
     builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
     builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-    builder.Services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
     builder.Services.AddSingleton<ReferencePricing>();
     builder.Services.AddSingleton<ServingStats>();
     builder.Services.AddSingleton<GatewayMetrics>();

@@ -1,0 +1,81 @@
+using SlmCluster.IntegrationTests.Deploy;
+using SlmCluster.IntegrationTests.Infrastructure;
+
+namespace SlmCluster.IntegrationTests.Settings;
+
+/// <summary>
+/// What the AppHost's local run and the published manifests hand each service is what the service reads: no variable
+/// that nothing reads (a renamed or mistyped setting is silently ignored otherwise), no value it refuses at start.
+/// </summary>
+public sealed class ClusterEnvironmentTests
+{
+    [Fact]
+    public async Task Every_variable_a_local_run_hands_a_service_is_one_it_reads_and_accepts()
+    {
+        // The default run: two models, a worker group each, and the cascade route over them.
+        var environments = await LocalRunEnvironment.OfEveryProjectAsync();
+
+        Assert.Equal(new[] { "gateway", "worker", "worker-2" }, environments.Select(e => e.Resource));
+        Assert.All(environments, e => AssertReadAndAccepted(e.Resource, e.Service, e.Environment));
+    }
+
+    [Fact]
+    public async Task A_local_run_without_the_cache_hands_the_gateway_a_setting_it_reads_and_accepts()
+    {
+        var environments = await LocalRunEnvironment.OfEveryProjectAsync("--no-cache", "--model", "stories260K.gguf", "--workers", "1");
+
+        var gateway = Assert.Single(environments, e => e.Service == ServiceKind.Gateway);
+        Assert.Equal("false", gateway.Environment[ClusterSettings.Keys.Gateway.CacheEnabled]);
+        Assert.All(environments, e => AssertReadAndAccepted(e.Resource, e.Service, e.Environment));
+    }
+
+    [Fact]
+    public void Every_variable_the_committed_manifests_hand_a_silo_is_one_it_reads_and_accepts()
+    {
+        // GPU workers, as published by default: deploy/k8s is a fresh publish (KubernetesManifestTests).
+        var environments = PublishedEnvironment.OfEverySilo(ManifestSet.Load(Path.Combine(TestPaths.RepoRoot, "deploy", "k8s")));
+
+        Assert.Equal(new[] { "gateway", "worker" }, environments.Select(e => e.Workload).Order(StringComparer.Ordinal));
+        Assert.All(environments, e => AssertReadAndAccepted(e.Workload, e.Service, e.Environment));
+    }
+
+    [Fact]
+    public async Task Every_variable_a_CPU_publish_with_a_flagship_tier_hands_a_silo_is_one_it_reads_and_accepts()
+    {
+        var output = Directory.CreateTempSubdirectory("slm-k8s-settings-");
+        try
+        {
+            await KubernetesManifestTests.PublishAsync(output.FullName, "--device", "cpu", "--flagship-url", "https://provider.example/v1",
+                "--flagship-model", "big-model", "--flagship-input-price", "2.5", "--flagship-output-price", "10");
+            var environments = PublishedEnvironment.OfEverySilo(ManifestSet.Load(output.FullName));
+
+            Assert.Contains(environments, e => e.Environment.Keys.Any(k => k.StartsWith(ClusterSettings.Keys.Gateway.CascadeRoute("auto"), StringComparison.Ordinal)));
+            Assert.All(environments, e => AssertReadAndAccepted(e.Workload, e.Service, e.Environment));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_device_name_the_worker_does_not_take_is_found()
+    {
+        // The check itself: the name published manifests used to carry while a local run said "cuda".
+        var worker = PublishedEnvironment.OfEverySilo(ManifestSet.Load(Path.Combine(TestPaths.RepoRoot, "deploy", "k8s")))
+            .Single(e => e.Service == ServiceKind.Worker).Environment.ToDictionary();
+        worker[ClusterSettings.Keys.Worker.Device] = "cuda:0";
+        worker["Worker__Deivce"] = ClusterSettings.Devices.Cuda;
+
+        var problems = ServiceEnvironment.Problems(ServiceKind.Worker, worker);
+
+        Assert.Contains(problems, p => p.Contains("Worker:Device must be cpu or cuda", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("Worker__Deivce", StringComparison.Ordinal) || p.Contains("Deivce", StringComparison.Ordinal));
+    }
+
+    private static void AssertReadAndAccepted(string name, ServiceKind service, IReadOnlyDictionary<string, string> environment)
+    {
+        var problems = ServiceEnvironment.Problems(service, environment);
+        Assert.True(problems.Count == 0, $"{name} ({service}):\n  {string.Join("\n  ", problems)}");
+    }
+}

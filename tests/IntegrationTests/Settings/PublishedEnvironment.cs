@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+using SlmCluster.IntegrationTests.Deploy;
+using static SlmCluster.IntegrationTests.Deploy.ManifestSet;
+
+namespace SlmCluster.IntegrationTests.Settings;
+
+/// <summary>
+/// The environment of each silo container in a set of published manifests, as Kubernetes hands it over: a value from
+/// a pod field or a Secret becomes what the pod would see, and <c>$(VAR)</c> takes the value of a variable before it.
+/// </summary>
+internal static partial class PublishedEnvironment
+{
+    /// <summary>What a pod's fields and Secrets stand for here.</summary>
+    private static readonly IReadOnlyDictionary<string, string> PodFields = new Dictionary<string, string>
+    {
+        ["metadata.name"] = "pod-0",
+        ["metadata.namespace"] = "slmcluster",
+        ["status.podIP"] = "10.0.0.7",
+    };
+
+    private const string SecretValue = "from-a-secret";
+
+    public static IReadOnlyList<(string Workload, ServiceKind Service, IReadOnlyDictionary<string, string> Environment)> OfEverySilo(ManifestSet manifests)
+    {
+        var environments = new List<(string, ServiceKind, IReadOnlyDictionary<string, string>)>();
+        foreach (var workload in manifests.Workloads().Where(w => Str(w, "metadata.name") != ClusterSettings.RedisName))
+        {
+            var container = Containers(workload).Single();
+            var image = Str(container, "image")!;
+            var service = image.Contains("/gateway:", StringComparison.Ordinal) ? ServiceKind.Gateway
+                : image.Contains("/worker", StringComparison.Ordinal) ? ServiceKind.Worker
+                : throw new InvalidOperationException($"A published workload runs an image no test knows: {image}");
+            environments.Add((Str(workload, "metadata.name")!, service, Resolve(container)));
+        }
+
+        return environments;
+    }
+
+    private static Dictionary<string, string> Resolve(Dictionary<object, object> container)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var variable in ListAt(container, "env").Cast<Dictionary<object, object>>())
+        {
+            var value = Str(variable, "value")
+                ?? (Str(variable, "valueFrom.fieldRef.fieldPath") is { } field ? PodFields[field] : null)
+                ?? (At(variable, "valueFrom.secretKeyRef") is not null ? SecretValue : null)
+                ?? throw new InvalidOperationException($"{Str(variable, "name")} has neither a value nor a valueFrom this test knows");
+            // Kubernetes expands $(NAME) from the variables defined before it.
+            environment[Str(variable, "name")!] = Reference().Replace(value, m => environment.GetValueOrDefault(m.Groups[1].Value, m.Value));
+        }
+
+        return environment;
+    }
+
+    [GeneratedRegex(@"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]
+    private static partial Regex Reference();
+}
