@@ -181,15 +181,13 @@ internal static class KubernetesManifestWriter
                 Ports = [new V1ServicePort { Name = "redis", Port = redis.Port, TargetPort = "redis" }],
             };
 
-            // Keyspace notifications for SET on from the start, so gateways track cache keys without needing CONFIG.
-            // Evicts only keys with a TTL (cached answers): Orleans' membership table and the worker grain directory
-            // have none, and losing them would take silos out of the cluster. For the same reason they are kept in an
-            // append-only file on the pod's volume: a Redis that restarts comes back with the table new silos join
-            // through (a crash loses at most the last second).
-            var script =
-                $"if [ \"$REDIS_PASSWORD\" = {PasswordPlaceholder} ]; then echo 'Set the {KubernetesManifestWriter.PasswordSecret} secret to a generated password first (see the README).' >&2; exit 1; fi; " +
-                $"exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly yes --appendfsync everysec --dir {RedisDataMount} " +
-                "--maxmemory 256mb --maxmemory-policy volatile-lru --notify-keyspace-events 'E$'";
+            // Why each setting: in the script.
+            var script = ManifestScript.Render("redis.sh", new Dictionary<string, string>
+            {
+                ["password-placeholder"] = PasswordPlaceholder,
+                ["password-secret"] = KubernetesManifestWriter.PasswordSecret,
+                ["data-directory"] = RedisDataMount,
+            });
             var container = new V1Container
             {
                 Name = "redis",
@@ -242,13 +240,8 @@ internal static class KubernetesManifestWriter
                 Ports = [new V1ServicePort { Name = "http", Port = group.HttpPort, TargetPort = "http" }],
             };
 
-            // Downloads the model once into the pod's volume (resuming a broken transfer), and refuses a file whose SHA-256 differs.
-            var fetchScript =
-                "set -eu; " +
-                "if [ -f \"$MODEL_FILE\" ] && echo \"$MODEL_SHA256  $MODEL_FILE\" | sha256sum -c >/dev/null 2>&1; then echo \"$MODEL_FILE is present and verified\"; exit 0; fi; " +
-                "curl -fL --retry 5 --retry-all-errors -C - -o \"$MODEL_FILE.part\" \"$MODEL_URL\"; " +
-                "if ! echo \"$MODEL_SHA256  $MODEL_FILE.part\" | sha256sum -c >/dev/null 2>&1; then echo \"refusing $MODEL_URL: its SHA-256 is not $MODEL_SHA256\" >&2; rm -f \"$MODEL_FILE.part\"; exit 1; fi; " +
-                "mv \"$MODEL_FILE.part\" \"$MODEL_FILE\"; echo \"$MODEL_FILE downloaded and verified\"";
+            // Downloads the model once into the pod's volume and verifies it.
+            var fetchScript = ManifestScript.Render("fetch-model.sh", new Dictionary<string, string>());
             var fetch = new V1Container
             {
                 Name = $"fetch-{group.Model.Name}",
