@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Net;
-using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Api.OpenAi;
 using SlmCluster.Gateway.Caching;

@@ -15,9 +15,10 @@ public static class SiloHostingExtensions
 {
     /// <summary>
     /// Hosts an Orleans silo in this process, configured from the <c>Orleans</c> section the way Aspire hands it over
-    /// (<c>Orleans:Clustering</c>, <c>Orleans:GrainDirectory:workers</c>, <c>Orleans:Endpoints</c>, ids), with
-    /// SlmCluster's defaults where it is silent: cluster and service id <c>slmcluster</c>, membership and the worker
-    /// grain directory in the Redis of <c>ConnectionStrings:cache</c>, silo port 11111, no client gateway port.
+    /// (<c>Orleans:Clustering</c>, <c>Orleans:GrainDirectory:workers</c>, <c>Orleans:Endpoints</c>, ids), with the
+    /// cluster's own settings (<see cref="ClusterSettings"/>) where it is silent: its cluster and service id,
+    /// membership and the worker grain directory in the Redis of <c>ConnectionStrings:cache</c>, its silo port, no
+    /// client gateway port.
     /// </summary>
     /// <exception cref="InvalidOperationException">No Redis is configured for membership.</exception>
     /// <param name="siloName">The silo's name in membership and the Orleans dashboard, unless <c>Orleans:Name</c> (or the pod's name) sets one.</param>

@@ -223,10 +223,10 @@ public sealed class KubernetesManifestTests
         var silo = new SiloSpec(ClusterSettings.ClusterId, ClusterSettings.ServiceId, ClusterSettings.Ports.Silo, "orleans-silo", ClusterSettings.WorkerDirectory);
         WorkerGroupSpec Group(string name, string file) => new(
             name, "slmcluster/worker-cuda:0.1.0", 2, ClusterSettings.Devices.Cuda, null, 8,
-            new ModelSpec(name, file, new Uri($"https://models.example/{file}"), new string('a', 64)), 8080);
+            new ModelSpec(name, file, new Uri($"https://models.example/{file}"), new string('a', 64)), ClusterSettings.Ports.GatewayHttp);
         var spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo,
             [Group("worker-stories", "stories260K.gguf"), Group("worker-smol", "smol.gguf")],
-            new GatewaySpec("gateway", "slmcluster/gateway:0.1.0", 5000, 8080));
+            new GatewaySpec("gateway", "slmcluster/gateway:0.1.0", ClusterSettings.Ports.GatewayGrpc, ClusterSettings.Ports.GatewayHttp));
         var directory = Directory.CreateTempSubdirectory("slm-k8s-groups-");
         try
         {
@@ -350,7 +350,7 @@ public sealed class KubernetesManifestTests
         var directory = Directory.CreateTempSubdirectory("slm-k8s-cpu-");
         try
         {
-            await PublishAsync(directory.FullName, "--device", "cpu");
+            await PublishAsync(directory.FullName, "--device", ClusterSettings.Devices.Cpu);
 
             var manifests = Load(directory.FullName);
             var workers = manifests.Single("StatefulSet", "worker");

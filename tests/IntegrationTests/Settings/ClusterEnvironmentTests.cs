@@ -45,7 +45,7 @@ public sealed class ClusterEnvironmentTests
         var output = Directory.CreateTempSubdirectory("slm-k8s-settings-");
         try
         {
-            await KubernetesManifestTests.PublishAsync(output.FullName, "--device", "cpu", "--flagship-url", "https://provider.example/v1",
+            await KubernetesManifestTests.PublishAsync(output.FullName, "--device", ClusterSettings.Devices.Cpu, "--flagship-url", "https://provider.example/v1",
                 "--flagship-model", "big-model", "--flagship-input-price", "2.5", "--flagship-output-price", "10");
             var environments = PublishedEnvironment.OfEverySilo(ManifestSet.Load(output.FullName));
 
