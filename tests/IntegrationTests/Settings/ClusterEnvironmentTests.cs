@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+using SlmCluster.Hosting;
 using SlmCluster.IntegrationTests.Deploy;
 using SlmCluster.IntegrationTests.Infrastructure;
 
@@ -27,6 +29,34 @@ public sealed class ClusterEnvironmentTests
         var gateway = Assert.Single(environments, e => e.Service == ServiceKind.Gateway);
         Assert.Equal("false", gateway.Environment[ClusterSettings.Keys.Gateway.CacheEnabled]);
         Assert.All(environments, e => AssertReadAndAccepted(e.Resource, e.Service, e.Environment));
+    }
+
+    [Fact]
+    public async Task A_local_GPU_worker_is_handed_a_device_and_offload_the_worker_reads_and_accepts()
+    {
+        // The AppHost refuses --device cuda on a machine without a GPU, so the worker is declared here as Program.cs
+        // declares it, with the Hosting library's own extensions.
+        var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+        {
+            Args = [],
+            DisableDashboard = true,
+            AssemblyName = typeof(Projects.AppHost).Assembly.GetName().Name,
+        });
+        var cache = builder.AddRedisServer(ClusterSettings.RedisName);
+        var cluster = builder.AddSlmCluster("cluster", cache);
+        var model = builder.AddModel("model", "stories260K.gguf", null, TestPaths.ModelsDirectory, null, TestPaths.RepoRoot);
+        builder.AddProject<Projects.Worker>("worker")
+            .WithHttpEndpoint(name: "http", env: ClusterSettings.Keys.Worker.HttpPort)
+            .WithModel(model)
+            .WithEngine(threads: 2, slots: 4, ClusterSettings.Devices.Cuda)
+            .AsSiloOf(cluster, publishing: false);
+        await using var app = builder.Build();
+
+        var worker = Assert.Single(await LocalRunEnvironment.OfEveryProjectAsync(app));
+
+        Assert.Equal(ClusterSettings.Devices.Cuda, worker.Environment[ClusterSettings.Keys.Worker.Device]);
+        Assert.Equal("-1", worker.Environment[ClusterSettings.Keys.Worker.GpuLayers]);
+        AssertReadAndAccepted(worker.Resource, worker.Service, worker.Environment);
     }
 
     [Fact]

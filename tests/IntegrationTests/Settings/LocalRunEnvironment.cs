@@ -20,6 +20,13 @@ internal static class LocalRunEnvironment
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>([.. args, "--models-dir", TestPaths.ModelsDirectory]);
         await using var app = await builder.BuildAsync();
+        return await OfEveryProjectAsync(app);
+    }
+
+    /// <summary>The environment of every project of <paramref name="app"/>, built and not started.</summary>
+    public static async Task<IReadOnlyList<(string Resource, ServiceKind Service, IReadOnlyDictionary<string, string> Environment)>> OfEveryProjectAsync(
+        DistributedApplication app)
+    {
         var model = app.Services.GetRequiredService<DistributedApplicationModel>();
         foreach (var resource in model.Resources.OfType<IResourceWithEndpoints>())
         {
