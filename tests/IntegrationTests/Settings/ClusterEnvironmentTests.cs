@@ -63,10 +63,13 @@ public sealed class ClusterEnvironmentTests
     public void Every_variable_the_committed_manifests_hand_a_silo_is_one_it_reads_and_accepts()
     {
         // GPU workers, as published by default: deploy/k8s is a fresh publish (KubernetesManifestTests).
-        var environments = PublishedEnvironment.OfEverySilo(ManifestSet.Load(Path.Combine(TestPaths.RepoRoot, "deploy", "k8s")));
+        var manifests = ManifestSet.Load(Path.Combine(TestPaths.RepoRoot, "deploy", "k8s"));
+        var environments = PublishedEnvironment.OfEverySilo(manifests);
 
         Assert.Equal(new[] { "gateway", "worker" }, environments.Select(e => e.Workload).Order(StringComparer.Ordinal));
         Assert.All(environments, e => AssertReadAndAccepted(e.Workload, e.Service, e.Environment));
+        // What the images set is read and accepted on its own terms too, not only where the manifests override it.
+        Assert.All(PublishedEnvironment.OfEverySiloImageFirst(manifests), e => AssertReadAndAccepted($"{e.Workload}'s image", e.Service, e.Environment));
     }
 
     [Fact]
@@ -77,8 +80,10 @@ public sealed class ClusterEnvironmentTests
         {
             await KubernetesManifestTests.PublishAsync(output.FullName, "--device", ClusterSettings.Devices.Cpu, "--flagship-url", "https://provider.example/v1",
                 "--flagship-model", "big-model", "--flagship-input-price", "2.5", "--flagship-output-price", "10");
-            var environments = PublishedEnvironment.OfEverySilo(ManifestSet.Load(output.FullName));
+            var manifests = ManifestSet.Load(output.FullName);
+            var environments = PublishedEnvironment.OfEverySilo(manifests);
 
+            Assert.All(PublishedEnvironment.OfEverySiloImageFirst(manifests), e => AssertReadAndAccepted($"{e.Workload}'s image", e.Service, e.Environment));
             Assert.Contains(environments, e => e.Environment.Keys.Any(k => k.StartsWith(ClusterSettings.Keys.Gateway.CascadeRoute("auto"), StringComparison.Ordinal)));
             Assert.All(environments, e => AssertReadAndAccepted(e.Workload, e.Service, e.Environment));
         }

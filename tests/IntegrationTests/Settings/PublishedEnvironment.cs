@@ -5,8 +5,9 @@ using static SlmCluster.IntegrationTests.Deploy.ManifestSet;
 namespace SlmCluster.IntegrationTests.Settings;
 
 /// <summary>
-/// The environment of each silo container in a set of published manifests, as Kubernetes hands it over: a value from
-/// a pod field or a Secret becomes what the pod would see, and <c>$(VAR)</c> takes the value of a variable before it.
+/// The environment of each silo container in a set of published manifests, as Kubernetes hands it over: its image's
+/// <c>ENV</c>, then the container's variables, where a value from a pod field or a Secret becomes what the pod would
+/// see, and <c>$(VAR)</c> takes the value of a variable before it.
 /// </summary>
 internal static partial class PublishedEnvironment
 {
@@ -20,7 +21,18 @@ internal static partial class PublishedEnvironment
 
     private const string SecretValue = "from-a-secret";
 
-    public static IReadOnlyList<(string Workload, ServiceKind Service, IReadOnlyDictionary<string, string> Environment)> OfEverySilo(ManifestSet manifests)
+    /// <summary>
+    /// Each silo container's environment as its pod sees it: the image's <c>ENV</c> (<see cref="ImageEnvironment"/>)
+    /// with the container's variables over it.
+    /// </summary>
+    public static IReadOnlyList<(string Workload, ServiceKind Service, IReadOnlyDictionary<string, string> Environment)> OfEverySilo(ManifestSet manifests) =>
+        OfEverySilo(manifests, imageWins: false);
+
+    /// <summary>The same with the image's <c>ENV</c> over the container's: what the image itself says must hold too.</summary>
+    public static IReadOnlyList<(string Workload, ServiceKind Service, IReadOnlyDictionary<string, string> Environment)> OfEverySiloImageFirst(ManifestSet manifests) =>
+        OfEverySilo(manifests, imageWins: true);
+
+    private static IReadOnlyList<(string Workload, ServiceKind Service, IReadOnlyDictionary<string, string> Environment)> OfEverySilo(ManifestSet manifests, bool imageWins)
     {
         var environments = new List<(string, ServiceKind, IReadOnlyDictionary<string, string>)>();
         foreach (var workload in manifests.Workloads().Where(w => Str(w, "metadata.name") != ClusterSettings.RedisName))
@@ -30,7 +42,15 @@ internal static partial class PublishedEnvironment
             var service = image.Contains("/gateway:", StringComparison.Ordinal) ? ServiceKind.Gateway
                 : image.Contains("/worker", StringComparison.Ordinal) ? ServiceKind.Worker
                 : throw new InvalidOperationException($"A published workload runs an image no test knows: {image}");
-            environments.Add((Str(workload, "metadata.name")!, service, Resolve(container)));
+            IReadOnlyDictionary<string, string> own = Resolve(container), fromImage = ImageEnvironment.Of(image);
+            var (under, over) = imageWins ? (own, fromImage) : (fromImage, own);
+            var environment = new Dictionary<string, string>(under, StringComparer.Ordinal);
+            foreach (var (key, value) in over)
+            {
+                environment[key] = value;
+            }
+
+            environments.Add((Str(workload, "metadata.name")!, service, environment));
         }
 
         return environments;
