@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using SlmCluster.Hosting.Cascade;
+using SlmCluster.Settings;
 
 namespace SlmCluster.AppHost;
 
@@ -84,11 +85,11 @@ internal sealed record ClusterOptions
 
     public int Threads { get; init; }
 
-    public string Device { get; init; } = "cpu";
+    public string Device { get; init; } = ClusterSettings.Devices.Cpu;
 
-    public int GrpcPort { get; init; } = 5000;
+    public int GrpcPort { get; init; } = ClusterSettings.Ports.GatewayGrpc;
 
-    public int HttpPort { get; init; } = 8080;
+    public int HttpPort { get; init; } = ClusterSettings.Ports.GatewayHttp;
 
     /// <summary>
     /// The gateway's response cache (<c>--no-cache</c> turns it off). Redis runs either way: it holds the cluster's
@@ -123,7 +124,7 @@ internal sealed record ClusterOptions
             Workers = Int(Get("workers"), "workers", 1, 64) ?? (models.Count == 1 ? defaults.Workers : 1),
             Slots = Int(Get("slots"), "slots", 1, 256) ?? defaults.Slots,
             Threads = Int(Get("threads"), "threads", 0, 256) ?? 0,
-            Device = Get("device") ?? (publishing ? "cuda" : defaults.Device),
+            Device = Get("device") ?? (publishing ? ClusterSettings.Devices.Cuda : defaults.Device),
             GrpcPort = Int(Get("grpc-port"), "grpc-port", 0, 65535) ?? defaults.GrpcPort,
             HttpPort = Int(Get("http-port"), "http-port", 0, 65535) ?? defaults.HttpPort,
             Cache = Bool(Get("cache")) ?? defaults.Cache,
@@ -139,9 +140,9 @@ internal sealed record ClusterOptions
             FlagshipOutputPrice = Double(Get("flagship-output-price"), "flagship-output-price") ?? 0,
             FlagshipTimeout = Int(Get("flagship-timeout"), "flagship-timeout", 1, 3600) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.FlagshipTimeout,
         };
-        if (options.Device is not ("cpu" or "cuda"))
+        if (!ClusterSettings.Devices.IsKnown(options.Device))
         {
-            throw new ArgumentException($"--device is '{options.Device}'; use cpu or cuda.");
+            throw new ArgumentException($"--device is '{options.Device}'; use {string.Join(" or ", ClusterSettings.Devices.Names)}.");
         }
 
         if (options.Models.Distinct(StringComparer.Ordinal).Count() != options.Models.Count)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SlmCluster.AppHost;
 using SlmCluster.Hosting;
 using SlmCluster.Hosting.Publishing;
+using SlmCluster.Settings;
 
 // dotnet run --project AppHost [-- --workers 3 --model hf://... ]   runs the cluster here, with Aspire's dashboard
 // dotnet run --project AppHost -- publish --output deploy/k8s         writes it as Kubernetes manifests
@@ -18,7 +19,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (builder.ExecutionContext.IsRunMode && options.Device == "cuda" && GpuInventory.CheckCudaWorkers(options.Workers) is { } gpuProblem)
+if (builder.ExecutionContext.IsRunMode && ClusterSettings.Devices.IsGpu(options.Device) && GpuInventory.CheckCudaWorkers(options.Workers) is { } gpuProblem)
 {
     Console.Error.WriteLine($"error: {gpuProblem}");
     return 2;
@@ -33,14 +34,14 @@ if (builder.ExecutionContext.IsRunMode && !RedisServer.IsInstalled)
 var publishing = builder.ExecutionContext.IsPublishMode;
 
 // Redis holds the cluster's membership, the worker grains' directory and the response cache.
-var cache = builder.AddRedisServer("cache");
+var cache = builder.AddRedisServer(ClusterSettings.RedisName);
 var cluster = builder.AddSlmCluster("cluster", cache);
 
 // The gateway starts beside the workers, not after them: it is healthy (and serves) once a worker has joined, and
 // takes each later one as Orleans reports it. Waiting for every worker first cost a cold start 7 s.
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
-    .WithHttpEndpoint(name: "grpc", port: options.GrpcPort, env: "Gateway__GrpcPort", isProxied: false)
-    .WithHttpEndpoint(name: "http", port: options.HttpPort, env: "Gateway__HttpPort", isProxied: false)
+    .WithHttpEndpoint(name: "grpc", port: options.GrpcPort, env: ClusterSettings.Keys.Gateway.GrpcPort, isProxied: false)
+    .WithHttpEndpoint(name: "http", port: options.HttpPort, env: ClusterSettings.Keys.Gateway.HttpPort, isProxied: false)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: "http")
     .AsSiloOf(cluster, publishing)
@@ -49,7 +50,7 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithUrl(OrleansDashboardUrl(options.HttpPort), "Orleans dashboard");
 if (!options.Cache)
 {
-    gateway.WithEnvironment("Gateway__Cache__Enabled", "false");
+    gateway.WithEnvironment(ClusterSettings.Keys.Gateway.CacheEnabled, "false");
 }
 
 // One worker group per model: its silos each pin one instance of that model.
@@ -62,7 +63,7 @@ for (var i = 0; i < options.Models.Count; i++)
         options.ModelBaseUrl, AppHostArguments.RepoRoot);
     var workers = builder.AddProject<Projects.Worker>($"worker{suffix}")
         .WithReplicas(options.Workers)
-        .WithHttpEndpoint(name: "http", env: "Worker__HttpPort")
+        .WithHttpEndpoint(name: "http", env: ClusterSettings.Keys.Worker.HttpPort)
         .WithHttpHealthCheck("/health", endpointName: "http")
         .WithModel(model)
         .WithEngine(options.ThreadsPerWorker, options.Slots, options.Device)
@@ -74,7 +75,7 @@ for (var i = 0; i < options.Models.Count; i++)
     if (i == 0)
     {
         // A request that names no model gets the first one.
-        gateway.WithEnvironment("Gateway__DefaultModel", modelIds[0]);
+        gateway.WithEnvironment(ClusterSettings.Keys.Gateway.DefaultModel, modelIds[0]);
     }
 }
 
@@ -100,11 +101,11 @@ if (cascade is not null)
 var appHostPid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 foreach (var workers in groups)
 {
-    workers.WithEnvironment("SLM_PARENT_PID", appHostPid);
+    workers.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
 }
 
-gateway.WithEnvironment("SLM_PARENT_PID", appHostPid);
-cache.WithEnvironment("SLM_PARENT_PID", appHostPid);
+gateway.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
+cache.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
 
 builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade));
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SlmCluster.Settings;
 
 namespace SlmCluster.ServiceDefaults;
 
@@ -15,7 +16,7 @@ internal sealed partial class ParentProcessWatcher(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!int.TryParse(configuration["SLM_PARENT_PID"], out var parentPid))
+        if (!int.TryParse(configuration[ClusterSettings.Keys.ParentProcessId], out var parentPid))
         {
             return;
         }

@@ -15,7 +15,7 @@ public sealed record CascadeRouteDeclaration(string Route, IReadOnlyList<Cascade
         Tiers.Select((tier, i) => (tier, i)).Where(t => t.tier.External is not null)
             .Select(t => $"{Prefix}__Tiers__{t.i}__External__ApiKey").FirstOrDefault();
 
-    private string Prefix => $"Gateway__Cascade__Routes__{Route}";
+    private string Prefix => ClusterSettings.Keys.Gateway.CascadeRoute(Route);
 
     /// <summary>The gateway's environment for this route, every value but the API key.</summary>
     public IEnumerable<KeyValuePair<string, string>> Environment()

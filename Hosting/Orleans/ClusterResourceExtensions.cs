@@ -4,12 +4,6 @@ namespace SlmCluster.Hosting;
 
 internal static class ClusterResourceExtensions
 {
-    /// <summary>The cluster and service id every silo shares, here and in published manifests.</summary>
-    public const string ClusterId = "slmcluster";
-
-    /// <summary>The grain directory the worker grains register in (<c>WorkerGrainKey.Directory</c>).</summary>
-    public const string WorkerDirectory = "workers";
-
     /// <summary>
     /// The Orleans cluster the gateway and the workers join: membership and the worker grains' directory in
     /// <paramref name="redis"/>.
@@ -18,10 +12,10 @@ internal static class ClusterResourceExtensions
     {
         var provider = new RedisProviderConfiguration(redis);
         return builder.AddOrleans(name)
-            .WithClusterId(ClusterId)
-            .WithServiceId(ClusterId)
+            .WithClusterId(ClusterSettings.ClusterId)
+            .WithServiceId(ClusterSettings.ServiceId)
             .WithClustering(provider)
-            .WithGrainDirectory(WorkerDirectory, provider);
+            .WithGrainDirectory(ClusterSettings.WorkerDirectory, provider);
     }
 
     /// <summary>
@@ -33,7 +27,7 @@ internal static class ClusterResourceExtensions
         project.WithReference(cluster);
         if (!publishing)
         {
-            project.WithEnvironment("Orleans__Endpoints__AdvertisedIPAddress", "127.0.0.1");
+            project.WithEnvironment(ClusterSettings.Keys.Orleans.AdvertisedIPAddress, "127.0.0.1");
         }
 
         return project;

@@ -14,8 +14,8 @@ internal sealed class RedisProviderConfiguration(IResourceBuilder<IResourceWithC
     {
         var prefix = $"Orleans__{configSectionPath.Replace(":", "__", StringComparison.Ordinal)}";
         resourceBuilder
-            .WithEnvironment($"{prefix}__ProviderType", "Redis")
-            .WithEnvironment($"{prefix}__ConnectionName", redis.Resource.Name)
+            .WithEnvironment(ClusterSettings.Keys.Orleans.ProviderType(prefix), ClusterSettings.RedisProvider)
+            .WithEnvironment(ClusterSettings.Keys.Orleans.ConnectionName(prefix), redis.Resource.Name)
             .WithReference(redis);
     }
 }

@@ -21,10 +21,6 @@ internal static class KubernetesManifestWriter
     private const string ModelsMount = "/models";
     private const string RedisDataMount = "/data";
     private const string FetchImage = "curlimages/curl:8.11.1";
-    private const string WorkerSection = "Worker";
-    private const string GatewaySection = "Gateway";
-    private const string OrleansSection = "Orleans";
-    private const string RedisProvider = "Redis";
     private const string SiloPortName = "silo";
     private const string HealthPath = "/health";
     private const string AlivePath = "/alive";
@@ -185,15 +181,13 @@ internal static class KubernetesManifestWriter
                 Ports = [new V1ServicePort { Name = "redis", Port = redis.Port, TargetPort = "redis" }],
             };
 
-            // Keyspace notifications for SET on from the start, so gateways track cache keys without needing CONFIG.
-            // Evicts only keys with a TTL (cached answers): Orleans' membership table and the worker grain directory
-            // have none, and losing them would take silos out of the cluster. For the same reason they are kept in an
-            // append-only file on the pod's volume: a Redis that restarts comes back with the table new silos join
-            // through (a crash loses at most the last second).
-            var script =
-                $"if [ \"$REDIS_PASSWORD\" = {PasswordPlaceholder} ]; then echo 'Set the {KubernetesManifestWriter.PasswordSecret} secret to a generated password first (see the README).' >&2; exit 1; fi; " +
-                $"exec redis-server --requirepass \"$REDIS_PASSWORD\" --save '' --appendonly yes --appendfsync everysec --dir {RedisDataMount} " +
-                "--maxmemory 256mb --maxmemory-policy volatile-lru --notify-keyspace-events 'E$'";
+            // Why each setting: in the script.
+            var script = ManifestScript.Render("redis.sh", new Dictionary<string, string>
+            {
+                ["password-placeholder"] = PasswordPlaceholder,
+                ["password-secret"] = KubernetesManifestWriter.PasswordSecret,
+                ["data-directory"] = RedisDataMount,
+            });
             var container = new V1Container
             {
                 Name = "redis",
@@ -232,7 +226,7 @@ internal static class KubernetesManifestWriter
         {
             var name = group.Name;
             var labels = Labels(name);
-            var gpu = group.Device == WorkerDevice.Cuda;
+            var gpu = ClusterSettings.Devices.IsGpu(group.Device);
             var modelFile = $"{ModelsMount}/{group.Model.FileName}";
             var threads = group.Threads ?? (gpu ? 2 : 4);
 
@@ -246,13 +240,8 @@ internal static class KubernetesManifestWriter
                 Ports = [new V1ServicePort { Name = "http", Port = group.HttpPort, TargetPort = "http" }],
             };
 
-            // Downloads the model once into the pod's volume (resuming a broken transfer), and refuses a file whose SHA-256 differs.
-            var fetchScript =
-                "set -eu; " +
-                "if [ -f \"$MODEL_FILE\" ] && echo \"$MODEL_SHA256  $MODEL_FILE\" | sha256sum -c >/dev/null 2>&1; then echo \"$MODEL_FILE is present and verified\"; exit 0; fi; " +
-                "curl -fL --retry 5 --retry-all-errors -C - -o \"$MODEL_FILE.part\" \"$MODEL_URL\"; " +
-                "if ! echo \"$MODEL_SHA256  $MODEL_FILE.part\" | sha256sum -c >/dev/null 2>&1; then echo \"refusing $MODEL_URL: its SHA-256 is not $MODEL_SHA256\" >&2; rm -f \"$MODEL_FILE.part\"; exit 1; fi; " +
-                "mv \"$MODEL_FILE.part\" \"$MODEL_FILE\"; echo \"$MODEL_FILE downloaded and verified\"";
+            // Downloads the model once into the pod's volume and verifies it.
+            var fetchScript = ManifestScript.Render("fetch-model.sh", new Dictionary<string, string>());
             var fetch = new V1Container
             {
                 Name = $"fetch-{group.Model.Name}",
@@ -272,14 +261,14 @@ internal static class KubernetesManifestWriter
             List<V1EnvVar> env =
             [
                 .. SiloEnvironment(),
-                Env($"{WorkerSection}__Id", "$(POD_NAME)"),
-                Env($"{WorkerSection}__ModelPath", modelFile),
-                Env($"{WorkerSection}__BindAddress", "0.0.0.0"),
-                Env($"{WorkerSection}__HttpPort", group.HttpPort),
-                Env($"{WorkerSection}__Device", gpu ? "cuda:0" : "cpu"),
-                Env($"{WorkerSection}__GpuLayers", gpu ? "-1" : "0"),
-                Env($"{WorkerSection}__Threads", threads),
-                Env($"{WorkerSection}__Slots", group.Slots),
+                Env(ClusterSettings.Keys.Worker.Id, "$(POD_NAME)"),
+                Env(ClusterSettings.Keys.Worker.ModelPath, modelFile),
+                Env(ClusterSettings.Keys.Worker.BindAddress, "0.0.0.0"),
+                Env(ClusterSettings.Keys.Worker.HttpPort, group.HttpPort),
+                Env(ClusterSettings.Keys.Worker.Device, group.Device),
+                Env(ClusterSettings.Keys.Worker.GpuLayers, ClusterSettings.Devices.GpuLayers(group.Device)),
+                Env(ClusterSettings.Keys.Worker.Threads, threads),
+                Env(ClusterSettings.Keys.Worker.Slots, group.Slots),
                 .. RedisEnvironment(),
             ];
 
@@ -341,9 +330,9 @@ internal static class KubernetesManifestWriter
             List<V1EnvVar> env =
             [
                 .. SiloEnvironment(),
-                Env($"{GatewaySection}__BindAddress", "0.0.0.0"),
-                Env($"{GatewaySection}__GrpcPort", gateway.GrpcPort),
-                Env($"{GatewaySection}__HttpPort", gateway.HttpPort),
+                Env(ClusterSettings.Keys.Gateway.BindAddress, "0.0.0.0"),
+                Env(ClusterSettings.Keys.Gateway.GrpcPort, gateway.GrpcPort),
+                Env(ClusterSettings.Keys.Gateway.HttpPort, gateway.HttpPort),
                 .. RedisEnvironment(),
             ];
             if (gateway.Cascade is { } cascade)
@@ -450,22 +439,23 @@ internal static class KubernetesManifestWriter
         {
             var silo = cluster.Silo;
             var connection = cluster.Redis.Name;
+            var directory = ClusterSettings.Keys.Orleans.GrainDirectory(silo.WorkerDirectory);
             return
             [
                 EnvFromField("POD_NAME", "metadata.name"),
                 EnvFromField("POD_NAMESPACE", "metadata.namespace"),
                 EnvFromField("POD_IP", "status.podIP"),
-                Env("ORLEANS_CLUSTER_ID", silo.ClusterId),
-                Env("ORLEANS_SERVICE_ID", silo.ServiceId),
-                Env($"{OrleansSection}__ClusterId", silo.ClusterId),
-                Env($"{OrleansSection}__ServiceId", silo.ServiceId),
-                Env($"{OrleansSection}__Clustering__ProviderType", RedisProvider),
-                Env($"{OrleansSection}__Clustering__ConnectionName", connection),
-                Env($"{OrleansSection}__GrainDirectory__{silo.WorkerDirectory}__ProviderType", RedisProvider),
-                Env($"{OrleansSection}__GrainDirectory__{silo.WorkerDirectory}__ConnectionName", connection),
-                Env($"{OrleansSection}__Endpoints__SiloPort", silo.SiloPort),
-                Env($"{OrleansSection}__Endpoints__GatewayPort", 0),
-                EnvFromField($"{OrleansSection}__Endpoints__AdvertisedIPAddress", "status.podIP"),
+                Env(ClusterSettings.Keys.Orleans.KubernetesClusterId, silo.ClusterId),
+                Env(ClusterSettings.Keys.Orleans.KubernetesServiceId, silo.ServiceId),
+                Env(ClusterSettings.Keys.Orleans.ClusterId, silo.ClusterId),
+                Env(ClusterSettings.Keys.Orleans.ServiceId, silo.ServiceId),
+                Env(ClusterSettings.Keys.Orleans.ProviderType(ClusterSettings.Keys.Orleans.Clustering), ClusterSettings.RedisProvider),
+                Env(ClusterSettings.Keys.Orleans.ConnectionName(ClusterSettings.Keys.Orleans.Clustering), connection),
+                Env(ClusterSettings.Keys.Orleans.ProviderType(directory), ClusterSettings.RedisProvider),
+                Env(ClusterSettings.Keys.Orleans.ConnectionName(directory), connection),
+                Env(ClusterSettings.Keys.Orleans.SiloPort, silo.SiloPort),
+                Env(ClusterSettings.Keys.Orleans.GatewayPort, 0),
+                EnvFromField(ClusterSettings.Keys.Orleans.AdvertisedIPAddress, "status.podIP"),
             ];
         }
 
@@ -473,7 +463,7 @@ internal static class KubernetesManifestWriter
         private IEnumerable<V1EnvVar> RedisEnvironment() =>
         [
             EnvFromSecret("REDIS_PASSWORD", KubernetesManifestWriter.PasswordSecret, "password"),
-            Env($"ConnectionStrings__{cluster.Redis.Name}", $"{cluster.Redis.Name}:{cluster.Redis.Port},password=$(REDIS_PASSWORD)"),
+            Env(ClusterSettings.Keys.ConnectionString(cluster.Redis.Name), $"{cluster.Redis.Name}:{cluster.Redis.Port},password=$(REDIS_PASSWORD)"),
         ];
     }
 }

@@ -18,20 +18,8 @@ internal static class KubernetesPublishStep
     /// <summary>Where manifests go when <c>--output</c> names no folder.</summary>
     public static readonly string DefaultOutput = Path.Combine("deploy", "k8s");
 
-    /// <summary>Ports inside the pods; the gateway's are the public 5000/8080.</summary>
-    private const int GatewayGrpcPort = 5000;
-    private const int HttpPort = 8080;
     private const string RedisImage = "redis:7.4.1";
-    private const int RedisPort = 6379;
-
-    /// <summary>
-    /// The Orleans cluster every pod joins (the ids the services read as <c>Orleans:ClusterId</c> and
-    /// <c>Orleans:ServiceId</c>), Orleans' default silo port, and the grain directory the worker grains live in.
-    /// </summary>
-    private const string OrleansId = "slmcluster";
-    private const int SiloPort = 11111;
     private const string SiloServiceAccount = "orleans-silo";
-    private const string WorkerGrainDirectory = "workers";
 
     /// <summary>Adds the step to the application's publish pipeline.</summary>
     public static IDistributedApplicationBuilder AddKubernetesPublishing(this IDistributedApplicationBuilder builder, KubernetesPublishOptions options)
@@ -83,28 +71,29 @@ internal static class KubernetesPublishStep
             return false;
         }
 
-        var redis = new RedisSpec(cache.Name, RedisImage, RedisPort);
+        var redis = new RedisSpec(cache.Name, RedisImage, ClusterSettings.Ports.Redis);
         string Image(string repository) => $"{options.ImagePrefix}/{repository}:{options.ImageTag}";
         var workers = modelServers.Select(p =>
         {
             var reference = p.Annotations.OfType<WorkerModelAnnotation>().Last().Model;
-            var engine = p.Annotations.OfType<WorkerEngineAnnotation>().LastOrDefault() ?? new WorkerEngineAnnotation(0, 1, "cuda");
-            var cuda = engine.Device == "cuda";
+            var engine = p.Annotations.OfType<WorkerEngineAnnotation>().LastOrDefault() ?? new WorkerEngineAnnotation(0, 1, ClusterSettings.Devices.Cuda);
+            var gpu = ClusterSettings.Devices.IsGpu(engine.Device);
             return new WorkerGroupSpec(
                 p.Name,
-                Image(cuda ? $"{p.Name}-cuda" : p.Name),
+                Image(gpu ? $"{p.Name}-{engine.Device}" : p.Name),
                 p.GetReplicaCount(),
-                cuda ? WorkerDevice.Cuda : WorkerDevice.Cpu,
+                engine.Device,
                 options.Threads > 0 ? options.Threads : null,
                 engine.Slots,
                 new ModelSpec(reference.Name, reference.Reference.FileName, reference.Reference.DownloadUri(options.ModelBaseUrl), reference.Reference.Sha256!),
-                HttpPort);
+                // Every pod's HTTP port is the gateway's public one.
+                ClusterSettings.Ports.GatewayHttp);
         }).ToArray();
 
         var front = projects.Single(p => !p.TryGetLastAnnotation<WorkerModelAnnotation>(out _));
-        var silo = new SiloSpec(OrleansId, OrleansId, SiloPort, SiloServiceAccount, WorkerGrainDirectory);
+        var silo = new SiloSpec(ClusterSettings.ClusterId, ClusterSettings.ServiceId, ClusterSettings.Ports.Silo, SiloServiceAccount, ClusterSettings.WorkerDirectory);
         spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo, workers,
-            new GatewaySpec(front.Name, Image(front.Name), GatewayGrpcPort, HttpPort, options.Cascade));
+            new GatewaySpec(front.Name, Image(front.Name), ClusterSettings.Ports.GatewayGrpc, ClusterSettings.Ports.GatewayHttp, options.Cascade));
         error = null;
         return true;
     }

@@ -7,7 +7,7 @@ namespace SlmCluster.Hosting.Publishing;
 /// <param name="Name">The resource name: the Service, the StatefulSet, the container, the pods' name prefix.</param>
 /// <param name="Image">A pinned image built for <paramref name="Device"/>.</param>
 /// <param name="Replicas">How many pods; the gateway finds them through Orleans' membership.</param>
-/// <param name="Device">CPUs, or one GPU per pod.</param>
+/// <param name="Device">One of <see cref="ClusterSettings.Devices"/>: CPUs, or one GPU per pod with every layer offloaded.</param>
 /// <param name="Threads">Threads per pod; null takes 2 on a GPU and 4 on CPUs.</param>
 /// <param name="Slots">Concurrent sequences per pod.</param>
 /// <param name="Model">The model every pod loads.</param>
@@ -16,7 +16,7 @@ internal sealed record WorkerGroupSpec(
     string Name,
     string Image,
     int Replicas,
-    WorkerDevice Device,
+    string Device,
     int? Threads,
     int Slots,
     ModelSpec Model,

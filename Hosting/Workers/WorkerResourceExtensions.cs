@@ -9,27 +9,22 @@ internal static class WorkerResourceExtensions
         worker
             .WithEnvironment(context =>
             {
-                context.EnvironmentVariables["Worker__ModelPath"] = model.Resource.Path
+                context.EnvironmentVariables[ClusterSettings.Keys.Worker.ModelPath] = model.Resource.Path
                     ?? throw new InvalidOperationException($"Model '{model.Resource.Reference.Source}' is not resolved yet.");
             })
             .WithAnnotation(new WorkerModelAnnotation(model.Resource));
 
-    /// <summary>Engine threads and sequence slots per worker, and the device it computes on.</summary>
-    public static IResourceBuilder<ProjectResource> WithEngine(this IResourceBuilder<ProjectResource> worker, int threads, int slots, string device)
-    {
+    /// <summary>
+    /// Engine threads and sequence slots per worker, and the device it computes on (one of
+    /// <see cref="ClusterSettings.Devices"/>, as the published manifests name it too): on a GPU every layer is offloaded.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithEngine(this IResourceBuilder<ProjectResource> worker, int threads, int slots, string device) =>
         worker
-            .WithEnvironment("Worker__Threads", threads.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("Worker__Slots", slots.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("Worker__Device", device)
+            .WithEnvironment(ClusterSettings.Keys.Worker.Threads, threads.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment(ClusterSettings.Keys.Worker.Slots, slots.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment(ClusterSettings.Keys.Worker.Device, device)
+            .WithEnvironment(ClusterSettings.Keys.Worker.GpuLayers, ClusterSettings.Devices.GpuLayers(device).ToString(CultureInfo.InvariantCulture))
             .WithAnnotation(new WorkerEngineAnnotation(threads, slots, device));
-        if (device == "cuda")
-        {
-            // Every layer on the GPU; in Kubernetes each worker pod gets one GPU of its own.
-            worker.WithEnvironment("Worker__GpuLayers", "-1");
-        }
-
-        return worker;
-    }
 }
 
 /// <summary>Which model a worker group serves (read by the publish step).</summary>

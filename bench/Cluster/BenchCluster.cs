@@ -49,10 +49,10 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             ["Logging__LogLevel__Default"] = "Warning",
             // The services log membership changes at Information; here they would only crowd out the bench's lines.
             ["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Warning",
-            ["ConnectionStrings__cache"] = redis,
+            [ClusterSettings.Keys.ConnectionString(ClusterSettings.RedisName)] = redis,
             // Every silo of this cluster on loopback, each on its own port: clusters of different scenarios (and
             // other runs on the machine) never meet, as each has its own Redis.
-            ["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1",
+            [ClusterSettings.Keys.Orleans.AdvertisedIPAddress] = "127.0.0.1",
         };
 
         var models = Enumerable.Repeat(options.ModelPath, options.Workers).Concat(options.MoreModels ?? []).ToArray();
@@ -62,13 +62,13 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
             var endpoint = new Uri($"http://127.0.0.1:{FreePort()}");
             var environment = new Dictionary<string, string>(shared)
             {
-                ["Orleans__Endpoints__SiloPort"] = Invariant(FreePort()),
-                ["Worker__Id"] = name,
-                ["Worker__HttpPort"] = Invariant(endpoint.Port),
-                ["Worker__ModelPath"] = models[i],
-                ["Worker__Threads"] = Invariant(options.Threads),
-                ["Worker__Slots"] = Invariant(options.Slots),
-                ["Worker__ContextSize"] = Invariant(options.ContextSize),
+                [ClusterSettings.Keys.Orleans.SiloPort] = Invariant(FreePort()),
+                [ClusterSettings.Keys.Worker.Id] = name,
+                [ClusterSettings.Keys.Worker.HttpPort] = Invariant(endpoint.Port),
+                [ClusterSettings.Keys.Worker.ModelPath] = models[i],
+                [ClusterSettings.Keys.Worker.Threads] = Invariant(options.Threads),
+                [ClusterSettings.Keys.Worker.Slots] = Invariant(options.Slots),
+                [ClusterSettings.Keys.Worker.ContextSize] = Invariant(options.ContextSize),
             };
             // taskset pins the whole process, threads it starts later included: to one core per worker, or away from the
             // model's core until the model's thread is moved onto it.
@@ -94,9 +94,9 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
 
         var gatewayEnvironment = new Dictionary<string, string>(shared)
         {
-            ["Orleans__Endpoints__SiloPort"] = Invariant(FreePort()),
-            ["Gateway__GrpcPort"] = Invariant(GatewayGrpc.Port),
-            ["Gateway__HttpPort"] = Invariant(GatewayHttp.Port),
+            [ClusterSettings.Keys.Orleans.SiloPort] = Invariant(FreePort()),
+            [ClusterSettings.Keys.Gateway.GrpcPort] = Invariant(GatewayGrpc.Port),
+            [ClusterSettings.Keys.Gateway.HttpPort] = Invariant(GatewayHttp.Port),
         };
         foreach (var (key, value) in options.GatewayEnvironment ?? new Dictionary<string, string>())
         {

@@ -64,7 +64,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         // Children watch this pid and exit when the bench is gone, even after a SIGKILL.
-        info.Environment["SLM_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment[ClusterSettings.Keys.ParentProcessId] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process);

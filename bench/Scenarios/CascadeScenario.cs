@@ -45,7 +45,7 @@ internal static class CascadeScenario
         Console.WriteLine($"scenario cascade: route '{Route}' = {Path.GetFileName(s.SmallModelPath)} (mean logprob >= {SmallThreshold}) -> " +
             $"{Path.GetFileName(large)} (>= {LargeThreshold}) -> a flagship at ${FlagshipInput}/${FlagshipOutput} per M tokens; {PromptSet.Length} prompts, {Tokens} greedy tokens");
         var httpPort = BenchCluster.FreePort();
-        var tiers = $"Gateway__Cascade__Routes__{Route}__Tiers";
+        var tiers = $"{ClusterSettings.Keys.Gateway.CascadeRoute(Route)}__Tiers";
         var gateway = new Dictionary<string, string>
         {
             [$"{tiers}__0__Name"] = "small",

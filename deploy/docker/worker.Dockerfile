@@ -37,7 +37,7 @@ RUN useradd --uid 1654 --user-group --no-create-home --shell /usr/sbin/nologin a
 WORKDIR /app
 COPY --from=publish-cuda /app .
 ENV Worker__BindAddress=0.0.0.0 Worker__HttpPort=8080 SLM_MODELS_DIR=/models \
-    Worker__Device=cuda:0 Worker__GpuLayers=-1 \
+    Worker__Device=cuda Worker__GpuLayers=-1 \
     NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility
 EXPOSE 8080 11111
 USER 1654

@@ -1,3 +1,5 @@
+using SlmCluster.Settings;
+
 namespace SlmCluster.Contracts;
 
 /// <summary>Names shared by the worker silos that host <see cref="IModelWorkerGrain"/> and the front door that finds them.</summary>
@@ -7,5 +9,5 @@ public static class WorkerGrainKey
     public const string GrainType = "modelworker";
 
     /// <summary>The grain directory the worker grains register in (configured as <c>Orleans:GrainDirectory:workers</c>).</summary>
-    public const string Directory = "workers";
+    public const string Directory = ClusterSettings.WorkerDirectory;
 }

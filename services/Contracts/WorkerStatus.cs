@@ -9,8 +9,8 @@ public sealed record WorkerStatus
 
     [Id(1)] public ModelDescription Model { get; init; } = new();
 
-    /// <summary>"cpu", or "cuda:0".</summary>
-    [Id(2)] public string Device { get; init; } = "cpu";
+    /// <summary>The device it computes on: one of <see cref="Settings.ClusterSettings.Devices"/>.</summary>
+    [Id(2)] public string Device { get; init; } = Settings.ClusterSettings.Devices.Cpu;
 
     /// <summary>Sequences decoded together at most.</summary>
     [Id(3)] public int Slots { get; init; }

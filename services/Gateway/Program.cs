@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Net;
-using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Api.OpenAi;
 using SlmCluster.Gateway.Caching;
@@ -14,6 +13,7 @@ using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
+using SlmCluster.Settings;
 using SlmCluster.Silo;
 using Orleans.Dashboard;
 
@@ -32,11 +32,7 @@ return ServiceMain.Run("gateway", () =>
     var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.AddServiceDefaults();
 
-    builder.Services.AddOptions<GatewayOptions>()
-        .BindConfiguration(GatewayOptions.SectionName)
-        .ValidateDataAnnotations()
-        .ValidateOnStart();
-    builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+    builder.Services.AddGatewayOptions();
 
     var gatewayOptions = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
     var bindAddress = IPAddress.Parse(gatewayOptions.BindAddress);
@@ -60,8 +56,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<WorkerPool>();
     builder.Services.AddSingleton<WorkerDirectory>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());
-    builder.AddRedisClient("cache");
-    builder.Services.AddOptions<CacheOptions>().BindConfiguration("Gateway:Cache").ValidateDataAnnotations().ValidateOnStart();
+    builder.AddRedisClient(ClusterSettings.RedisName);
     builder.Services.AddSingleton<CacheWriter>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<CacheWriter>());
     builder.Services.AddSingleton<CacheKeyDirectory>();
@@ -70,8 +65,6 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<SingleFlight>();
     builder.Services.AddSingleton<IWorkerRouter, LeastOutstandingRouter>();
     builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.AddOptions<CostOptions>().BindConfiguration(CostOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-    builder.Services.AddSingleton<IValidateOptions<CostOptions>, CostOptionsValidator>();
     builder.Services.AddSingleton<ReferencePricing>();
     builder.Services.AddSingleton<ServingStats>();
     builder.Services.AddSingleton<GatewayMetrics>();

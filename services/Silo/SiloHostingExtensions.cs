@@ -6,6 +6,7 @@ using Orleans.Dashboard;
 using Orleans.Hosting;
 using SlmCluster.Contracts;
 using SlmCluster.Contracts.Placement;
+using SlmCluster.Settings;
 
 namespace SlmCluster.Silo;
 
@@ -14,9 +15,10 @@ public static class SiloHostingExtensions
 {
     /// <summary>
     /// Hosts an Orleans silo in this process, configured from the <c>Orleans</c> section the way Aspire hands it over
-    /// (<c>Orleans:Clustering</c>, <c>Orleans:GrainDirectory:workers</c>, <c>Orleans:Endpoints</c>, ids), with
-    /// SlmCluster's defaults where it is silent: cluster and service id <c>slmcluster</c>, membership and the worker
-    /// grain directory in the Redis of <c>ConnectionStrings:cache</c>, silo port 11111, no client gateway port.
+    /// (<c>Orleans:Clustering</c>, <c>Orleans:GrainDirectory:workers</c>, <c>Orleans:Endpoints</c>, ids), with the
+    /// cluster's own settings (<see cref="ClusterSettings"/>) where it is silent: its cluster and service id,
+    /// membership and the worker grain directory in the Redis of <c>ConnectionStrings:cache</c>, its silo port, no
+    /// client gateway port.
     /// </summary>
     /// <exception cref="InvalidOperationException">No Redis is configured for membership.</exception>
     /// <param name="siloName">The silo's name in membership and the Orleans dashboard, unless <c>Orleans:Name</c> (or the pod's name) sets one.</param>
@@ -34,12 +36,12 @@ public static class SiloHostingExtensions
         }
 
         Default("Name", siloName);
-        Default("ClusterId", SiloOptionsDefaults.ClusterId);
-        Default("ServiceId", SiloOptionsDefaults.ServiceId);
+        Default("ClusterId", ClusterSettings.ClusterId);
+        Default("ServiceId", ClusterSettings.ServiceId);
         if (!orleans.GetSection("Clustering").Exists())
         {
-            defaults["Orleans:Clustering:ProviderType"] = "Redis";
-            defaults["Orleans:Clustering:ConnectionName"] = SiloOptionsDefaults.RedisConnectionName;
+            defaults["Orleans:Clustering:ProviderType"] = ClusterSettings.RedisProvider;
+            defaults["Orleans:Clustering:ConnectionName"] = ClusterSettings.RedisName;
         }
 
         if (!orleans.GetSection($"GrainDirectory:{WorkerGrainKey.Directory}").Exists())
@@ -47,7 +49,7 @@ public static class SiloHostingExtensions
             // The worker grains' directory entries live in Redis, not on a silo: a worker silo that dies takes only its
             // own grain with it, never the entry of a grain on a silo that survives.
             var clustering = orleans.GetSection("Clustering");
-            defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ProviderType"] = "Redis";
+            defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ProviderType"] = ClusterSettings.RedisProvider;
             foreach (var key in new[] { "ConnectionName", "ConnectionString", "ServiceKey" })
             {
                 if (clustering[key] is { Length: > 0 } value)
@@ -58,11 +60,11 @@ public static class SiloHostingExtensions
 
             if (!clustering.Exists())
             {
-                defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ConnectionName"] = SiloOptionsDefaults.RedisConnectionName;
+                defaults[$"Orleans:GrainDirectory:{WorkerGrainKey.Directory}:ConnectionName"] = ClusterSettings.RedisName;
             }
         }
 
-        Default("Endpoints:SiloPort", SiloOptionsDefaults.SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Default("Endpoints:SiloPort", ClusterSettings.Ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Default("Endpoints:GatewayPort", "0");
         if (defaults.Count > 0)
         {
@@ -109,7 +111,7 @@ public static class SiloHostingExtensions
     private static void RequireRedis(IConfiguration configuration)
     {
         var clustering = configuration.GetSection("Orleans:Clustering");
-        if (!string.Equals(clustering["ProviderType"], "Redis", StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(clustering["ProviderType"], ClusterSettings.RedisProvider, StringComparison.OrdinalIgnoreCase))
         {
             return;
         }
@@ -119,7 +121,7 @@ public static class SiloHostingExtensions
             return;
         }
 
-        var name = clustering["ConnectionName"] ?? SiloOptionsDefaults.RedisConnectionName;
+        var name = clustering["ConnectionName"] ?? ClusterSettings.RedisName;
         if (string.IsNullOrWhiteSpace(configuration.GetConnectionString(name)))
         {
             throw new InvalidOperationException(

@@ -1,18 +1,11 @@
 namespace SlmCluster.Silo;
 
-/// <summary>The cluster settings every SlmCluster silo starts from; configuration under <c>Orleans</c> overrides them.</summary>
+/// <summary>
+/// The membership and directory settings every SlmCluster silo starts from; configuration under <c>Orleans</c>
+/// overrides them. The ids, the port and the Redis are the cluster's own (<c>ClusterSettings</c>).
+/// </summary>
 public static class SiloOptionsDefaults
 {
-    public const string ClusterId = "slmcluster";
-
-    public const string ServiceId = "slmcluster";
-
-    /// <summary>The silo-to-silo port when none is configured.</summary>
-    public const int SiloPort = 11111;
-
-    /// <summary>The connection string name of the Redis that holds membership and the worker grain directory.</summary>
-    public const string RedisConnectionName = "cache";
-
     /// <summary>
     /// How often silos probe each other. With <see cref="MissedProbesLimit"/> and <see cref="VotesForDeathDeclaration"/>
     /// a silo that vanished is declared dead in about 3 s. Routing does not wait for that: the front door takes a

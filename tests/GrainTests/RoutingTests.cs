@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SlmCluster.Contracts;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.GrainTests.Infrastructure;
+using SlmCluster.Settings;
 
 namespace SlmCluster.GrainTests;
 
@@ -27,7 +28,7 @@ public sealed class RoutingTests(ClusterFixture fixture)
         {
             Assert.Equal(TestModels.Stories260KId, Assert.Single(endpoint.Models).Id);
             Assert.Equal(2, endpoint.Slots);
-            Assert.Equal("cpu", endpoint.Device);
+            Assert.Equal(ClusterSettings.Devices.Cpu, endpoint.Device);
         }
 
         // Least outstanding: with a request held on one worker, the next goes to the other; calls reach that worker.

@@ -1,5 +1,6 @@
 using SlmCluster.Contracts;
 using SlmCluster.GrainTests.Infrastructure;
+using SlmCluster.Settings;
 
 namespace SlmCluster.GrainTests;
 
@@ -20,7 +21,7 @@ public sealed class StatusTests(ClusterFixture fixture)
         Assert.Equal("llama", status.Model.Architecture);
         Assert.True(status.Model.ContextLength > 0, "the model's context length is reported");
         Assert.Equal(2, status.Slots);
-        Assert.Equal("cpu", status.Device);
+        Assert.Equal(ClusterSettings.Devices.Cpu, status.Device);
         Assert.False(status.Draining);
         Assert.Equal(1, status.Activations);
     }

@@ -24,7 +24,7 @@ public sealed class DashboardTests(ObservedClusterFixture cluster)
         var cells = await worker.First.Locator("td").AllInnerTextsAsync();
         Assert.Equal(ObservedClusterFixture.WorkerName, cells[0]);
         Assert.Equal(ObservedClusterFixture.ModelId, cells[1]);
-        Assert.Equal("cpu", cells[2]);
+        Assert.Equal(ClusterSettings.Devices.Cpu, cells[2]);
         Assert.Equal("serving", cells[3]);
         Assert.Equal("2", cells[5]);
         // A serving worker has answered a status call: the silo round trip it took is shown.

@@ -5,6 +5,8 @@ namespace SlmCluster.Gateway.Caching;
 /// <summary>The "Gateway:Cache" configuration section: the Redis response cache.</summary>
 public sealed class CacheOptions
 {
+    public const string SectionName = "Gateway:Cache";
+
     public bool Enabled { get; set; } = true;
 
     /// <summary>How long an answer is kept when the request does not say (<c>cache.ttl_seconds</c>).</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SlmCluster.Settings;
 
 namespace SlmCluster.Gateway.Hosting;
 
@@ -8,10 +9,10 @@ public sealed class GatewayOptions
     public const string SectionName = "Gateway";
 
     [Range(0, 65535)]
-    public int GrpcPort { get; set; } = 5000;
+    public int GrpcPort { get; set; } = ClusterSettings.Ports.GatewayGrpc;
 
     [Range(0, 65535)]
-    public int HttpPort { get; set; } = 8080;
+    public int HttpPort { get; set; } = ClusterSettings.Ports.GatewayHttp;
 
     public string BindAddress { get; set; } = "127.0.0.1";
 

@@ -33,7 +33,7 @@ public sealed class WorkerEndpoint(string key, IModelWorkerGrain grain)
     /// <summary>Whether requests may be sent to it now.</summary>
     public bool IsRoutable => IsHealthy && !IsDraining;
 
-    /// <summary>The device it reported ("cpu", "cuda:0").</summary>
+    /// <summary>The device it reported ("cpu", "cuda").</summary>
     public string? Device { get; set; }
 
     /// <summary>Sequence slots it reported; 0 when unknown.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using SlmCluster.Settings;
 
 namespace SlmCluster.Worker.Hosting;
 
@@ -42,13 +43,18 @@ public sealed class WorkerOptions
 
     /// <summary>Port of the HTTP listener for /health, /alive and /metrics (Prometheus).</summary>
     [Range(1, 65535)]
-    public int HttpPort { get; set; } = 5101;
+    public int HttpPort { get; set; } = ClusterSettings.Ports.WorkerHttp;
 
     /// <summary>Address the listeners bind to.</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>The device this instance is pinned to, as announced: "cpu", or "cuda:0".</summary>
-    public string Device { get; set; } = "cpu";
+    /// <summary>
+    /// The device this instance computes on, as announced to the front door and the dashboard: one of
+    /// <see cref="ClusterSettings.Devices"/>, the names the AppHost and the published manifests set.
+    /// </summary>
+    [AllowedValues(ClusterSettings.Devices.Cpu, ClusterSettings.Devices.Cuda,
+        ErrorMessage = "Worker:Device must be cpu or cuda (the device kind; which GPU a process uses is the driver's CUDA_VISIBLE_DEVICES).")]
+    public string Device { get; set; } = ClusterSettings.Devices.Cpu;
 
     /// <summary>How long a stopping worker waits for its running requests before it exits anyway.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]

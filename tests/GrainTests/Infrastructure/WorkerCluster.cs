@@ -10,6 +10,7 @@ using Orleans.Metadata;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 using SlmCluster.Gateway.Routing;
+using SlmCluster.Settings;
 using SlmCluster.Silo;
 using SlmCluster.Worker.Grains;
 using SlmCluster.Worker.Hosting;
@@ -192,7 +193,7 @@ public sealed class WorkerCluster : IAsyncDisposable
         var plan = _starting.Value ?? throw new InvalidOperationException("Silos of a WorkerCluster start through its StartWorkerAsync.");
         var settings = new Dictionary<string, string?>
         {
-            [$"ConnectionStrings:{SiloOptionsDefaults.RedisConnectionName}"] = _redis.ConnectionString,
+            [$"ConnectionStrings:{ClusterSettings.RedisName}"] = _redis.ConnectionString,
             ["Orleans:ClusterId"] = _cluster.Options.ClusterId,
             ["Orleans:ServiceId"] = _cluster.Options.ServiceId,
             ["Orleans:Dashboard:Enabled"] = "false",

@@ -44,7 +44,7 @@ public sealed class AppHostProcessTests
             return; // this machine has the GPUs the behaviour is about the absence of
         }
 
-        await using var host = AppHostProcess.Start("--device", "cuda", "--workers", "1");
+        await using var host = AppHostProcess.Start("--device", ClusterSettings.Devices.Cuda, "--workers", "1");
         var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(2, exitCode);

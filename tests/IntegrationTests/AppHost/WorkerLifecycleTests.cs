@@ -31,7 +31,7 @@ public sealed class WorkerLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task A_worker_started_later_gets_traffic_within_3_s_and_drains_on_SIGTERM()
     {
-        var redis = await _app.GetConnectionStringAsync("cache") ?? throw new InvalidOperationException("The AppHost has no cache connection string.");
+        var redis = await _app.GetConnectionStringAsync(ClusterSettings.RedisName) ?? throw new InvalidOperationException("The AppHost has no cache connection string.");
         await using var worker = ServiceProcess.StartWorker("worker-by-hand", redis, TestPaths.Model("stories260K.gguf"), "--Worker:Slots=2");
         // Joined: from the moment its /health says ready to the moment the gateway routes to it.
         await worker.WaitHealthyAsync(TimeSpan.FromSeconds(90));

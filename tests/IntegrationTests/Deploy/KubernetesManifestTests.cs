@@ -37,7 +37,7 @@ public sealed class KubernetesManifestTests
     }
 
     /// <summary>Runs the built AppHost's publish step, as <c>dotnet run --project AppHost -- publish</c> does.</summary>
-    private static async Task PublishAsync(string output, params string[] extra)
+    internal static async Task PublishAsync(string output, params string[] extra)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { TestPaths.AppHostAssembly, "publish", "--output", output }.Concat(extra))
@@ -67,7 +67,7 @@ public sealed class KubernetesManifestTests
 
         // Everything is applied by `kubectl apply -k`, except the password Secret, which is created with a generated password.
         var kustomization = File.ReadAllText(Path.Combine(Committed, "kustomization.yaml"));
-        var secretFile = KubernetesManifestWriter.PasswordSecretFile("cache");
+        var secretFile = KubernetesManifestWriter.PasswordSecretFile(ClusterSettings.RedisName);
         foreach (var file in _manifests.Objects.Select(o => o.File).Distinct().Where(f => f != secretFile))
         {
             Assert.Contains($"- {file}", kustomization);
@@ -80,8 +80,8 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void Redis_is_a_StatefulSet_behind_a_Service_with_its_password_from_a_Secret()
     {
-        var redis = _manifests.Single("StatefulSet", "cache");
-        _manifests.Single("Service", "cache");
+        var redis = _manifests.Single("StatefulSet", ClusterSettings.RedisName);
+        _manifests.Single("Service", ClusterSettings.RedisName);
         var secret = _manifests.Single("Secret", "cache-password");
         var container = Assert.Single(Containers(redis));
         Assert.Matches(@"^redis:\d+\.\d+\.\d+$", Str(container, "image"));
@@ -118,8 +118,8 @@ public sealed class KubernetesManifestTests
         Assert.Equal("1", MapAt(worker, "resources.requests")["nvidia.com/gpu"]);
         Assert.NotNull(MapAt(worker, "resources.requests")["memory"]);
         Assert.NotNull(MapAt(worker, "resources.limits")["memory"]);
-        Assert.Equal("-1", Env(worker, "Worker__GpuLayers"));
-        Assert.Equal("cuda:0", Env(worker, "Worker__Device"));
+        Assert.Equal("-1", Env(worker, ClusterSettings.Keys.Worker.GpuLayers));
+        Assert.Equal(ClusterSettings.Devices.Cuda, Env(worker, ClusterSettings.Keys.Worker.Device));
 
         // No gRPC service of its own any more: the gateway calls the worker grain through Orleans.
         Assert.Equal(new[] { "http", "silo" }, PortNames(worker).Order(StringComparer.Ordinal));
@@ -128,8 +128,8 @@ public sealed class KubernetesManifestTests
         // Ready once the model grain serves (/health), alive while the process answers (/alive), both on the HTTP port;
         // a model that loads slowly has minutes before liveness counts.
         var httpPort = Port(worker, "http");
-        Assert.Equal(httpPort, Env(worker, "Worker__HttpPort"));
-        Assert.Equal("0.0.0.0", Env(worker, "Worker__BindAddress"));
+        Assert.Equal(httpPort, Env(worker, ClusterSettings.Keys.Worker.HttpPort));
+        Assert.Equal("0.0.0.0", Env(worker, ClusterSettings.Keys.Worker.BindAddress));
         foreach (var (probe, path) in new[] { ("readinessProbe", "/health"), ("livenessProbe", "/alive"), ("startupProbe", "/alive") })
         {
             Assert.Null(At(worker, $"{probe}.grpc"));
@@ -159,7 +159,7 @@ public sealed class KubernetesManifestTests
 
         var mount = Str(ListAt(fetch, "volumeMounts").Cast<Dictionary<object, object>>().Single(), "mountPath");
         Assert.StartsWith(mount + "/", Env(fetch, "MODEL_FILE"));
-        Assert.Equal(Env(fetch, "MODEL_FILE"), Env(worker, "Worker__ModelPath"));
+        Assert.Equal(Env(fetch, "MODEL_FILE"), Env(worker, ClusterSettings.Keys.Worker.ModelPath));
         Assert.Contains(ListAt(workers, "spec.volumeClaimTemplates").Cast<Dictionary<object, object>>(), v => Str(v, "metadata.name") == "models");
     }
 
@@ -219,14 +219,14 @@ public sealed class KubernetesManifestTests
     public async Task Every_worker_group_is_a_silo_of_the_same_cluster_with_its_own_model()
     {
         // Two models, two worker groups: rendered from a spec, since the default AppHost declares one model.
-        var redis = new RedisSpec("cache", "redis:7.4.1", 6379);
-        var silo = new SiloSpec("slmcluster", "slmcluster", 11111, "orleans-silo", "workers");
+        var redis = new RedisSpec(ClusterSettings.RedisName, "redis:7.4.1", ClusterSettings.Ports.Redis);
+        var silo = new SiloSpec(ClusterSettings.ClusterId, ClusterSettings.ServiceId, ClusterSettings.Ports.Silo, "orleans-silo", ClusterSettings.WorkerDirectory);
         WorkerGroupSpec Group(string name, string file) => new(
-            name, "slmcluster/worker-cuda:0.1.0", 2, WorkerDevice.Cuda, null, 8,
-            new ModelSpec(name, file, new Uri($"https://models.example/{file}"), new string('a', 64)), 8080);
+            name, "slmcluster/worker-cuda:0.1.0", 2, ClusterSettings.Devices.Cuda, null, 8,
+            new ModelSpec(name, file, new Uri($"https://models.example/{file}"), new string('a', 64)), ClusterSettings.Ports.GatewayHttp);
         var spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo,
             [Group("worker-stories", "stories260K.gguf"), Group("worker-smol", "smol.gguf")],
-            new GatewaySpec("gateway", "slmcluster/gateway:0.1.0", 5000, 8080));
+            new GatewaySpec("gateway", "slmcluster/gateway:0.1.0", ClusterSettings.Ports.GatewayGrpc, ClusterSettings.Ports.GatewayHttp));
         var directory = Directory.CreateTempSubdirectory("slm-k8s-groups-");
         try
         {
@@ -239,7 +239,7 @@ public sealed class KubernetesManifestTests
                 var workers = manifests.Single("StatefulSet", name);
                 AssertIsSilo(manifests, workers);
                 Assert.Equal("orleans-silo", Str(workers, "spec.template.spec.serviceAccountName"));
-                Assert.Equal($"/models/{file}", Env(Assert.Single(Containers(workers)), "Worker__ModelPath"));
+                Assert.Equal($"/models/{file}", Env(Assert.Single(Containers(workers)), ClusterSettings.Keys.Worker.ModelPath));
                 manifests.Single("Service", name);
                 manifests.Single("PodDisruptionBudget", name);
             }
@@ -263,7 +263,7 @@ public sealed class KubernetesManifestTests
                 "--flagship-input-price", "2.5", "--flagship-output-price", "10", "--cascade-min-mean-logprob", "-0.8");
             var manifests = Load(output.FullName);
             var gateway = Assert.Single(Containers(manifests.Single("Deployment", "gateway")));
-            const string route = "Gateway__Cascade__Routes__auto__Tiers";
+            var route = $"{ClusterSettings.Keys.Gateway.CascadeRoute("auto")}__Tiers";
 
             // The published model is the first tier, judged; the flagship is the last.
             Assert.Equal("stories260K", Env(gateway, $"{route}__0__Model"));
@@ -299,7 +299,7 @@ public sealed class KubernetesManifestTests
         Assert.Equal(Port(gateway, "grpc"), Str(gateway, "livenessProbe.grpc.port"));
         Assert.NotNull(At(gateway, "resources.requests.cpu"));
         Assert.NotNull(At(gateway, "resources.limits.memory"));
-        Assert.Contains("$(REDIS_PASSWORD)", Env(gateway, "ConnectionStrings__cache"));
+        Assert.Contains("$(REDIS_PASSWORD)", Env(gateway, ClusterSettings.Keys.ConnectionString(ClusterSettings.RedisName)));
 
         var autoscaler = _manifests.Single("HorizontalPodAutoscaler", "gateway");
         Assert.Equal("Deployment", Str(autoscaler, "spec.scaleTargetRef.kind"));
@@ -315,7 +315,7 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void Services_are_scraped_by_Prometheus_on_their_http_port()
     {
-        foreach (var workload in _manifests.OfKind("StatefulSet").Concat(_manifests.OfKind("Deployment")).Where(w => Str(w, "metadata.name") != "cache"))
+        foreach (var workload in _manifests.OfKind("StatefulSet").Concat(_manifests.OfKind("Deployment")).Where(w => Str(w, "metadata.name") != ClusterSettings.RedisName))
         {
             var annotations = MapAt(workload, "spec.template.metadata.annotations");
             Assert.Equal("true", annotations["prometheus.io/scrape"]);
@@ -350,15 +350,15 @@ public sealed class KubernetesManifestTests
         var directory = Directory.CreateTempSubdirectory("slm-k8s-cpu-");
         try
         {
-            await PublishAsync(directory.FullName, "--device", "cpu");
+            await PublishAsync(directory.FullName, "--device", ClusterSettings.Devices.Cpu);
 
             var manifests = Load(directory.FullName);
             var workers = manifests.Single("StatefulSet", "worker");
             var worker = Assert.Single(Containers(workers));
             AssertIsSilo(manifests, workers);
             Assert.False(MapAt(worker, "resources.limits").ContainsKey("nvidia.com/gpu"));
-            Assert.Equal("cpu", Env(worker, "Worker__Device"));
-            Assert.Equal(Str(worker, "resources.requests.cpu"), Env(worker, "Worker__Threads"));
+            Assert.Equal(ClusterSettings.Devices.Cpu, Env(worker, ClusterSettings.Keys.Worker.Device));
+            Assert.Equal(Str(worker, "resources.requests.cpu"), Env(worker, ClusterSettings.Keys.Worker.Threads));
         }
         finally
         {
@@ -368,7 +368,7 @@ public sealed class KubernetesManifestTests
 
     /// <summary>Every workload but Redis's runs an Orleans silo: the gateway and each worker group.</summary>
     private static IEnumerable<Dictionary<object, object>> SiloWorkloads(ManifestSet manifests) =>
-        manifests.Workloads().Where(w => Str(w, "metadata.name") != "cache");
+        manifests.Workloads().Where(w => Str(w, "metadata.name") != ClusterSettings.RedisName);
 
     /// <summary>
     /// What the services read to join the cluster (see docs/deploy.md): the silo port, the cluster and service ids
@@ -381,32 +381,38 @@ public sealed class KubernetesManifestTests
         var name = Str(workload, "metadata.name");
         var container = Containers(workload).First();
 
-        Assert.Equal("11111", Port(container, "silo"));
-        Assert.Equal("11111", Env(container, "Orleans__Endpoints__SiloPort"));
-        Assert.Equal("0", Env(container, "Orleans__Endpoints__GatewayPort"));
+        var siloPort = ClusterSettings.Ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(siloPort, Port(container, "silo"));
+        Assert.Equal(siloPort, Env(container, ClusterSettings.Keys.Orleans.SiloPort));
+        Assert.Equal("0", Env(container, ClusterSettings.Keys.Orleans.GatewayPort));
 
         var labels = MapAt(workload, "spec.template.metadata.labels");
-        foreach (var (id, label, variable) in new[] { ("ClusterId", "orleans/clusterId", "ORLEANS_CLUSTER_ID"), ("ServiceId", "orleans/serviceId", "ORLEANS_SERVICE_ID") })
+        foreach (var (key, id, label, variable) in new[]
         {
-            var value = Env(container, $"Orleans__{id}");
-            Assert.Equal("slmcluster", value);
+            (ClusterSettings.Keys.Orleans.ClusterId, ClusterSettings.ClusterId, "orleans/clusterId", ClusterSettings.Keys.Orleans.KubernetesClusterId),
+            (ClusterSettings.Keys.Orleans.ServiceId, ClusterSettings.ServiceId, "orleans/serviceId", ClusterSettings.Keys.Orleans.KubernetesServiceId),
+        })
+        {
+            var value = Env(container, key);
+            Assert.Equal(id, value);
             Assert.Equal(value, Env(container, variable));
             Assert.Equal(value, labels[label]);
         }
 
-        foreach (var provider in new[] { "Clustering", "GrainDirectory__workers" })
+        foreach (var provider in new[] { ClusterSettings.Keys.Orleans.Clustering, ClusterSettings.Keys.Orleans.GrainDirectory(ClusterSettings.WorkerDirectory) })
         {
-            Assert.Equal("Redis", Env(container, $"Orleans__{provider}__ProviderType"));
-            var connection = Env(container, $"Orleans__{provider}__ConnectionName");
-            Assert.Contains("$(REDIS_PASSWORD)", Env(container, $"ConnectionStrings__{connection}"));
-            Assert.StartsWith($"{connection}:", Env(container, $"ConnectionStrings__{connection}"));
+            Assert.Equal(ClusterSettings.RedisProvider, Env(container, ClusterSettings.Keys.Orleans.ProviderType(provider)));
+            var connection = Env(container, ClusterSettings.Keys.Orleans.ConnectionName(provider));
+            var connectionString = Env(container, ClusterSettings.Keys.ConnectionString(connection!));
+            Assert.Contains("$(REDIS_PASSWORD)", connectionString);
+            Assert.StartsWith($"{connection}:", connectionString);
             manifests.Single("Service", connection!);
         }
 
         foreach (var (variable, field) in new[]
         {
             ("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"), ("POD_IP", "status.podIP"),
-            ("Orleans__Endpoints__AdvertisedIPAddress", "status.podIP"),
+            (ClusterSettings.Keys.Orleans.AdvertisedIPAddress, "status.podIP"),
         })
         {
             var env = EnvVar(container, variable);

@@ -87,7 +87,7 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
     /// <summary>The cluster's processes: those that watch this AppHost's pid (Redis, the workers, the gateway).</summary>
     public int[] ChildPids()
     {
-        var marker = $"SLM_PARENT_PID={Process.Id}";
+        var marker = $"{ClusterSettings.Keys.ParentProcessId}={Process.Id}";
         var pids = new List<int>();
         foreach (var dir in Directory.GetDirectories("/proc"))
         {

@@ -106,7 +106,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         // A silo of the test's own cluster: membership in its Redis, reachable on loopback. Later arguments win.
         foreach (var argument in new[]
                  {
-                     $"--ConnectionStrings:cache={redisConnection}", $"--Orleans:Endpoints:SiloPort={FreePort()}",
+                     $"--ConnectionStrings:{ClusterSettings.RedisName}={redisConnection}", $"--Orleans:Endpoints:SiloPort={FreePort()}",
                      "--Orleans:Endpoints:AdvertisedIPAddress=127.0.0.1",
                  }.Concat(arguments))
         {
@@ -114,7 +114,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         // The service exits by itself if the test run dies without disposing it.
-        info.Environment["SLM_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment[ClusterSettings.Keys.ParentProcessId] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;
