@@ -1,6 +1,6 @@
 using System.Net;
 using SlmCluster.ServiceDefaults;
-using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Configuration;
 
 // Socket completions run on the thread that polls the sockets instead of being queued to the thread pool: every
 // generated token is one small message to the front door, and on a small machine each pool hand-off takes CPU from

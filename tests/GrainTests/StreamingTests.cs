@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SlmCluster.Contracts;
 using SlmCluster.GrainTests.Infrastructure;
 using SlmCluster.Inference;
-using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Configuration;
 
 namespace SlmCluster.GrainTests;
 

@@ -106,7 +106,7 @@ public sealed class GatewayMetrics
         }
     }
 
-    private void DeclareModels(WorkerEndpoint worker)
+    private void DeclareModels(RoutedWorker worker)
     {
         foreach (var model in worker.Models)
         {

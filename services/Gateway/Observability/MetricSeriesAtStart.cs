@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Cascade;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 
 namespace SlmCluster.Gateway.Observability;
 

@@ -13,9 +13,9 @@ public sealed class AffinityTable<TKey>(int capacity) where TKey : notnull
 
     public int Count => _entries.Count;
 
-    public WorkerEndpoint? Get(TKey key) => _entries.TryGetValue(key, out var entry) ? entry.Worker : null;
+    public RoutedWorker? Get(TKey key) => _entries.TryGetValue(key, out var entry) ? entry.Worker : null;
 
-    public void Set(TKey key, WorkerEndpoint worker)
+    public void Set(TKey key, RoutedWorker worker)
     {
         _entries[key] = new Entry(worker, Interlocked.Increment(ref _clock));
         if (_entries.Count > capacity)
@@ -36,5 +36,5 @@ public sealed class AffinityTable<TKey>(int capacity) where TKey : notnull
         }
     }
 
-    private readonly record struct Entry(WorkerEndpoint Worker, long Stamp);
+    private readonly record struct Entry(RoutedWorker Worker, long Stamp);
 }

@@ -8,5 +8,5 @@ public interface IWorkerRouter
     /// tried), already counted as outstanding in the same step as the choice, so requests arriving together see each
     /// other; dispose the lease when the call ends. Null when no worker is left.
     /// </summary>
-    WorkerEndpoint.Lease? Acquire(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude);
+    RoutedWorker.Lease? Acquire(in RouteRequest request, IReadOnlyCollection<RoutedWorker> exclude);
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 
 namespace SlmCluster.Gateway.Routing;
 
@@ -19,9 +19,9 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
     // workers would otherwise all read 0 and 0, and could split 5/3 or worse.
     private readonly Lock _pickLock = new();
 
-    public WorkerEndpoint.Lease? Acquire(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude)
+    public RoutedWorker.Lease? Acquire(in RouteRequest request, IReadOnlyCollection<RoutedWorker> exclude)
     {
-        var candidates = new List<WorkerEndpoint>(pool.Workers.Count);
+        var candidates = new List<RoutedWorker>(pool.Workers.Count);
         foreach (var worker in pool.Workers)
         {
             if (worker.IsRoutable && worker.Serves(request.Model) && !exclude.Contains(worker))
@@ -35,7 +35,7 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
             return null;
         }
 
-        WorkerEndpoint.Lease lease;
+        RoutedWorker.Lease lease;
         lock (_pickLock)
         {
             var least = candidates.Min(w => w.Outstanding);
@@ -56,17 +56,17 @@ public sealed class LeastOutstandingRouter(WorkerPool pool, IOptions<GatewayOpti
         return lease;
     }
 
-    private WorkerEndpoint? Affine(in RouteRequest request, List<WorkerEndpoint> candidates, int least)
+    private RoutedWorker? Affine(in RouteRequest request, List<RoutedWorker> candidates, int least)
     {
         var maxImbalance = options.Value.Routing.AffinityMaxImbalance;
-        WorkerEndpoint? Usable(WorkerEndpoint? worker) =>
+        RoutedWorker? Usable(RoutedWorker? worker) =>
             worker is not null && candidates.Contains(worker) && worker.Outstanding - least <= maxImbalance ? worker : null;
 
         return (request.SessionKey.Length > 0 ? Usable(_sessions.Get(request.SessionKey)) : null)
             ?? (request.PrefixKey != 0 ? Usable(_prefixes.Get(request.PrefixKey)) : null);
     }
 
-    private WorkerEndpoint PowerOfTwoChoices(List<WorkerEndpoint> candidates)
+    private RoutedWorker PowerOfTwoChoices(List<RoutedWorker> candidates)
     {
         if (candidates.Count == 1)
         {

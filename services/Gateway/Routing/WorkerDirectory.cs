@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using SlmCluster.Contracts;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Routing;
@@ -107,7 +107,7 @@ public sealed partial class WorkerDirectory(
     private async Task RefreshAsync(SiloAddress silo, CancellationToken stoppingToken)
     {
         var key = silo.ToParsableString();
-        var worker = pool.Find(key) ?? new WorkerEndpoint(key, grains.GetGrain<IModelWorkerGrain>(key));
+        var worker = pool.Find(key) ?? new RoutedWorker(key, grains.GetGrain<IModelWorkerGrain>(key));
         WorkerStatus status;
         try
         {

@@ -9,13 +9,13 @@ namespace SlmCluster.Gateway.Routing;
 public sealed class WorkerPool
 {
     private readonly Lock _lock = new();
-    private WorkerEndpoint[] _workers = [];
+    private RoutedWorker[] _workers = [];
 
     /// <summary>A worker entered the pool, with the models it reported.</summary>
-    public event Action<WorkerEndpoint>? Joined;
+    public event Action<RoutedWorker>? Joined;
 
     /// <summary>A snapshot: the set changes as worker silos join and leave.</summary>
-    public IReadOnlyList<WorkerEndpoint> Workers => Volatile.Read(ref _workers);
+    public IReadOnlyList<RoutedWorker> Workers => Volatile.Read(ref _workers);
 
     /// <summary>What the first routable worker serving <paramref name="model"/> reports of it; null when none does.</summary>
     public ModelInfo? ServedModel(string model)
@@ -49,10 +49,10 @@ public sealed class WorkerPool
             .ToArray();
 
     /// <summary>The worker whose grain has <paramref name="key"/>, or null.</summary>
-    public WorkerEndpoint? Find(string key) => Workers.FirstOrDefault(w => w.Key == key);
+    public RoutedWorker? Find(string key) => Workers.FirstOrDefault(w => w.Key == key);
 
     /// <summary>Adds a worker (no-op when one with its key is there); returns the pool's entry for the key.</summary>
-    public WorkerEndpoint Add(WorkerEndpoint worker)
+    public RoutedWorker Add(RoutedWorker worker)
     {
         lock (_lock)
         {
@@ -69,7 +69,7 @@ public sealed class WorkerPool
     }
 
     /// <summary>Removes every worker <paramref name="remove"/> selects; returns those removed.</summary>
-    public IReadOnlyList<WorkerEndpoint> RemoveWhere(Func<WorkerEndpoint, bool> remove)
+    public IReadOnlyList<RoutedWorker> RemoveWhere(Func<RoutedWorker, bool> remove)
     {
         lock (_lock)
         {

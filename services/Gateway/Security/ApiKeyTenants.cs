@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 
 namespace SlmCluster.Gateway.Security;
 

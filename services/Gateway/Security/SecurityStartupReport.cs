@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 
 namespace SlmCluster.Gateway.Security;
 

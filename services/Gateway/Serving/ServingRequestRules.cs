@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using SlmCluster.Contracts;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 
 namespace SlmCluster.Gateway.Serving;
 

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SlmCluster.Contracts;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults.Tracing;
@@ -128,7 +128,7 @@ public sealed partial class WorkerCaller(
     }
 
     /// <summary>Winds down a worker's enumeration after its closing piece, so the grain releases it at once.</summary>
-    private async Task FinishAsync(IAsyncEnumerator<GenerationPiece> pieces, WorkerEndpoint worker)
+    private async Task FinishAsync(IAsyncEnumerator<GenerationPiece> pieces, RoutedWorker worker)
     {
         try
         {
@@ -148,7 +148,7 @@ public sealed partial class WorkerCaller(
         }
     }
 
-    private async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<GenerationPiece> pieces, WorkerEndpoint worker)
+    private async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<GenerationPiece> pieces, RoutedWorker worker)
     {
         try
         {
@@ -161,7 +161,7 @@ public sealed partial class WorkerCaller(
         }
     }
 
-    private void OnWorkerFailed(WorkerEndpoint worker, Exception e, StatusCode status, bool lost)
+    private void OnWorkerFailed(RoutedWorker worker, Exception e, StatusCode status, bool lost)
     {
         LogWorkerFailed(logger, worker.WorkerId, status, e.Message);
         if (lost)
@@ -180,12 +180,12 @@ public sealed partial class WorkerCaller(
     private sealed class Attempts(WorkerCaller caller, ServingRequest request)
     {
         private readonly RouteRequest _route = RouteRequest.For(request, caller.Options.Routing.AffinityPrefixCharacters);
-        private readonly List<WorkerEndpoint> _tried = [];
+        private readonly List<RoutedWorker> _tried = [];
         private RpcException? _atCapacity;
 
         /// <summary>A lease on the next worker to try.</summary>
         /// <exception cref="RpcException">None is left: RESOURCE_EXHAUSTED when those tried were full, else UNAVAILABLE.</exception>
-        public WorkerEndpoint.Lease Next()
+        public RoutedWorker.Lease Next()
         {
             // Workers that are merely full make the cluster busy (retry later), not unavailable.
             var lease = caller.Router.Acquire(_route, _tried) ?? throw (_atCapacity is null
@@ -197,7 +197,7 @@ public sealed partial class WorkerCaller(
         }
 
         /// <summary>Whether to try another worker after <paramref name="worker"/> failed before answering; takes a lost worker out of routing either way.</summary>
-        public bool Retries(Exception e, WorkerEndpoint worker, CancellationToken cancellationToken)
+        public bool Retries(Exception e, RoutedWorker worker, CancellationToken cancellationToken)
         {
             var lost = WorkerCalls.IsWorkerLost(e);
             var retry = WorkerCalls.IsRetryable(e) && _tried.Count < caller.Options.MaxAttempts && !cancellationToken.IsCancellationRequested;

@@ -5,7 +5,7 @@ namespace SlmCluster.Inference.Native;
 /// <summary>One-time process setup: log routing, <c>llama_backend_init</c> and loading the ggml backends.</summary>
 internal static unsafe class LlamaBackend
 {
-    private static readonly Lock s_lock = new();
+    private static readonly Lock InitializationLock = new();
     private static bool s_initialized;
 
     /// <summary>Names of the compute devices ggml found (e.g. "CPU", "CUDA0").</summary>
@@ -14,7 +14,7 @@ internal static unsafe class LlamaBackend
     public static void EnsureInitialized(ILoggerFactory? loggerFactory)
     {
         LlamaNativeLog.UseLoggerFactory(loggerFactory);
-        lock (s_lock)
+        lock (InitializationLock)
         {
             if (s_initialized)
             {

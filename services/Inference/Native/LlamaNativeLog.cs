@@ -24,9 +24,9 @@ internal static unsafe class LlamaNativeLog
 
     private static volatile ILogger s_logger = NullLogger.Instance;
 
-    [ThreadStatic] private static StringBuilder? t_line;
-    [ThreadStatic] private static LogLevel t_lineLevel;
-    [ThreadStatic] private static string? t_lastError;
+    [ThreadStatic] private static StringBuilder? s_line;
+    [ThreadStatic] private static LogLevel s_lineLevel;
+    [ThreadStatic] private static string? s_lastError;
 
     /// <summary>Points the native log at <paramref name="loggerFactory"/> (the latest factory wins: the callback is global).</summary>
     public static void UseLoggerFactory(ILoggerFactory? loggerFactory)
@@ -43,8 +43,8 @@ internal static unsafe class LlamaNativeLog
     /// <summary>The last error line llama.cpp logged on this thread, for exception messages.</summary>
     public static string? TakeLastError()
     {
-        string? error = t_lastError;
-        t_lastError = null;
+        string? error = s_lastError;
+        s_lastError = null;
         return error;
     }
 
@@ -68,14 +68,14 @@ internal static unsafe class LlamaNativeLog
             {
                 return;
             }
-            StringBuilder line = t_line ??= new StringBuilder();
+            StringBuilder line = s_line ??= new StringBuilder();
             if (level != LevelCont)
             {
                 if (line.Length > 0)
                 {
                     Flush(line);
                 }
-                t_lineLevel = MapLevel(level);
+                s_lineLevel = MapLevel(level);
             }
             line.Append(piece);
             if (piece.EndsWith('\n'))
@@ -97,14 +97,14 @@ internal static unsafe class LlamaNativeLog
         {
             return;
         }
-        if (t_lineLevel >= LogLevel.Error)
+        if (s_lineLevel >= LogLevel.Error)
         {
-            t_lastError = message;
+            s_lastError = message;
         }
         ILogger logger = s_logger;
-        if (logger.IsEnabled(t_lineLevel))
+        if (logger.IsEnabled(s_lineLevel))
         {
-            logger.Log(t_lineLevel, "{NativeMessage}", message);
+            logger.Log(s_lineLevel, "{NativeMessage}", message);
         }
     }
 }

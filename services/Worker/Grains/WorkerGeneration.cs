@@ -5,7 +5,7 @@ using SlmCluster.Contracts;
 using SlmCluster.Inference;
 using SlmCluster.ServiceDefaults.Tracing;
 using SlmCluster.Worker.Costs;
-using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Configuration;
 using SlmCluster.Worker.Observability;
 
 namespace SlmCluster.Worker.Grains;

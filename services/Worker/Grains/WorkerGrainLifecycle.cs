@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using SlmCluster.Contracts;
-using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Configuration;
 
 namespace SlmCluster.Worker.Grains;
 

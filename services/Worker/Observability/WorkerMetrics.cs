@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using SlmCluster.Inference;
 using SlmCluster.ServiceDefaults.Metrics;
 using SlmCluster.Worker.Costs;
-using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Configuration;
 
 namespace SlmCluster.Worker.Observability;
 

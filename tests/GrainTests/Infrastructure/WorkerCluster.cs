@@ -13,12 +13,12 @@ using SlmCluster.Gateway.Routing;
 using SlmCluster.Settings;
 using SlmCluster.Silo;
 using SlmCluster.Worker.Grains;
-using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Configuration;
 
 namespace SlmCluster.GrainTests.Infrastructure;
 
 /// <summary>
-/// Silos in this process, wired the way the services wire them: worker silos through <see cref="WorkerHostingExtensions.AddModelWorker"/>
+/// Silos in this process, wired the way the services wire them: worker silos through <see cref="WorkerApplicationBuilderExtensions.AddModelWorker"/>
 /// (the real engine on stories260K, the model grain pinned to the silo), a gateway silo with the front door's
 /// <see cref="WorkerDirectory"/>, <see cref="WorkerPool"/> and <see cref="LeastOutstandingRouter"/> and no model, membership and the
 /// worker grain directory in a real Redis. Silos talk over the testing host's in-memory transport.
@@ -225,7 +225,7 @@ public sealed class WorkerCluster : IAsyncDisposable
         host.Configuration.AddInMemoryCollection(settings);
         host.AddSlmSilo($"gateway-{silo.SiloName}", siloBuilder =>
             siloBuilder.Configure<GrainTypeOptions>(o => o.Classes.Remove(typeof(ModelWorkerGrain))));
-        host.Services.AddOptions<Gateway.Hosting.GatewayOptions>().Configure(o => o.WorkerStatusInterval = TimeSpan.FromMilliseconds(250));
+        host.Services.AddOptions<Gateway.Configuration.GatewayOptions>().Configure(o => o.WorkerStatusInterval = TimeSpan.FromMilliseconds(250));
         host.Services.AddSingleton<WorkerPool>();
         host.Services.AddSingleton<WorkerDirectory>();
         host.Services.AddHostedService(sp => sp.GetRequiredService<WorkerDirectory>());

@@ -4,15 +4,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Configuration;
-using GatewayOptions = SlmCluster.Gateway.Hosting.GatewayOptions;
+using GatewayOptions = SlmCluster.Gateway.Configuration.GatewayOptions;
 using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Costs;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Redis;
 using SlmCluster.Silo;
 using SlmCluster.Worker.Costs;
-using SlmCluster.Worker.Hosting;
+using SlmCluster.Worker.Configuration;
 
 namespace SlmCluster.IntegrationTests.Settings;
 

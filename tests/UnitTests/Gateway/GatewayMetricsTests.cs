@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using SlmCluster.Gateway.Costs;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.ServiceDefaults.Metrics;
@@ -103,7 +103,7 @@ public sealed class GatewayMetricsTests : IDisposable
     [Fact]
     public async Task A_worker_joining_the_pool_makes_its_models_series_exist()
     {
-        _pool.Add(new WorkerEndpoint("S127.0.0.1:11111:1", grain: null!) { Models = [new Protocol.V1.ModelInfo { Id = "joined-model" }] });
+        _pool.Add(new RoutedWorker("S127.0.0.1:11111:1", grain: null!) { Models = [new Protocol.V1.ModelInfo { Id = "joined-model" }] });
 
         var lines = await LinesAsync();
 

@@ -1,4 +1,4 @@
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 
 namespace SlmCluster.UnitTests.Gateway;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api.Grpc;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Protocol.V1;
 
@@ -10,7 +10,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
 {
     private readonly WorkerPool _pool;
     private readonly LeastOutstandingRouter _router;
-    private readonly List<WorkerEndpoint.Lease> _leases = [];
+    private readonly List<RoutedWorker.Lease> _leases = [];
 
     public LeastOutstandingRouterTests()
     {
@@ -19,7 +19,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         for (var i = 0; i < 5; i++)
         {
             // The router reads only the pool's bookkeeping; no call reaches a grain here.
-            _pool.Add(new WorkerEndpoint($"S127.0.0.1:{11101 + i}:1", grain: null!));
+            _pool.Add(new RoutedWorker($"S127.0.0.1:{11101 + i}:1", grain: null!));
         }
 
         for (var i = 0; i < 4; i++)
@@ -31,7 +31,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         _router = new LeastOutstandingRouter(_pool, options, new Random(1234));
     }
 
-    private WorkerEndpoint[] Stories => _pool.Workers.Take(4).ToArray();
+    private RoutedWorker[] Stories => _pool.Workers.Take(4).ToArray();
 
     public void Dispose()
     {
@@ -41,7 +41,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
     [Fact]
     public void Workers_keep_the_order_they_joined_in_and_join_once()
     {
-        Assert.Same(_pool.Workers[2], _pool.Add(new WorkerEndpoint(_pool.Workers[2].Key, grain: null!)));
+        Assert.Same(_pool.Workers[2], _pool.Add(new RoutedWorker(_pool.Workers[2].Key, grain: null!)));
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"S127.0.0.1:{11101 + i}:1"), _pool.Workers.Select(w => w.Key));
     }
 
@@ -71,8 +71,8 @@ public sealed class LeastOutstandingRouterTests : IDisposable
     [Fact]
     public void Load_over_1000_picks_is_within_10_percent_across_equal_workers()
     {
-        var counts = new Dictionary<WorkerEndpoint, int>();
-        var inFlight = new Queue<WorkerEndpoint.Lease>();
+        var counts = new Dictionary<RoutedWorker, int>();
+        var inFlight = new Queue<RoutedWorker.Lease>();
         for (var i = 0; i < 1000; i++)
         {
             var lease = _router.Acquire(new RouteRequest("stories", "", 0), [])!.Value;
@@ -111,7 +111,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         for (var round = 0; round < 200; round++)
         {
             using var start = new Barrier(8);
-            var leases = new WorkerEndpoint.Lease[8];
+            var leases = new RoutedWorker.Lease[8];
             var threads = Enumerable.Range(0, 8).Select(i => new Thread(() =>
             {
                 start.SignalAndWait();
@@ -216,7 +216,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
     [Fact]
     public void A_retry_never_returns_a_worker_already_tried()
     {
-        var tried = new List<WorkerEndpoint>();
+        var tried = new List<RoutedWorker>();
         for (var i = 0; i < 4; i++)
         {
             var worker = Pick(new RouteRequest("stories", "s", 0), tried);
@@ -259,7 +259,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
     }
 
     /// <summary>The worker a request would get, its lease returned at once (the request ended).</summary>
-    private WorkerEndpoint? Pick(in RouteRequest request, IReadOnlyCollection<WorkerEndpoint> exclude)
+    private RoutedWorker? Pick(in RouteRequest request, IReadOnlyCollection<RoutedWorker> exclude)
     {
         if (_router.Acquire(request, exclude) is not { } lease)
         {
@@ -270,9 +270,9 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         return lease.Worker;
     }
 
-    private WorkerEndpoint? Pick(string model, string session = "") => Pick(new RouteRequest(model, session, 0), []);
+    private RoutedWorker? Pick(string model, string session = "") => Pick(new RouteRequest(model, session, 0), []);
 
-    private WorkerEndpoint? Pick(GenerateRequest request) => Pick(RouteRequest.For(GrpcRequestMapper.ToServingRequest(request), 256), []);
+    private RoutedWorker? Pick(GenerateRequest request) => Pick(RouteRequest.For(GrpcRequestMapper.ToServingRequest(request), 256), []);
 
     private static GenerateRequest Chat(string system, string question)
     {
@@ -282,7 +282,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         return request;
     }
 
-    private void Hold(WorkerEndpoint worker, int count)
+    private void Hold(RoutedWorker worker, int count)
     {
         for (var i = 0; i < count; i++)
         {
@@ -296,7 +296,7 @@ public sealed class LeastOutstandingRouterTests : IDisposable
         _leases.Clear();
     }
 
-    private static void Serve(WorkerEndpoint worker, string model)
+    private static void Serve(RoutedWorker worker, string model)
     {
         worker.Models = [new ModelInfo { Id = model }];
         worker.IsHealthy = true;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api.Grpc;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
 

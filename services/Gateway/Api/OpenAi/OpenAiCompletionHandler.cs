@@ -9,7 +9,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Costs;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;

@@ -28,7 +28,7 @@ public sealed class CascadeRoutesTests
     }
 
     private void Serve(string key, params ModelInfo[] models) =>
-        _pool.Add(new WorkerEndpoint(key, grain: null!) { IsHealthy = true, Models = models });
+        _pool.Add(new RoutedWorker(key, grain: null!) { IsHealthy = true, Models = models });
 
     [Fact]
     public void A_route_is_found_by_its_exact_name_and_a_model_is_not_a_route()

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Cascade;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Serving;

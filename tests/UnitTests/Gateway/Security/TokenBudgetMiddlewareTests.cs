@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using SlmCluster.Gateway.Hosting;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Protocol.V1;
 

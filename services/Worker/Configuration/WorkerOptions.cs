@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using SlmCluster.Settings;
 
-namespace SlmCluster.Worker.Hosting;
+namespace SlmCluster.Worker.Configuration;
 
 /// <summary>The "Worker" configuration section: one model instance on one device.</summary>
 public sealed class WorkerOptions

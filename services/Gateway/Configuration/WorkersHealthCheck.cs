@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using SlmCluster.Gateway.Routing;
 
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>The gateway is ready when at least one worker can serve.</summary>
 public sealed class WorkersHealthCheck(WorkerPool pool) : IHealthCheck

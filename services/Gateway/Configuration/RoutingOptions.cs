@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>The "Gateway:Routing" configuration section.</summary>
 public sealed class RoutingOptions

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>Checks what data annotations cannot: the API keys and rate limits, with messages that say what to fix.</summary>
 public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>

@@ -4,10 +4,10 @@ using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Grains;
 using SlmCluster.Worker.Observability;
 
-namespace SlmCluster.Worker.Hosting;
+namespace SlmCluster.Worker.Configuration;
 
 /// <summary>Makes a host a worker silo: one model instance, one pinned model grain in front of it.</summary>
-public static class WorkerHostingExtensions
+public static class WorkerApplicationBuilderExtensions
 {
     /// <summary>
     /// Loads the model of the <c>Worker</c> section before the silo starts (a worker that has joined the cluster can

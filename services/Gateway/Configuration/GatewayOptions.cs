@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using SlmCluster.Settings;
 
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>The "Gateway" configuration section.</summary>
 public sealed class GatewayOptions

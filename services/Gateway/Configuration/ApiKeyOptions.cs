@@ -1,4 +1,4 @@
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>One API key, stored as the SHA-256 of the key so that configuration never holds the secret itself.</summary>
 public sealed class ApiKeyOptions

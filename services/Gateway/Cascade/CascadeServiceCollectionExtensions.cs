@@ -5,7 +5,7 @@ using SlmCluster.Gateway.Observability;
 namespace SlmCluster.Gateway.Cascade;
 
 /// <summary>Registers the cascade routes of <c>Gateway:Cascade</c>: their options (validated at start), the runner, and a named HttpClient per external tier.</summary>
-public static class CascadeHostingExtensions
+public static class CascadeServiceCollectionExtensions
 {
     public static IServiceCollection AddCascadeRoutes(this IServiceCollection services, IConfiguration configuration)
     {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Costs;
 
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>The gateway's own configuration sections, bound and validated at start.</summary>
 public static class GatewayOptionsRegistration

@@ -1,4 +1,4 @@
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>The <c>Gateway:RateLimits</c> section: limits every tenant gets, with per-tenant overrides.</summary>
 public sealed class RateLimitOptions

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using SlmCluster.Inference;
 
-namespace SlmCluster.Worker.Hosting;
+namespace SlmCluster.Worker.Configuration;
 
 /// <summary>
 /// Owns the worker's one model instance: loads it before the listeners open (so a worker that

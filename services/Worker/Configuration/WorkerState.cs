@@ -1,4 +1,4 @@
-namespace SlmCluster.Worker.Hosting;
+namespace SlmCluster.Worker.Configuration;
 
 /// <summary>Whether this worker takes new requests, and how many it has: what it announces and what draining waits on.</summary>
 public sealed class WorkerState

@@ -1,4 +1,4 @@
-namespace SlmCluster.Worker.Hosting;
+namespace SlmCluster.Worker.Configuration;
 
 /// <summary>Finds a model file given as a path or as a name in the models folder (<c>$SLM_MODELS_DIR</c>, else <c>./models</c>).</summary>
 public static class ModelPathResolver

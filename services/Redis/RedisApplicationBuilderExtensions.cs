@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 namespace SlmCluster.Redis;
 
 /// <summary>Registers the process's Redis connection, named as Aspire names its Redis client integration.</summary>
-public static class RedisHostingExtensions
+public static class RedisApplicationBuilderExtensions
 {
     /// <summary>
     /// Adds <see cref="ResilientRedis"/> configured from <c>ConnectionStrings:{connectionName}</c> and the

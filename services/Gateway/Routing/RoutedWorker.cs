@@ -9,7 +9,7 @@ namespace SlmCluster.Gateway.Routing;
 /// </summary>
 /// <param name="key">The grain's key: the address of the silo it lives on.</param>
 /// <param name="grain">The grain reference calls go to.</param>
-public sealed class WorkerEndpoint(string key, IModelWorkerGrain grain)
+public sealed class RoutedWorker(string key, IModelWorkerGrain grain)
 {
     private const int RoundTripWindow = 256;
     private readonly double[] _statusRoundTrips = new double[RoundTripWindow];
@@ -93,9 +93,9 @@ public sealed class WorkerEndpoint(string key, IModelWorkerGrain grain)
 
     public override string ToString() => WorkerId;
 
-    public readonly struct Lease(WorkerEndpoint worker) : IDisposable
+    public readonly struct Lease(RoutedWorker worker) : IDisposable
     {
-        public WorkerEndpoint Worker => worker;
+        public RoutedWorker Worker => worker;
 
         public void Dispose() => Interlocked.Decrement(ref worker._outstanding);
     }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace SlmCluster.Worker.Hosting;
+namespace SlmCluster.Worker.Configuration;
 
 /// <summary>
 /// Ready while the model is loaded and the worker takes requests: a draining worker reports unhealthy, so its gRPC

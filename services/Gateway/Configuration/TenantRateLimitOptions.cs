@@ -1,4 +1,4 @@
-namespace SlmCluster.Gateway.Hosting;
+namespace SlmCluster.Gateway.Configuration;
 
 /// <summary>One tenant's limits under <c>Gateway:RateLimits:Tenants:&lt;tenant&gt;</c>; null takes the default.</summary>
 public sealed class TenantRateLimitOptions
