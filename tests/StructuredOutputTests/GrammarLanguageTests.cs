@@ -42,7 +42,8 @@ public sealed class GrammarLanguageTests
     {
         string grammar = JsonSchemaGrammar.Convert("""{"type":"integer","minimum":10}""").Text;
         Assert.True(_walker.Accepts(grammar, "10"));
-        Assert.True(_walker.Accepts(grammar, "9999999999999999"));
+        Assert.True(_walker.Accepts(grammar, "999999999999999"));
+        Assert.False(_walker.Accepts(grammar, "1000000000000000"));
         Assert.False(_walker.Accepts(grammar, "9"));
         Assert.False(_walker.Accepts(grammar, "-11"));
     }
@@ -195,6 +196,39 @@ public sealed class GrammarLanguageTests
         foreach (string value in new[] { "null", "true", "-1.5e3", "\"s\"", "[]", "{\"a\":{}}" })
         {
             Assert.True(_walker.Accepts(grammar, value), value);
+        }
+    }
+
+    [Fact]
+    public void Number_bounds_with_fractions_hold_exactly_for_every_value_around_them()
+    {
+        var random = new Random(7);
+        for (int round = 0; round < 24; round++)
+        {
+            decimal low = Math.Round((decimal)(random.NextDouble() * 40 - 20), random.Next(4));
+            decimal high = low + Math.Round((decimal)(random.NextDouble() * 6), random.Next(4));
+            bool lowExclusive = random.Next(2) == 0, highExclusive = random.Next(2) == 0;
+            string schema = $$"""{"type":"number","{{(lowExclusive ? "exclusiveMinimum" : "minimum")}}":{{low}},"{{(highExclusive ? "exclusiveMaximum" : "maximum")}}":{{high}}}""";
+            GbnfGrammar grammar;
+            try
+            {
+                grammar = JsonSchemaGrammar.Convert(schema);
+            }
+            catch (SchemaNotSupportedException) when (low == high && (lowExclusive || highExclusive))
+            {
+                continue;
+            }
+            for (int i = 0; i < 60; i++)
+            {
+                decimal value = Math.Round(low - 1 + (decimal)random.NextDouble() * (high - low + 2), random.Next(5));
+                if (i < 4)
+                {
+                    value = i switch { 0 => low, 1 => high, 2 => low + 0.001m, _ => high - 0.001m };
+                }
+                string text = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                bool inside = (lowExclusive ? value > low : value >= low) && (highExclusive ? value < high : value <= high);
+                Assert.True(_walker.Accepts(grammar.Text, text) == inside, $"{text} against {schema}");
+            }
         }
     }
 }

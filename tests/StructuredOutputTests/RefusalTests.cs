@@ -34,7 +34,7 @@ public sealed class RefusalTests
         { """{"type":"string","pattern":"^a\\bb$"}""", "pattern", "#" },
         { """{"type":"string","pattern":"^\\p{L}+$"}""", "pattern", "#" },
         { """{"oneOf":[{"type":"string"},{"type":"string","maxLength":3}]}""", "oneOf", "#" },
-        { """{"type":"number","minimum":0.5}""", "minimum", "#" },
+        { """{"type":"number","minimum":0.5,"exclusiveMaximum":0.5}""", "minimum", "#" },
         { """{"type":"string","maxLength":5000}""", "maxLength", "#" },
         { """{"type":"array","maxItems":2001}""", "maxItems", "#" },
         { """{"type":"string","minLength":5,"maxLength":2}""", "minLength", "#" },

@@ -51,10 +51,10 @@ internal sealed class JsonGrammarParts(GbnfBuilder builder, JsonSchemaGrammarOpt
         Optional(Seq(Lit("."), Repeat(Digit, 1, 16))),
         Optional(Seq(new GbnfCharClass([('E', 'E'), ('e', 'e')]), Optional(new GbnfCharClass([('+', '+'), ('-', '-')])), Repeat(Digit, 1, 2)))));
 
-    /// <summary>A JSON integer of at most 16 digits.</summary>
+    /// <summary>A JSON integer of at most 15 digits (exact in a double).</summary>
     public GbnfNode Integer => _integer ??= builder.Define("integer", Seq(
         Optional(Lit("-")),
-        Alt([Lit("0"), Seq(NonZeroDigit, Repeat(Digit, 0, 15))])));
+        Alt([Lit("0"), Seq(NonZeroDigit, Repeat(Digit, 0, 14))])));
 
     public GbnfNode Boolean => _boolean ??= builder.Define("boolean", Alt([Lit("true"), Lit("false")]));
 

@@ -300,34 +300,9 @@ internal sealed class SchemaConverter
         {
             return _parts.Number;
         }
-        long? lo = WholeBound(low, lowKeyword, path, lower: true);
-        long? hi = WholeBound(high, highKeyword, path, lower: false);
-        GbnfNode range = NumericRanges.Decimals(lo, lowExclusive && lo is not null, hi, highExclusive && hi is not null)
+        GbnfNode range = DecimalRanges.Between(low, lowExclusive, high, highExclusive)
             ?? throw new SchemaNotSupportedException(lowKeyword, path, "no number lies within the bounds");
         return _builder.Define(Hint(path) + "-num", range);
-    }
-
-    private static long? WholeBound(decimal? bound, string keyword, string path, bool lower)
-    {
-        if (bound is not decimal value)
-        {
-            return null;
-        }
-        if (decimal.Floor(value) != value)
-        {
-            throw new SchemaNotSupportedException(keyword, path,
-                $"bounds of a number must be whole numbers (a grammar compares digits; {value.ToString(CultureInfo.InvariantCulture)} would need the fraction compared too); use type integer or a whole bound");
-        }
-        if (Math.Abs(value) > NumericRanges.MaxMagnitude)
-        {
-            bool unreachable = lower ? value > 0 : value < 0;
-            if (unreachable)
-            {
-                throw new SchemaNotSupportedException(keyword, path, $"numbers are limited to {NumericRanges.MaxMagnitude} in magnitude");
-            }
-            return null;
-        }
-        return (long)value;
     }
 
     /// <summary>The tighter of minimum / exclusiveMinimum (or maximum / exclusiveMaximum), draft 4's boolean form included.</summary>
