@@ -231,4 +231,14 @@ public sealed class GrammarLanguageTests
             }
         }
     }
+
+    [Fact]
+    public void A_false_subschema_leaves_out_what_it_forbids()
+    {
+        Assert.False(Accepts("""{"type":"object","properties":{"a":false,"b":{"type":"integer"}}}""", "{\"a\":1}"));
+        Assert.True(Accepts("""{"type":"object","properties":{"a":false,"b":{"type":"integer"}}}""", "{\"b\":1}"));
+        Assert.True(Accepts("""{"type":"array","prefixItems":[{"type":"integer"},false],"items":{"type":"integer"}}""", "[1]"));
+        Assert.False(Accepts("""{"type":"array","prefixItems":[{"type":"integer"},false],"items":{"type":"integer"}}""", "[1,2]"));
+        Assert.True(Accepts("""{"anyOf":[false,{"type":"null"}]}""", "null"));
+    }
 }

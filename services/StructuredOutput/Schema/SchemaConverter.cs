@@ -208,7 +208,13 @@ internal sealed class SchemaConverter
         {
             new OneOfDisjointness(Resolve).Check(branches, path);
         }
-        return Alt(branches.Select(branch => Visit(branch.Schema, branch.Path, depth + 1)).ToList());
+        // A false branch matches nothing: the others decide (refused when all are false).
+        var possible = branches.Where(branch => branch.Schema.ValueKind != JsonValueKind.False).ToList();
+        if (possible.Count == 0)
+        {
+            throw new SchemaNotSupportedException(keyword, path, $"every branch of {keyword} is false, so no value can match");
+        }
+        return Alt(possible.Select(branch => Visit(branch.Schema, branch.Path, depth + 1)).ToList());
     }
 
     private GbnfNode Constants(JsonElement schema, string path)
@@ -424,6 +430,13 @@ internal sealed class SchemaConverter
         {
             rest = null;
         }
+        int impossible = prefix.FindIndex(item => item.Schema.ValueKind == JsonValueKind.False);
+        if (impossible >= 0)
+        {
+            // No value fits this position, so the array ends before it.
+            prefix.RemoveRange(impossible, prefix.Count - impossible);
+            rest = null;
+        }
 
         int min = ReadCount(schema, "minItems", path) ?? 0;
         int? maxItems = ReadCount(schema, "maxItems", path);
@@ -517,6 +530,8 @@ internal sealed class SchemaConverter
         }
 
         GbnfNode ws = _parts.Ws;
+        // A property whose schema is false may not appear: an optional one is left out (a required one is refused below).
+        properties.RemoveAll(p => p.Schema.ValueKind == JsonValueKind.False && !required.Contains(p.Name));
         var members = properties.Select(p => (Required: required.Contains(p.Name),
             Node: Seq(Lit(JsonText.Quote(p.Name)), ws, Lit(":"), ws, Visit(p.Schema, p.Path, depth + 1), ws))).ToList();
         GbnfNode? extra = null;
