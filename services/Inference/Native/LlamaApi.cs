@@ -240,6 +240,24 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(LibraryName)]
     public static partial int llama_sampler_sample(SafeLlamaSamplerHandle sampler, SafeLlamaContextHandle context, int index);
 
+    /// <summary>
+    /// A grammar sampler over <paramref name="vocab"/> (GBNF text, start rule <paramref name="grammarRoot"/>); an invalid
+    /// handle (NULL) when the grammar does not parse, has an undefined rule or is left-recursive.
+    /// </summary>
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial SafeLlamaSamplerHandle llama_sampler_init_grammar(IntPtr vocab, string grammarStr, string grammarRoot);
+
+    /// <summary>Lets <paramref name="sampler"/> change the candidates' logits (a grammar sets the tokens it rejects to -inf).</summary>
+    [LibraryImport(LibraryName)]
+    public static partial void llama_sampler_apply(SafeLlamaSamplerHandle sampler, LlamaTokenDataArray* candidates);
+
+    /// <summary>
+    /// Advances the sampler's state past <paramref name="token"/>. A grammar sampler given a token it rejects throws a
+    /// C++ exception through the C API (an end-of-generation token it does not allow aborts): the process dies.
+    /// </summary>
+    [LibraryImport(LibraryName)]
+    public static partial void llama_sampler_accept(SafeLlamaSamplerHandle sampler, int token);
+
     /// <summary>Reads a NUL-terminated UTF-8 string owned by llama.cpp (null stays null).</summary>
     public static string? ReadUtf8(byte* text) => text is null ? null : Marshal.PtrToStringUTF8((IntPtr)text);
 }

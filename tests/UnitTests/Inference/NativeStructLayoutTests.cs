@@ -35,6 +35,8 @@ public sealed class NativeStructLayoutTests
         ("struct llama_batch", typeof(LlamaBatch), ["n_tokens", "token", "embd", "pos", "n_seq_id", "seq_id", "logits"]),
         ("struct llama_sampler_chain_params", typeof(LlamaSamplerChainParams), ["no_perf"]),
         ("struct llama_chat_message", typeof(LlamaChatMessage), ["role", "content"]),
+        ("struct llama_token_data", typeof(LlamaTokenData), ["id", "logit", "p"]),
+        ("struct llama_token_data_array", typeof(LlamaTokenDataArray), ["data", "size", "selected", "sorted"]),
     ];
 
     // Default values compared between C (linked against the shipped libllama) and what P/Invoke returns.
