@@ -106,6 +106,15 @@ foreach (var workers in groups)
 gateway.WithEnvironment("SLM_PARENT_PID", appHostPid);
 cache.WithEnvironment("SLM_PARENT_PID", appHostPid);
 
+if (!publishing)
+{
+    // Ctrl-C returns once every process of the cluster has exited: the silos first, while Redis and the dashboard
+    // they leave through still run, then the rest, which Aspire's orchestrator is waited for to remove.
+    builder.Configuration["DcpPublisher:WaitForResourceCleanup"] ??= "true";
+    IReadOnlyList<IResource> silos = [gateway.Resource, .. groups.Select(g => g.Resource)];
+    builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SilosStopFirst>(sp, silos));
+}
+
 builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade));
 
 var app = builder.Build();
