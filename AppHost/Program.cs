@@ -6,15 +6,27 @@ using SlmCluster.Hosting.Publishing;
 
 // dotnet run --project AppHost [-- --workers 3 --model hf://... ]   runs the cluster here, with Aspire's dashboard
 // dotnet run --project AppHost -- publish --output deploy/k8s         writes it as Kubernetes manifests
-var builder = DistributedApplication.CreateBuilder(AppHostArguments.Translate(args));
+// dotnet run --project AppHost -- --help                               every option, its default and what it does
+var commandLine = new AppHostCommandLine();
+var parsed = commandLine.Parse(args);
+if (AppHostCommandLine.AsksForHelp(parsed))
+{
+    return parsed.Invoke();
+}
+
+var builder = DistributedApplication.CreateBuilder(commandLine.AspireArguments(args, parsed));
+parsed = commandLine.ParseWithConfiguration(args, parsed, builder.Configuration);
 ClusterOptions options;
 try
 {
-    options = ClusterOptions.From(builder.Configuration, builder.ExecutionContext.IsPublishMode);
+    options = parsed.Errors.Count == 0
+        ? ClusterOptions.From(commandLine, parsed, builder.ExecutionContext.IsPublishMode)
+        : throw new ArgumentException(string.Join(Environment.NewLine + "error: ", parsed.Errors.Select(e => e.Message)));
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine("Every option: dotnet run --project AppHost -- --help");
     return 2;
 }
 
@@ -59,7 +71,7 @@ for (var i = 0; i < options.Models.Count; i++)
 {
     var suffix = i == 0 ? "" : $"-{i + 1}";
     var model = builder.AddModel($"model{suffix}", options.Models[i], options.Sha256Of(i), options.ModelsDirectory,
-        options.ModelBaseUrl, AppHostArguments.RepoRoot);
+        options.ModelBaseUrl, ClusterOptions.RepoRoot);
     var workers = builder.AddProject<Projects.Worker>($"worker{suffix}")
         .WithReplicas(options.Workers)
         .WithHttpEndpoint(name: "http", env: "Worker__HttpPort")
