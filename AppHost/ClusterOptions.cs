@@ -1,14 +1,15 @@
+using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
+using System.Reflection;
 using SlmCluster.Hosting.Cascade;
 using SlmCluster.Settings;
 
 namespace SlmCluster.AppHost;
 
 /// <summary>
-/// The friendly options of <c>dotnet run --project AppHost -- --workers 3 ...</c>, read from the AppHost's configuration
-/// (command line, environment <c>SlmCluster__Workers</c>, appsettings <c>SlmCluster:Workers</c>), with defaults chosen
-/// from this machine.
+/// The friendly options of <c>dotnet run --project AppHost -- --workers 3 ...</c> as <see cref="AppHostCommandLine"/>
+/// parsed and checked them (command line, else environment <c>SlmCluster__Workers</c> or appsettings
+/// <c>SlmCluster:Workers</c>), with the defaults that depend on the machine, the mode and the other options.
 /// </summary>
 internal sealed record ClusterOptions
 {
@@ -21,7 +22,10 @@ internal sealed record ClusterOptions
     /// (the second, larger one answers what the first is unsure of); published, the one model the init container can
     /// download and verify.
     /// </summary>
-    public IReadOnlyList<string> Models { get; init; } = ["stories260K.gguf"];
+    public required IReadOnlyList<string> Models { get; init; }
+
+    /// <summary>The model of a published cluster when none is named: the one the init container can download and verify.</summary>
+    public static readonly IReadOnlyList<string> PublishedDefaultModels = ["stories260K.gguf"];
 
     /// <summary>The models of a local run when none is named.</summary>
     public static readonly IReadOnlyList<string> LocalDefaultModels = ["stories260K.gguf", "tinystories-656k-q8_0.gguf"];
@@ -30,32 +34,32 @@ internal sealed record ClusterOptions
     /// The SHA-256 of each model, in the order of <see cref="Models"/> (<c>--model-sha256</c>, once per model it is
     /// known for; given once, the first model's): required to download an <c>hf://</c> model, checked when given.
     /// </summary>
-    public IReadOnlyList<string> ModelSha256s { get; init; } = [];
+    public required IReadOnlyList<string> ModelSha256s { get; init; }
 
     /// <summary>The SHA-256 given for the model at <paramref name="index"/>; null when none was.</summary>
     public string? Sha256Of(int index) => index < ModelSha256s.Count ? ModelSha256s[index] : null;
 
     /// <summary>Where models are looked for and downloaded to: <c>--models-dir</c>, else <c>$SLM_MODELS_DIR</c>, else <c>./models</c>.</summary>
-    public string ModelsDirectory { get; init; } = SlmCluster.Hosting.Models.ModelSupply.DefaultModelsDirectory;
+    public required string ModelsDirectory { get; init; }
 
     /// <summary>Where <c>hf://</c> references are downloaded from (a mirror of the hub's layout).</summary>
     public string? ModelBaseUrl { get; init; }
 
     /// <summary>Workers per model: by default two for a single model, one each for several.</summary>
-    public int Workers { get; init; } = 2;
+    public required int Workers { get; init; }
 
     /// <summary>
     /// The model id of the cascade route (<c>--cascade auto</c>, the default; <c>--no-cascade</c> turns it off): it
     /// stands for the models in order, then the flagship API when one is given. Declared when there are two tiers or more.
     /// </summary>
-    public string? CascadeRoute { get; init; } = "auto";
+    public required string? CascadeRoute { get; init; }
 
     /// <summary>
     /// A tier's answer is accepted when its mean token logprob reaches this (<c>--cascade-min-mean-logprob</c>). The
     /// default sits between what the small test model's greedy answers score after story openings (-0.22 to -0.72) and
     /// after text it has not seen (-0.78 to -0.92); sampled answers score lower (README: choosing thresholds).
     /// </summary>
-    public double CascadeMinMeanLogprob { get; init; } = DefaultMinMeanLogprob;
+    public required double CascadeMinMeanLogprob { get; init; }
 
     public const double DefaultMinMeanLogprob = -0.75;
 
@@ -78,81 +82,79 @@ internal sealed record ClusterOptions
 
     public double FlagshipOutputPrice { get; init; }
 
-    public TimeSpan FlagshipTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public required TimeSpan FlagshipTimeout { get; init; }
 
     /// <summary>Concurrent sequences per worker: what continuous batching batches.</summary>
-    public int Slots { get; init; } = 8;
+    public required int Slots { get; init; }
 
-    public int Threads { get; init; }
+    public required int Threads { get; init; }
 
-    public string Device { get; init; } = ClusterSettings.Devices.Cpu;
+    public required string Device { get; init; }
 
-    public int GrpcPort { get; init; } = ClusterSettings.Ports.GatewayGrpc;
+    public required int GrpcPort { get; init; }
 
-    public int HttpPort { get; init; } = ClusterSettings.Ports.GatewayHttp;
+    public required int HttpPort { get; init; }
 
     /// <summary>
     /// The gateway's response cache (<c>--no-cache</c> turns it off). Redis runs either way: it holds the cluster's
     /// membership and the worker grains' directory.
     /// </summary>
-    public bool Cache { get; init; } = true;
+    public required bool Cache { get; init; }
 
     /// <summary>Image repository prefix and tag in published manifests.</summary>
-    public string ImagePrefix { get; init; } = "slmcluster";
+    public required string ImagePrefix { get; init; }
 
-    public string ImageTag { get; init; } = "0.1.0";
+    public required string ImageTag { get; init; }
 
     /// <summary>Threads per worker: as given, else this machine's cores shared among the workers.</summary>
     public int ThreadsPerWorker => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / (Workers * Models.Count));
 
+    /// <summary>The repository the AppHost was built in (stamped by AppHost.csproj), where the shared test models sit beside it.</summary>
+    public static string RepoRoot =>
+        typeof(ClusterOptions).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value ?? ".";
+
+    /// <summary>
+    /// The options from the command line as <paramref name="commandLine"/> parsed and checked them, with the defaults
+    /// that depend on what else is given; then the rules that concern several options at once.
+    /// </summary>
     /// <param name="publishing">Publishing for Kubernetes: workers default to one GPU each there.</param>
-    public static ClusterOptions From(IConfiguration configuration, bool publishing)
+    /// <exception cref="ArgumentException">The options contradict each other.</exception>
+    public static ClusterOptions From(AppHostCommandLine commandLine, ParseResult parsed, bool publishing)
     {
-        string? Get(string key) => configuration[key] ?? configuration[$"SlmCluster:{key.Replace("-", "", StringComparison.Ordinal)}"];
-        var defaults = new ClusterOptions();
-        var models = configuration.GetSection("models").GetChildren().Select(c => c.Value).OfType<string>().ToArray() is { Length: > 0 } many
-            ? many
-            : Get("model") is { } one ? [one] : publishing ? defaults.Models : LocalDefaultModels;
-        var options = defaults with
+        IReadOnlyList<string> models = parsed.GetValue(commandLine.Models) is { Count: > 0 } given
+            ? given
+            : publishing ? PublishedDefaultModels : LocalDefaultModels;
+        var cache = parsed.GetValue(commandLine.Cache) && !parsed.GetValue(commandLine.NoCache);
+        var options = new ClusterOptions
         {
             Models = models,
-            ModelSha256s = [.. (configuration.GetSection("model-sha256s").GetChildren().Select(c => c.Value).OfType<string>().ToArray() is { Length: > 0 } hashes
-                ? hashes
-                : Get("model-sha256") is { } hash ? [hash] : []).Select(h => h.ToLowerInvariant())],
-            ModelsDirectory = Get("models-dir") is { Length: > 0 } dir ? Path.GetFullPath(dir) : defaults.ModelsDirectory,
-            ModelBaseUrl = Get("model-base-url") ?? (Environment.GetEnvironmentVariable("SLM_MODEL_BASE_URL") is { Length: > 0 } url ? url : null),
-            Workers = Int(Get("workers"), "workers", 1, 64) ?? (models.Count == 1 ? defaults.Workers : 1),
-            Slots = Int(Get("slots"), "slots", 1, 256) ?? defaults.Slots,
-            Threads = Int(Get("threads"), "threads", 0, 256) ?? 0,
-            Device = Get("device") ?? (publishing ? ClusterSettings.Devices.Cuda : defaults.Device),
-            GrpcPort = Int(Get("grpc-port"), "grpc-port", 0, 65535) ?? defaults.GrpcPort,
-            HttpPort = Int(Get("http-port"), "http-port", 0, 65535) ?? defaults.HttpPort,
-            Cache = Bool(Get("cache")) ?? defaults.Cache,
-            ImagePrefix = (Get("image-prefix") ?? defaults.ImagePrefix).TrimEnd('/'),
-            ImageTag = Get("image-tag") ?? defaults.ImageTag,
-            CascadeRoute = Get("cascade") is { } route ? route.Length == 0 ? null : route : defaults.CascadeRoute,
-            CascadeMinMeanLogprob = Double(Get("cascade-min-mean-logprob"), "cascade-min-mean-logprob") ?? defaults.CascadeMinMeanLogprob,
-            CascadeMinTokenLogprob = Double(Get("cascade-min-token-logprob"), "cascade-min-token-logprob"),
-            CascadeSkipPromptTokens = Int(Get("cascade-skip-prompt-tokens"), "cascade-skip-prompt-tokens", 1, 1 << 20),
-            FlagshipUrl = Get("flagship-url"),
-            FlagshipModel = Get("flagship-model"),
-            FlagshipInputPrice = Double(Get("flagship-input-price"), "flagship-input-price") ?? 0,
-            FlagshipOutputPrice = Double(Get("flagship-output-price"), "flagship-output-price") ?? 0,
-            FlagshipTimeout = Int(Get("flagship-timeout"), "flagship-timeout", 1, 3600) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.FlagshipTimeout,
+            ModelSha256s = [.. (parsed.GetValue(commandLine.ModelSha256s) ?? []).Select(h => h.ToLowerInvariant())],
+            ModelsDirectory = Path.GetFullPath(parsed.GetRequiredValue(commandLine.ModelsDirectory)),
+            ModelBaseUrl = parsed.GetValue(commandLine.ModelBaseUrl),
+            Workers = parsed.GetValue(commandLine.Workers) ?? (models.Count == 1 ? 2 : 1),
+            Slots = parsed.GetValue(commandLine.Slots),
+            Threads = parsed.GetValue(commandLine.Threads),
+            Device = parsed.GetValue(commandLine.Device) ?? (publishing ? ClusterSettings.Devices.Cuda : ClusterSettings.Devices.Cpu),
+            GrpcPort = parsed.GetValue(commandLine.GrpcPort),
+            HttpPort = parsed.GetValue(commandLine.HttpPort),
+            Cache = cache,
+            ImagePrefix = parsed.GetRequiredValue(commandLine.ImagePrefix).TrimEnd('/'),
+            ImageTag = parsed.GetRequiredValue(commandLine.ImageTag),
+            CascadeRoute = parsed.GetValue(commandLine.NoCascade) || parsed.GetValue(commandLine.Cascade) is not { Length: > 0 }
+                ? null
+                : parsed.GetValue(commandLine.Cascade),
+            CascadeMinMeanLogprob = parsed.GetValue(commandLine.CascadeMinMeanLogprob),
+            CascadeMinTokenLogprob = parsed.GetValue(commandLine.CascadeMinTokenLogprob),
+            CascadeSkipPromptTokens = parsed.GetValue(commandLine.CascadeSkipPromptTokens),
+            FlagshipUrl = parsed.GetValue(commandLine.FlagshipUrl),
+            FlagshipModel = parsed.GetValue(commandLine.FlagshipModel),
+            FlagshipInputPrice = parsed.GetValue(commandLine.FlagshipInputPrice),
+            FlagshipOutputPrice = parsed.GetValue(commandLine.FlagshipOutputPrice),
+            FlagshipTimeout = TimeSpan.FromSeconds(parsed.GetValue(commandLine.FlagshipTimeout)),
         };
-        if (!ClusterSettings.Devices.IsKnown(options.Device))
-        {
-            throw new ArgumentException($"--device is '{options.Device}'; use {string.Join(" or ", ClusterSettings.Devices.Names)}.");
-        }
-
         if (options.Models.Distinct(StringComparer.Ordinal).Count() != options.Models.Count)
         {
             throw new ArgumentException("--model names the same model twice; each model gets one worker group (use --workers for more workers).");
-        }
-
-        if (options.ModelSha256s.FirstOrDefault(sha => !(sha.Length == 64 && sha.All(Uri.IsHexDigit))) is { } bad)
-        {
-            throw new ArgumentException($"--model-sha256 '{bad}' is not a SHA-256: expected 64 hex digits.");
         }
 
         if (options.ModelSha256s.Count > options.Models.Count)
@@ -205,32 +207,6 @@ internal sealed record ClusterOptions
         (Cascade(Models.Select(ModelId).ToArray()) is { } cascade
             ? $"; cascade route '{cascade.Route}': {string.Join(" -> ", cascade.Tiers.Select(t => t.Name))} (accept at mean logprob >= {CascadeMinMeanLogprob.ToString(CultureInfo.InvariantCulture)})"
             : "");
-
-    private static int? Int(string? value, string name, int min, int max)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
-            ? n
-            : throw new ArgumentException($"--{name} is '{value}'; expected a whole number from {min} to {max}.");
-    }
-
-    private static bool? Bool(string? value) => value is null ? null : bool.Parse(value);
-
-    private static double? Double(string? value, string name)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x)
-            ? x
-            : throw new ArgumentException($"--{name} is '{value}'; expected a number such as -1.5.");
-    }
 
     /// <summary>The id requests use for a model: its file name without the extension.</summary>
     public static string ModelId(string model) => Path.GetFileNameWithoutExtension(model.Split('/').Last());

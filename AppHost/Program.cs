@@ -7,15 +7,27 @@ using SlmCluster.Settings;
 
 // dotnet run --project AppHost [-- --workers 3 --model hf://... ]   runs the cluster here, with Aspire's dashboard
 // dotnet run --project AppHost -- publish --output deploy/k8s         writes it as Kubernetes manifests
-var builder = DistributedApplication.CreateBuilder(AppHostArguments.Translate(args));
+// dotnet run --project AppHost -- --help                               every option, its default and what it does
+var commandLine = new AppHostCommandLine();
+var parsed = commandLine.Parse(args);
+if (AppHostCommandLine.AsksForHelp(parsed))
+{
+    return parsed.Invoke();
+}
+
+var builder = DistributedApplication.CreateBuilder(commandLine.AspireArguments(args, parsed));
+parsed = commandLine.ParseWithConfiguration(args, parsed, builder.Configuration);
 ClusterOptions options;
 try
 {
-    options = ClusterOptions.From(builder.Configuration, builder.ExecutionContext.IsPublishMode);
+    options = parsed.Errors.Count == 0
+        ? ClusterOptions.From(commandLine, parsed, builder.ExecutionContext.IsPublishMode)
+        : throw new ArgumentException(string.Join(Environment.NewLine + "error: ", parsed.Errors.Select(e => e.Message)));
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine("Every option: dotnet run --project AppHost -- --help");
     return 2;
 }
 
@@ -60,7 +72,7 @@ for (var i = 0; i < options.Models.Count; i++)
 {
     var suffix = i == 0 ? "" : $"-{i + 1}";
     var model = builder.AddModel($"model{suffix}", options.Models[i], options.Sha256Of(i), options.ModelsDirectory,
-        options.ModelBaseUrl, AppHostArguments.RepoRoot);
+        options.ModelBaseUrl, ClusterOptions.RepoRoot);
     var workers = builder.AddProject<Projects.Worker>($"worker{suffix}")
         .WithReplicas(options.Workers)
         .WithHttpEndpoint(name: "http", env: ClusterSettings.Keys.Worker.HttpPort)
@@ -106,6 +118,15 @@ foreach (var workers in groups)
 
 gateway.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
 cache.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
+
+if (!publishing)
+{
+    // Ctrl-C returns once every process of the cluster has exited: the silos first, while Redis and the dashboard
+    // they leave through still run, then the rest, which Aspire's orchestrator is waited for to remove.
+    builder.Configuration["DcpPublisher:WaitForResourceCleanup"] ??= "true";
+    IReadOnlyList<IResource> silos = [gateway.Resource, .. groups.Select(g => g.Resource)];
+    builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SilosStopFirst>(sp, silos));
+}
 
 builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade));
 

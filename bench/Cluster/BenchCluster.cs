@@ -5,6 +5,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using SlmCluster.Testing;
 
 namespace SlmCluster.Bench.Cluster;
 
@@ -23,7 +24,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
     private readonly List<BenchWorker> _workers = [];
     private ChildProcess? _gateway;
-    private ChildProcess? _redis;
+    private LocalRedisServer? _redis;
 
     public IReadOnlyList<BenchWorker> Workers => _workers;
 
@@ -37,13 +38,18 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!LocalRedis.IsInstalled)
+        if (!LocalRedisServer.IsInstalled)
         {
             throw new InvalidOperationException("redis-server is not on PATH: the cluster keeps its membership in Redis (apt-get install redis-server).");
         }
 
         var apart = options.Placement == CorePlacement.ModelThreadApart ? CoreList(CoreAffinity.AllBut(ModelCore)) : null;
-        (_redis, var redis) = await LocalRedis.StartAsync(FreePort(), apart, cancellationToken);
+        _redis = await LocalRedisServer.StartAsync(new LocalRedisOptions
+        {
+            Launcher = apart is null ? [] : ["taskset", "-c", apart],
+            Output = ChildProcess.Echo("redis"),
+        }, cancellationToken);
+        var redis = _redis.ConnectionString;
         var shared = new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = "Warning",

@@ -76,6 +76,18 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>Writes a line of a process the bench did not start through this class as a child's line, prefixed with <paramref name="name"/>.</summary>
+    public static Action<string> Echo(string name) => line =>
+    {
+        if (EchoOutput)
+        {
+            lock (ConsoleLock)
+            {
+                Console.Out.WriteLine($"[{name}] {line}");
+            }
+        }
+    };
+
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>SIGTERM, then SIGKILL for the whole tree when it has not exited within <paramref name="grace"/>.</summary>

@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using Grpc.Core;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using HealthClient = Grpc.Health.V1.Health.HealthClient;
@@ -129,7 +130,7 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task The_gateway_says_at_start_whether_it_requires_keys()
     {
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var open = ServiceProcess.StartGateway(redis);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!open.Output.Contains("WITHOUT authentication", StringComparison.Ordinal))
@@ -146,7 +147,7 @@ public sealed class GatewayAuthTests(SecuredClusterFixture cluster)
     [Fact]
     public async Task A_key_configured_in_plain_text_instead_of_its_hash_stops_the_gateway_at_start()
     {
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var gateway = ServiceProcess.StartGateway(redis, "--Gateway:ApiKeys:0:Tenant=alpha", "--Gateway:ApiKeys:0:KeySha256=sk-plain-key");
 
         var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));

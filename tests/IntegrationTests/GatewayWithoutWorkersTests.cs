@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using Grpc.Core;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using HealthClient = Grpc.Health.V1.Health.HealthClient;
@@ -12,7 +13,7 @@ public sealed class GatewayWithoutWorkersTests
     [Fact]
     public async Task Gateway_with_no_worker_silo_in_its_cluster_is_not_serving_and_gives_unavailable_with_a_message_a_person_can_act_on()
     {
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var gateway = ServiceProcess.StartGateway(redis);
         var health = new HealthClient(gateway.Channel);
         await Eventually.HoldsAsync(async () =>

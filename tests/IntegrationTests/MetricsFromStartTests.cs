@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using System.Globalization;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
@@ -22,7 +23,7 @@ public sealed class MetricsFromStartTests
     [Fact]
     public async Task Series_known_at_start_are_scraped_at_0_before_any_request_and_one_request_moves_only_its_own()
     {
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var worker = ServiceProcess.StartWorker("worker-fresh", redis, TestPaths.Model(ClusterFixture.ModelFile));
         const string route = "--Gateway:Cascade:Routes:auto:Tiers";
         await using var gateway = ServiceProcess.StartGateway(redis,

@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using Grpc.Core;
 using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using System.Diagnostics;
@@ -110,7 +111,7 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
     public async Task No_healthy_worker_is_503_with_a_message_a_person_can_act_on()
     {
         // A cluster of its own, with no worker silo in it.
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var gateway = ServiceProcess.StartGateway(redis);
         await WaitNotServingAsync(gateway);
         using var client = new OpenAiHttpClient(gateway.HttpAddress);

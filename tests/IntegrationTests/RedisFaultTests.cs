@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using Grpc.Core;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using SlmCluster.IntegrationTests.Infrastructure;
@@ -15,7 +16,7 @@ public sealed class RedisFaultTests
         // restarted empty loses the Orleans membership table too, after which the silos running keep serving but no
         // silo can join them (the product's Redis keeps an append-only file for that; see WorkerMembershipTests), and
         // that is not what this test is about.
-        await using var membership = await TestRedis.StartAsync();
+        await using var membership = await LocalRedisServer.StartAsync();
         // The cache's Redis runs in a container (Testcontainers): killed and started again empty, as Redis without
         // persistence comes back after a crash.
         await using var cache = await DockerRedis.StartAsync();

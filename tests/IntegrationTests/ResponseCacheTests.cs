@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using Grpc.Core;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using SlmCluster.IntegrationTests.Infrastructure;
@@ -8,7 +9,7 @@ namespace SlmCluster.IntegrationTests;
 /// <summary>A real Redis with a password (membership and the response cache), one worker and the gateway, shared by the cache tests.</summary>
 public sealed class CachedClusterFixture : IAsyncLifetime
 {
-    internal TestRedis Redis { get; private set; } = null!;
+    internal LocalRedisServer Redis { get; private set; } = null!;
 
     internal ServiceProcess Worker { get; private set; } = null!;
 
@@ -18,7 +19,7 @@ public sealed class CachedClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Redis = await TestRedis.StartAsync();
+        Redis = await LocalRedisServer.StartAsync();
         Worker = ServiceProcess.StartWorker("worker-cached", Redis, TestPaths.Model(ClusterFixture.ModelFile));
         await Worker.WaitHealthyAsync();
         Gateway = ServiceProcess.StartGateway(Redis);

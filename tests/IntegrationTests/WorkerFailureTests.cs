@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using System.Diagnostics;
 using Grpc.Core;
 using SlmCluster.IntegrationTests.Infrastructure;
@@ -78,7 +79,7 @@ public sealed class WorkerFailureTests(ITestOutputHelper output)
     public async Task Worker_with_a_missing_model_file_exits_with_a_message_naming_the_path()
     {
         var missing = Path.Combine(Path.GetTempPath(), $"no-such-model-{Guid.NewGuid():N}.gguf");
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var worker = ServiceProcess.StartWorker("worker-missing", redis, missing);
 
         var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));

@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using System.Diagnostics;
 using Grpc.Core;
 using SlmCluster.IntegrationTests.Infrastructure;
@@ -20,7 +21,7 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
     public async Task A_worker_started_later_gets_traffic_within_3_s_and_a_SIGKILLed_one_is_out_of_routing_within_2_s()
     {
         var model = TestPaths.Model(ClusterFixture.ModelFile);
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var first = ServiceProcess.StartWorker("worker-first", redis, model);
         await first.WaitHealthyAsync();
         await using var gateway = ServiceProcess.StartGateway(redis, ServiceProcess.WithoutResponseCache);
@@ -62,7 +63,7 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
     public async Task A_worker_stopped_with_SIGTERM_finishes_its_stream_takes_no_new_requests_and_leaves()
     {
         var model = TestPaths.Model(ClusterFixture.ModelFile);
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var one = ServiceProcess.StartWorker("worker-one", redis, model);
         await using var two = ServiceProcess.StartWorker("worker-two", redis, model);
         await Task.WhenAll(one.WaitHealthyAsync(), two.WaitHealthyAsync());
@@ -128,7 +129,7 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
         // Membership, the worker grain directory and the cache live in Redis; the product's Redis keeps them in an
         // append-only file, so a Redis that crashes and comes back still has the table silos join through.
         var model = TestPaths.Model(ClusterFixture.ModelFile);
-        await using var redis = await TestRedis.StartAsync(durable: true);
+        await using var redis = await LocalRedisServer.StartAsync(new LocalRedisOptions { Durable = true });
         await using var first = ServiceProcess.StartWorker("worker-first", redis, model);
         await first.WaitHealthyAsync();
         await using var gateway = ServiceProcess.StartGateway(redis, ServiceProcess.WithoutResponseCache);
@@ -155,7 +156,7 @@ public sealed class WorkerMembershipTests(ITestOutputHelper output)
         // for about a minute and the processes took 122 s to exit. Each now has its host's shutdown timeout (the
         // worker's: its drain timeout + 10 s; the gateway's: set here) and 10 s more, then exits with code 1.
         var model = TestPaths.Model(ClusterFixture.ModelFile);
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await LocalRedisServer.StartAsync();
         await using var worker = ServiceProcess.StartWorker("worker-stranded", redis, model, "--Worker:DrainTimeout=00:00:01");
         await worker.WaitHealthyAsync();
         await using var gateway = ServiceProcess.StartGateway(redis, "--shutdownTimeoutSeconds=2");

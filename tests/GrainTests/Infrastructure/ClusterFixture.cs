@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 namespace SlmCluster.GrainTests.Infrastructure;
 
 /// <summary>
@@ -6,15 +7,15 @@ namespace SlmCluster.GrainTests.Infrastructure;
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    private RedisServer? _redis;
+    private LocalRedisServer? _redis;
     private Task<WorkerCluster>? _shared;
 
-    public RedisServer Redis => _redis ?? throw new InvalidOperationException("Redis is not started yet.");
+    public LocalRedisServer Redis => _redis ?? throw new InvalidOperationException("Redis is not started yet.");
 
     /// <summary>Two worker silos, started on first use.</summary>
     public Task<WorkerCluster> SharedClusterAsync() => _shared ??= WorkerCluster.StartAsync(Redis, workers: 2);
 
-    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+    public async Task InitializeAsync() => _redis = await LocalRedisServer.StartAsync();
 
     public async Task DisposeAsync()
     {

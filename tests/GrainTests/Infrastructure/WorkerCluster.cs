@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
@@ -29,7 +30,7 @@ public sealed class WorkerCluster : IAsyncDisposable
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly InProcessTestCluster _cluster;
-    private readonly RedisServer _redis;
+    private readonly LocalRedisServer _redis;
     private readonly bool _inClusterWorkerDirectory;
     // Which silo the testing host is starting: it calls the configure delegate inside the start call, on the same
     // asynchronous flow, so each start carries its own plan (even when starts overlap).
@@ -39,7 +40,7 @@ public sealed class WorkerCluster : IAsyncDisposable
     private InProcessSiloHandle? _gateway;
     private int _workerCount;
 
-    private WorkerCluster(RedisServer redis, bool inClusterWorkerDirectory)
+    private WorkerCluster(LocalRedisServer redis, bool inClusterWorkerDirectory)
     {
         _redis = redis;
         _inClusterWorkerDirectory = inClusterWorkerDirectory;
@@ -75,7 +76,7 @@ public sealed class WorkerCluster : IAsyncDisposable
     /// Registers the worker grain in the cluster's own grain directory instead of the Redis one its
     /// <c>[GrainDirectory]</c> names: the grain as it would be without that attribute.
     /// </param>
-    public static async Task<WorkerCluster> StartAsync(RedisServer redis, int workers, bool gateway = false, bool inClusterWorkerDirectory = false)
+    public static async Task<WorkerCluster> StartAsync(LocalRedisServer redis, int workers, bool gateway = false, bool inClusterWorkerDirectory = false)
     {
         var cluster = new WorkerCluster(redis, inClusterWorkerDirectory);
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Playwright;
 using SlmCluster.IntegrationTests.Infrastructure;
 
@@ -22,6 +23,38 @@ public sealed class AppHostProcessTests
         await host.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         await AssertAllGoneAsync(children);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_returns_once_an_idle_default_cluster_is_gone_within_5_s_and_an_AppHost_started_at_once_serves_on_the_same_ports()
+    {
+        // The local defaults: both test models, a worker each, the cascade over them.
+        string[] defaults = ["--model", "stories260K.gguf", "--model", "tinystories-656k-q8_0.gguf", "--threads", "1"];
+        AppHostPorts ports;
+        await using (var first = AppHostProcess.Start(defaults))
+        {
+            ports = first.Ports;
+            await first.WaitServingAsync(StartTimeout);
+            var cluster = first.ChildPids();
+            Assert.True(cluster.Length >= 3, $"expected the gateway and two workers, found {cluster.Length} processes");
+
+            var signalled = Stopwatch.StartNew();
+            Signals.Send(first.Process.Id, Signals.SigInt);
+            var exited = first.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            while (cluster.Any(ProcessTable.IsRunning) && signalled.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                var returned = first.Process.HasExited;
+                Assert.False(returned && cluster.Any(ProcessTable.IsRunning), "the AppHost returned while processes of its cluster still ran");
+                await Task.Delay(50);
+            }
+
+            Assert.All(cluster, pid => Assert.False(ProcessTable.IsRunning(pid), $"process {pid} of the cluster still runs {signalled.Elapsed.TotalSeconds:F1} s after Ctrl-C"));
+            await exited;
+        }
+
+        // At once, on the same ports: the gateway's and the dashboard's.
+        await using var second = AppHostProcess.Start(ports, new Dictionary<string, string>(), defaults);
+        await second.WaitServingAsync(StartTimeout);
     }
 
     [Fact]

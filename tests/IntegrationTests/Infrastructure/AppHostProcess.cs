@@ -12,11 +12,10 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> _output = new();
 
-    private AppHostProcess(Process process, int grpcPort, int httpPort)
+    private AppHostProcess(Process process, AppHostPorts ports)
     {
         Process = process;
-        GrpcPort = grpcPort;
-        HttpPort = httpPort;
+        Ports = ports;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
@@ -25,9 +24,12 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
 
     public Process Process { get; }
 
-    public int GrpcPort { get; }
+    /// <summary>The gateway's, the dashboard's and Aspire's ports this AppHost was given.</summary>
+    public AppHostPorts Ports { get; }
 
-    public int HttpPort { get; }
+    public int GrpcPort => Ports.Grpc;
+
+    public int HttpPort => Ports.Http;
 
     public string Output => string.Join('\n', _output);
 
@@ -36,10 +38,12 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
 
     public static AppHostProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
 
-    public static AppHostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static AppHostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(AppHostPorts.Free(), environment, args);
+
+    /// <summary>Starts the AppHost on <paramref name="ports"/>: those of an AppHost started before it, to start it again.</summary>
+    public static AppHostProcess Start(AppHostPorts ports, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var grpcPort = ServiceProcess.FreePort();
-        var httpPort = ServiceProcess.FreePort();
         // Through env(1) with SIGINT and SIGQUIT at their defaults: a test run started in the background by a
         // non-interactive shell inherits them ignored, .NET keeps an inherited ignore, and the Ctrl-C test would then
         // measure the launcher instead of the AppHost.
@@ -48,15 +52,15 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
         info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(TestPaths.AppHostAssembly);
         // One model unless the test names its own: a local run's default is two models and a cascade.
-        foreach (var arg in AppHost.AspireClusterTests.SingleModelUnlessNamed(args).Concat(args).Concat(["--grpc-port", $"{grpcPort}", "--http-port", $"{httpPort}"]))
+        foreach (var arg in AppHost.AspireClusterTests.SingleModelUnlessNamed(args).Concat(args).Concat(["--grpc-port", $"{ports.Grpc}", "--http-port", $"{ports.Http}"]))
         {
             info.ArgumentList.Add(arg);
         }
 
         // What the http launch profile sets, on ports of this test's own.
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
-        info.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
-        info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}";
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ports.Dashboard}";
+        info.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{ports.Otlp}";
+        info.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://127.0.0.1:{ports.ResourceService}";
         info.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
         info.Environment["SLM_MODELS_DIR"] = TestPaths.ModelsDirectory;
@@ -66,7 +70,7 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
 
-        return new AppHostProcess(Process.Start(info)!, grpcPort, httpPort);
+        return new AppHostProcess(Process.Start(info)!, ports);
     }
 
     /// <summary>Waits until the gateway answers a completion through the AppHost's cluster.</summary>

@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
@@ -41,7 +42,7 @@ public sealed class CascadeClusterFixture : IAsyncLifetime
 
     public const int LongPromptTokens = 24;
 
-    internal TestRedis Redis { get; private set; } = null!;
+    internal LocalRedisServer Redis { get; private set; } = null!;
 
     internal ServiceProcess Small { get; private set; } = null!;
 
@@ -58,7 +59,7 @@ public sealed class CascadeClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Redis = await TestRedis.StartAsync();
+        Redis = await LocalRedisServer.StartAsync();
         Small = ServiceProcess.StartWorker("small-worker", Redis, TestPaths.Model(SmallModel + ".gguf"));
         Large = ServiceProcess.StartWorker("large-worker", Redis, TestPaths.Model(LargeModel + ".gguf"));
         Provider = ServiceProcess.StartGateway(Redis, ServiceProcess.WithoutResponseCache,

@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using SlmCluster.Protocol.V1;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
@@ -9,7 +10,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public const string ModelFile = "stories260K.gguf";
     public const string ModelId = "stories260K";
 
-    internal TestRedis Redis { get; private set; } = null!;
+    internal LocalRedisServer Redis { get; private set; } = null!;
 
     internal ServiceProcess Worker0 { get; private set; } = null!;
 
@@ -22,7 +23,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var model = TestPaths.Model(ModelFile);
-        Redis = await TestRedis.StartAsync();
+        Redis = await LocalRedisServer.StartAsync();
         Worker0 = ServiceProcess.StartWorker("worker-0", Redis, model);
         Worker1 = ServiceProcess.StartWorker("worker-1", Redis, model);
         await Task.WhenAll(Worker0.WaitHealthyAsync(), Worker1.WaitHealthyAsync());

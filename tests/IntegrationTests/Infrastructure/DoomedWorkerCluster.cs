@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using SlmCluster.Protocol.V1;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
@@ -9,14 +10,14 @@ namespace SlmCluster.IntegrationTests.Infrastructure;
 /// </summary>
 internal sealed class DoomedWorkerCluster : IAsyncDisposable
 {
-    private DoomedWorkerCluster(TestRedis redis, ServiceProcess doomed, ServiceProcess survivor)
+    private DoomedWorkerCluster(LocalRedisServer redis, ServiceProcess doomed, ServiceProcess survivor)
     {
         Redis = redis;
         Doomed = doomed;
         Survivor = survivor;
     }
 
-    public TestRedis Redis { get; }
+    public LocalRedisServer Redis { get; }
 
     public ServiceProcess Doomed { get; }
 
@@ -29,7 +30,7 @@ internal sealed class DoomedWorkerCluster : IAsyncDisposable
     public static async Task<DoomedWorkerCluster> StartAsync()
     {
         var model = TestPaths.Model(ClusterFixture.ModelFile);
-        var redis = await TestRedis.StartAsync();
+        var redis = await LocalRedisServer.StartAsync();
         var cluster = new DoomedWorkerCluster(redis,
             ServiceProcess.StartWorker("worker-doomed", redis, model), ServiceProcess.StartWorker("worker-survivor", redis, model));
         try

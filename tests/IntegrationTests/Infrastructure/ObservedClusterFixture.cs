@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -12,7 +13,7 @@ public sealed class ObservedClusterFixture : IAsyncLifetime
     /// <summary>$3.60 an hour: a tenth of a cent per second of worker time.</summary>
     public const double PricePerHour = 3.6;
 
-    internal TestRedis Redis { get; private set; } = null!;
+    internal LocalRedisServer Redis { get; private set; } = null!;
 
     internal TraceCollector Traces { get; private set; } = null!;
 
@@ -29,7 +30,7 @@ public sealed class ObservedClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Traces = await TraceCollector.StartAsync();
-        Redis = await TestRedis.StartAsync();
+        Redis = await LocalRedisServer.StartAsync();
         Worker = ServiceProcess.StartWorker(WorkerName, Redis, TestPaths.Model(ClusterFixture.ModelFile), Traces.Environment,
             "--Worker:Slots=2", $"--Worker:Cost:PricePerHour={PricePerHour.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         await Worker.WaitHealthyAsync();

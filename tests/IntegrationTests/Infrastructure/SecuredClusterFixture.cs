@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using Grpc.Core;
 using System.Security.Cryptography;
 using System.Text;
@@ -15,7 +16,7 @@ public sealed class SecuredClusterFixture : IAsyncLifetime
     public const string GammaKey = "sk-gamma-0123456789";
     public const string DeltaKey = "sk-delta-0123456789";
 
-    internal TestRedis Redis { get; private set; } = null!;
+    internal LocalRedisServer Redis { get; private set; } = null!;
 
     internal ServiceProcess Worker { get; private set; } = null!;
 
@@ -30,7 +31,7 @@ public sealed class SecuredClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Redis = await TestRedis.StartAsync();
+        Redis = await LocalRedisServer.StartAsync();
         Worker = ServiceProcess.StartWorker("worker-secured", Redis, TestPaths.Model(ClusterFixture.ModelFile));
         await Worker.WaitHealthyAsync();
         Gateway = ServiceProcess.StartGateway(Redis, ServiceProcess.WithoutResponseCache,

@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 using Grpc.Core;
 using Grpc.Net.Client;
 using HealthClient = Grpc.Health.V1.Health.HealthClient;
@@ -10,7 +11,7 @@ using Grpc.Health.V1;
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A real worker or gateway process: an Orleans silo of the cluster whose membership is in <see cref="TestRedis"/>,
+/// A real worker or gateway process: an Orleans silo of the cluster whose membership is in <see cref="LocalRedisServer"/>,
 /// on free loopback ports, stopped (and killed if need be) on dispose. A worker serves only through the gateway; its
 /// own HTTP port has /health, /alive and /metrics.
 /// </summary>
@@ -62,7 +63,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>A one-thread worker silo serving <paramref name="modelPath"/>; <paramref name="extra"/> settings win.</summary>
-    public static ServiceProcess StartWorker(string name, TestRedis redis, string modelPath, params string[] extra) =>
+    public static ServiceProcess StartWorker(string name, LocalRedisServer redis, string modelPath, params string[] extra) =>
         StartWorker(name, redis.ConnectionString, modelPath, NoEnvironment, extra);
 
     /// <summary>A one-thread worker silo joining the cluster whose Redis is <paramref name="redisConnection"/> (one it did not start).</summary>
@@ -70,7 +71,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         StartWorker(name, redisConnection, modelPath, NoEnvironment, extra);
 
     /// <summary>A one-thread worker silo with extra environment variables.</summary>
-    public static ServiceProcess StartWorker(string name, TestRedis redis, string modelPath, IReadOnlyDictionary<string, string> environment,
+    public static ServiceProcess StartWorker(string name, LocalRedisServer redis, string modelPath, IReadOnlyDictionary<string, string> environment,
         params string[] extra) =>
         StartWorker(name, redis.ConnectionString, modelPath, environment, extra);
 
@@ -82,10 +83,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
             $"--Worker:Id={name}", $"--Worker:ModelPath={modelPath}", "--Worker:Threads=1", $"--Worker:HttpPort={httpPort}", .. extra], environment);
     }
 
-    public static ServiceProcess StartGateway(TestRedis redis, params string[] extra) => StartGateway(redis, NoEnvironment, extra);
+    public static ServiceProcess StartGateway(LocalRedisServer redis, params string[] extra) => StartGateway(redis, NoEnvironment, extra);
 
     /// <summary>A gateway silo that finds the workers of <paramref name="redis"/>'s cluster through Orleans membership.</summary>
-    public static ServiceProcess StartGateway(TestRedis redis, IReadOnlyDictionary<string, string> environment, params string[] extra)
+    public static ServiceProcess StartGateway(LocalRedisServer redis, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         var grpcPort = FreePort();
         var httpPort = FreePort();

@@ -1,3 +1,4 @@
+using SlmCluster.Testing;
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -6,7 +7,7 @@ namespace SlmCluster.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class SingleSlotClusterFixture : IAsyncLifetime
 {
-    internal TestRedis Redis { get; private set; } = null!;
+    internal LocalRedisServer Redis { get; private set; } = null!;
 
     internal ServiceProcess Worker { get; private set; } = null!;
 
@@ -14,7 +15,7 @@ public sealed class SingleSlotClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Redis = await TestRedis.StartAsync();
+        Redis = await LocalRedisServer.StartAsync();
         Worker = ServiceProcess.StartWorker("worker-single", Redis, TestPaths.Model(ClusterFixture.ModelFile), "--Worker:Slots=1", "--Worker:MaxQueue=1");
         await Worker.WaitHealthyAsync();
         Gateway = ServiceProcess.StartGateway(Redis, ServiceProcess.WithoutResponseCache);
