@@ -45,7 +45,7 @@ internal sealed class AppHostCommandLine
     {
         Description = "Where models are looked for and downloaded to: $SLM_MODELS_DIR, else ./models.",
         HelpName = "dir",
-        DefaultValueFactory = _ => SlmCluster.Hosting.Models.ModelSupply.DefaultModelsDirectory,
+        DefaultValueFactory = _ => SlmCluster.AppHost.Hosting.Models.ModelSupply.DefaultModelsDirectory,
     };
 
     public Option<string?> ModelBaseUrl { get; } = new("--model-base-url")

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using SlmCluster.Hosting.Cascade;
+using SlmCluster.AppHost.Hosting.Cascade;
 using SlmCluster.Settings;
 
 namespace SlmCluster.AppHost;

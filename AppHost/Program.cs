@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SlmCluster.AppHost;
-using SlmCluster.Hosting;
-using SlmCluster.Hosting.Publishing;
+using SlmCluster.AppHost.Hosting;
+using SlmCluster.AppHost.Hosting.Publishing;
 using SlmCluster.Settings;
 
 // dotnet run --project AppHost [-- --workers 3 --model hf://... ]   runs the cluster here, with Aspire's dashboard
@@ -46,8 +46,8 @@ if (builder.ExecutionContext.IsRunMode && !RedisServer.IsInstalled)
 var publishing = builder.ExecutionContext.IsPublishMode;
 
 // Redis holds the cluster's membership, the worker grains' directory and the response cache.
-var cache = builder.AddRedisServer(ClusterSettings.RedisName);
-var cluster = builder.AddSlmCluster("cluster", cache);
+var redis = builder.AddRedisServer(ClusterSettings.RedisName);
+var cluster = builder.AddSlmCluster("cluster", redis);
 
 // The gateway starts beside the workers, not after them: it is healthy (and serves) once a worker has joined, and
 // takes each later one as Orleans reports it. Waiting for every worker first cost a cold start 7 s.
@@ -57,7 +57,7 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: "http")
     .AsSiloOf(cluster, publishing)
-    .WaitFor(cache)
+    .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "Gateway (dashboard)")
     .WithUrl(OrleansDashboardUrl(options.HttpPort), "Orleans dashboard");
 if (!options.Cache)
@@ -81,7 +81,7 @@ for (var i = 0; i < options.Models.Count; i++)
         .WithEngine(options.ThreadsPerWorker, options.Slots, options.Device)
         .AsSiloOf(cluster, publishing)
         .WaitFor(model)
-        .WaitFor(cache);
+        .WaitFor(redis);
     groups.Add(workers);
     modelIds.Add(Path.GetFileNameWithoutExtension(model.Resource.Reference.FileName));
     if (i == 0)
@@ -117,7 +117,7 @@ foreach (var workers in groups)
 }
 
 gateway.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
-cache.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
+redis.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
 
 if (!publishing)
 {

@@ -4,7 +4,7 @@
 # DOTNET_IMAGES is the repository the official .NET images come from (Microsoft's container registry
 # path "<host>/dotnet", or your mirror of it); the tags below are pinned.
 # 5000 is gRPC (h2c), 8080 HTTP (OpenAI API, dashboards, /health, /alive, /metrics). The gateway is also an Orleans
-# silo: 11111 is its silo-to-silo port (Orleans:Endpoints:SiloPort), and it needs Redis (ConnectionStrings__cache).
+# silo: 11111 is its silo-to-silo port (Orleans:Endpoints:SiloPort), and it needs Redis (ConnectionStrings__redis).
 ARG DOTNET_IMAGES
 
 FROM ${DOTNET_IMAGES}/sdk:10.0 AS build

@@ -5,7 +5,7 @@
 # DOTNET_IMAGES is the repository the official .NET images come from (Microsoft's container registry
 # path "<host>/dotnet", or your mirror of it); the tags below are pinned.
 # The worker is an Orleans silo: inference reaches it on the silo port (11111, Orleans:Endpoints:SiloPort); 8080 is
-# HTTP for /health, /alive and /metrics. It needs Redis (ConnectionStrings__cache) for the cluster's membership.
+# HTTP for /health, /alive and /metrics. It needs Redis (ConnectionStrings__redis) for the cluster's membership.
 ARG DOTNET_IMAGES
 ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:12.4.1-runtime-ubuntu22.04
 

@@ -14,7 +14,7 @@ using SlmCluster.Gateway.Serving;
 using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Settings;
-using SlmCluster.Silo;
+using SlmCluster.SiloConfiguration;
 using Orleans.Dashboard;
 
 // Socket completions run on the thread that polls the sockets instead of being queued to the thread pool: the

@@ -19,9 +19,9 @@ public static class ClusterSettings
 
     /// <summary>
     /// The Redis that holds the membership table, the worker grain directory and the response cache: the resource's
-    /// name and the name of its connection string (<c>ConnectionStrings:cache</c>).
+    /// name and the name of its connection string (<c>ConnectionStrings:redis</c>).
     /// </summary>
-    public const string RedisName = "cache";
+    public const string RedisName = "redis";
 
     /// <summary>The Orleans provider type of the membership table and the worker grain directory.</summary>
     public const string RedisProvider = "Redis";

@@ -12,7 +12,7 @@ namespace SlmCluster.Testing;
 /// password, nothing written to disk unless asked to be durable. A shell beside it stops it when the process that
 /// started it dies without stopping it (even after a SIGKILL), since redis-server cannot watch its parent as our
 /// services do. One source file, linked into the grain tests, the integration tests and the bench; the AppHost runs
-/// its own Redis as an Aspire resource (Hosting/Redis).
+/// its own Redis as an Aspire resource (AppHost.Hosting/Redis).
 /// </summary>
 public sealed class LocalRedisServer : IAsyncDisposable
 {
@@ -44,7 +44,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
 
     public string Password { get; }
 
-    /// <summary>As services take it in <c>ConnectionStrings:cache</c>.</summary>
+    /// <summary>As services take it in <c>ConnectionStrings:redis</c>.</summary>
     public string ConnectionString => $"127.0.0.1:{Port},password={Password}";
 
     /// <summary>The watchdog shell's process id (the server is its child).</summary>

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using SlmCluster.Silo;
+using SlmCluster.SiloConfiguration;
 using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Grains;
 using SlmCluster.Worker.Observability;

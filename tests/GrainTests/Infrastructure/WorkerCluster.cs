@@ -12,7 +12,7 @@ using Orleans.Runtime;
 using Orleans.TestingHost;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Settings;
-using SlmCluster.Silo;
+using SlmCluster.SiloConfiguration;
 using SlmCluster.Worker.Grains;
 using SlmCluster.Worker.Configuration;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Playwright;
 using SlmCluster.IntegrationTests.Infrastructure;
+using SlmCluster.Settings;
 
 namespace SlmCluster.IntegrationTests.AppHost;
 
@@ -104,7 +105,7 @@ public sealed class AppHostProcessTests
         await page.GotoAsync(host.DashboardLogin!.ToString());
         try
         {
-            foreach (var resource in new[] { "gateway", "worker", "cache", "model" })
+            foreach (var resource in new[] { "gateway", "worker", ClusterSettings.RedisName, "model" })
             {
                 await page.GetByText(resource, new PageGetByTextOptions { Exact = true }).First.WaitForAsync();
             }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using SlmCluster.Hosting;
-using SlmCluster.Hosting.Publishing;
+using SlmCluster.AppHost.Hosting;
+using SlmCluster.AppHost.Hosting.Publishing;
 using SlmCluster.IntegrationTests.Infrastructure;
 using static SlmCluster.IntegrationTests.Deploy.ManifestSet;
 
@@ -82,10 +82,10 @@ public sealed class KubernetesManifestTests
     {
         var redis = _manifests.Single("StatefulSet", ClusterSettings.RedisName);
         _manifests.Single("Service", ClusterSettings.RedisName);
-        var secret = _manifests.Single("Secret", "cache-password");
+        var secret = _manifests.Single("Secret", KubernetesManifestWriter.PasswordSecret);
         var container = Assert.Single(Containers(redis));
         Assert.Matches(@"^redis:\d+\.\d+\.\d+$", Str(container, "image"));
-        Assert.Contains(ListAt(container, "env").Cast<Dictionary<object, object>>(), e => Str(e, "valueFrom.secretKeyRef.name") == "cache-password");
+        Assert.Contains(ListAt(container, "env").Cast<Dictionary<object, object>>(), e => Str(e, "valueFrom.secretKeyRef.name") == KubernetesManifestWriter.PasswordSecret);
 
         // The committed Secret holds a placeholder, never a password; Redis refuses to start with it.
         var command = string.Join(' ', ListAt(container, "command"));

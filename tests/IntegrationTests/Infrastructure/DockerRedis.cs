@@ -33,7 +33,7 @@ internal sealed class DockerRedis : IAsyncDisposable
 
     public string Password { get; }
 
-    /// <summary>As services take it in <c>ConnectionStrings:cache</c>.</summary>
+    /// <summary>As services take it in <c>ConnectionStrings:redis</c>.</summary>
     public string ConnectionString => $"{_container.Hostname}:{Port},password={Password}";
 
     public static async Task<DockerRedis> StartAsync()

@@ -1,4 +1,4 @@
-using SlmCluster.Hosting.Models;
+using SlmCluster.AppHost.Hosting.Models;
 using SlmCluster.IntegrationTests.Infrastructure;
 
 namespace SlmCluster.IntegrationTests.Models;

@@ -1,5 +1,5 @@
 using Aspire.Hosting;
-using SlmCluster.Hosting;
+using SlmCluster.AppHost.Hosting;
 using SlmCluster.IntegrationTests.Deploy;
 using SlmCluster.IntegrationTests.Infrastructure;
 

@@ -3,7 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using SlmCluster.Hosting;
+using SlmCluster.AppHost.Hosting;
 using SlmCluster.IntegrationTests.Infrastructure;
 
 namespace SlmCluster.IntegrationTests.Settings;

@@ -15,7 +15,7 @@ internal static partial class PublishedEnvironment
     private static readonly IReadOnlyDictionary<string, string> PodFields = new Dictionary<string, string>
     {
         ["metadata.name"] = "pod-0",
-        ["metadata.namespace"] = Hosting.Publishing.KubernetesClusterSpec.DefaultNamespace,
+        ["metadata.namespace"] = SlmCluster.AppHost.Hosting.Publishing.KubernetesClusterSpec.DefaultNamespace,
         ["status.podIP"] = "10.0.0.7",
     };
 

@@ -10,7 +10,7 @@ using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Configuration;
 using SlmCluster.Redis;
-using SlmCluster.Silo;
+using SlmCluster.SiloConfiguration;
 using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Configuration;
 
