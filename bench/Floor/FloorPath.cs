@@ -9,8 +9,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using SlmCluster.Bench.Cluster;
-using static SlmCluster.Bench.Cluster.BenchCluster;
 using SlmCluster.Protocol.V1;
+using static SlmCluster.Bench.Cluster.BenchCluster;
 
 namespace SlmCluster.Bench.Floor;
 
@@ -128,12 +128,12 @@ internal sealed class FloorPath : IAsyncDisposable
 
     private sealed class FloorService(IGrainFactory grains) : Protocol.V1.Inference.InferenceBase
     {
-        private static int _next;
+        private static int s_next;
 
         public override async Task GenerateStream(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
         {
             // A grain per call, as a generation has its own enumeration; all of them on the grain silo.
-            var grain = grains.GetGrain<IFloorGrain>(Interlocked.Increment(ref _next) % 64);
+            var grain = grains.GetGrain<IFloorGrain>(Interlocked.Increment(ref s_next) % 64);
             var count = 0;
             var intervalMs = double.TryParse(context.RequestHeaders.GetValue(IntervalHeader), System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : 5;
             await foreach (var piece in grain.Stream(request.MaxTokens, intervalMs, context.CancellationToken))

@@ -22,7 +22,7 @@ internal static class ServingCostScenario
     /// <summary>Tokens measured at each concurrency: at 10 ms steps of CPU accounting, a few seconds of serving CPU.</summary>
     private const int TokensPerConcurrency = 6144;
 
-    private static int _nextPrompt = -1;
+    private static int s_nextPrompt = -1;
 
     public static async Task RunAsync(BenchContext context)
     {
@@ -121,7 +121,7 @@ internal static class ServingCostScenario
             long mine = 0;
             for (var i = 0; i < requestsPerClient; i++)
             {
-                var prompt = prompts[(int)((uint)Interlocked.Increment(ref _nextPrompt) % prompts.Count)];
+                var prompt = prompts[(int)((uint)Interlocked.Increment(ref s_nextPrompt) % prompts.Count)];
                 mine += (await target.RunAsync(prompt, maxTokens, CancellationToken.None)).CompletionTokens;
             }
 

@@ -1,12 +1,13 @@
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Dashboard;
 using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Api.OpenAi;
 using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Cascade;
+using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Dashboard;
-using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
@@ -15,7 +16,6 @@ using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Settings;
 using SlmCluster.SiloConfiguration;
-using Orleans.Dashboard;
 
 // Socket completions run on the thread that polls the sockets instead of being queued to the thread pool: the
 // gateway's work on a relayed message is short and never blocks, and a pool hand-off per message is latency a token

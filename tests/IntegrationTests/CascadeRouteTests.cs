@@ -1,8 +1,8 @@
-using Microsoft.Playwright;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Grpc.Core;
+using Microsoft.Playwright;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 

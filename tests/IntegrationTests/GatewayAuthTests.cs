@@ -1,12 +1,12 @@
-using SlmCluster.Testing;
-using Grpc.Core;
-using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
-using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using System.Net;
-using SlmCluster.IntegrationTests.Infrastructure;
+using Grpc.Core;
 using Grpc.Health.V1;
+using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
 using static SlmCluster.IntegrationTests.Infrastructure.SecuredClusterFixture;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests;
 

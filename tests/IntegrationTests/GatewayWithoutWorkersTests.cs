@@ -1,10 +1,10 @@
-using SlmCluster.Testing;
 using Grpc.Core;
-using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
-using HealthClient = Grpc.Health.V1.Health.HealthClient;
-using SlmCluster.IntegrationTests.Infrastructure;
 using Grpc.Health.V1;
+using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests;
 

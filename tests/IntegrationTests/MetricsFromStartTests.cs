@@ -1,7 +1,7 @@
-using SlmCluster.Testing;
 using System.Globalization;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests;
@@ -74,7 +74,10 @@ public sealed class MetricsFromStartTests
 
         await new InferenceClient(gateway.Channel).GenerateAsync(new GenerateRequest
         {
-            Model = Model, Prompt = "Once upon a time", MaxTokens = 4, Sampling = new SamplingParams { Temperature = 0 },
+            Model = Model,
+            Prompt = "Once upon a time",
+            MaxTokens = 4,
+            Sampling = new SamplingParams { Temperature = 0 },
         }, deadline: DateTime.UtcNow.AddSeconds(30));
 
         // A gRPC call is counted once its status has left, so the count may trail the answer a little.

@@ -1,7 +1,7 @@
-using Grpc.Core;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Grpc.Core;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 

@@ -1,10 +1,10 @@
-using SlmCluster.Testing;
-using Grpc.Core;
-using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using System.Diagnostics;
 using System.Net;
-using SlmCluster.IntegrationTests.Infrastructure;
+using Grpc.Core;
 using Grpc.Health.V1;
+using SlmCluster.IntegrationTests.Infrastructure;
+using SlmCluster.Testing;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 
 namespace SlmCluster.IntegrationTests;
 

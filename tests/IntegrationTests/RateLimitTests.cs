@@ -1,9 +1,9 @@
-using Grpc.Core;
-using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using System.Net;
+using Grpc.Core;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
 using static SlmCluster.IntegrationTests.Infrastructure.SecuredClusterFixture;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests;
 

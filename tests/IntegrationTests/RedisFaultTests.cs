@@ -1,8 +1,8 @@
-using SlmCluster.Testing;
 using Grpc.Core;
-using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
+using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests;
 

@@ -1,8 +1,8 @@
-using SlmCluster.Testing;
 using System.Diagnostics;
 using Grpc.Core;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
 using Xunit.Abstractions;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 

@@ -1,6 +1,6 @@
-using Grpc.Core;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Grpc.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
+using System.Globalization;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
-using System.Globalization;
 using SlmCluster.Gateway.Api;
 using SlmCluster.Gateway.Api.OpenAi;
 

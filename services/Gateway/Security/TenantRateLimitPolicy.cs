@@ -1,6 +1,6 @@
-using Grpc.Core;
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
+using Grpc.Core;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Api;

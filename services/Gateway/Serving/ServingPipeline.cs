@@ -206,7 +206,9 @@ public sealed class ServingPipeline(
                     // A cascade's answer keeps its record (which tier answered, and why) for its replays.
                     answer = new GenerateResponse
                     {
-                        Text = text.ToString(), FinishReason = chunk.FinishReason, Usage = chunk.Usage,
+                        Text = text.ToString(),
+                        FinishReason = chunk.FinishReason,
+                        Usage = chunk.Usage,
                         Served = chunk.Served?.Cascade is { } record ? new Served { Cascade = record.Clone() } : null,
                     };
                     if (logprobs is not null)

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 using SlmCluster.Contracts;
 using SlmCluster.Inference;
 using SlmCluster.ServiceDefaults.Tracing;
-using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Configuration;
+using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Observability;
 
 namespace SlmCluster.Worker.Grains;

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using SlmCluster.Inference;
 using SlmCluster.ServiceDefaults.Metrics;
-using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Configuration;
+using SlmCluster.Worker.Costs;
 
 namespace SlmCluster.Worker.Observability;
 

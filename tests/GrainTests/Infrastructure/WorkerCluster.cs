@@ -1,4 +1,3 @@
-using SlmCluster.Testing;
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
@@ -13,8 +12,9 @@ using Orleans.TestingHost;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Settings;
 using SlmCluster.SiloConfiguration;
-using SlmCluster.Worker.Grains;
+using SlmCluster.Testing;
 using SlmCluster.Worker.Configuration;
+using SlmCluster.Worker.Grains;
 
 namespace SlmCluster.GrainTests.Infrastructure;
 

@@ -16,8 +16,8 @@ internal sealed partial class AppHostProcess : IAsyncDisposable
     {
         Process = process;
         Ports = ports;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }

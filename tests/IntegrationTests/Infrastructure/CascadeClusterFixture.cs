@@ -1,8 +1,8 @@
-using SlmCluster.Testing;
 using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;

@@ -1,5 +1,5 @@
-using SlmCluster.Testing;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
 using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;

@@ -1,7 +1,7 @@
-using SlmCluster.Testing;
-using Grpc.Core;
 using System.Security.Cryptography;
 using System.Text;
+using Grpc.Core;
+using SlmCluster.Testing;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 

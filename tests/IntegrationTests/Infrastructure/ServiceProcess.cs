@@ -1,12 +1,12 @@
-using SlmCluster.Testing;
-using Grpc.Core;
-using Grpc.Net.Client;
-using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
+using SlmCluster.Testing;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
@@ -123,8 +123,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info };
         var service = new ServiceProcess(name, process, httpPort, grpcPort);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { service._output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { service._output.Enqueue(e.Data); } };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

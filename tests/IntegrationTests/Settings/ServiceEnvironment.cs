@@ -4,15 +4,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Configuration;
-using GatewayOptions = SlmCluster.Gateway.Configuration.GatewayOptions;
 using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Cascade;
-using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Configuration;
+using SlmCluster.Gateway.Costs;
 using SlmCluster.Redis;
 using SlmCluster.SiloConfiguration;
-using SlmCluster.Worker.Costs;
 using SlmCluster.Worker.Configuration;
+using SlmCluster.Worker.Costs;
+using GatewayOptions = SlmCluster.Gateway.Configuration.GatewayOptions;
 
 namespace SlmCluster.IntegrationTests.Settings;
 

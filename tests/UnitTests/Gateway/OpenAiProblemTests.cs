@@ -1,5 +1,5 @@
-using Grpc.Core;
 using System.Text.Json;
+using Grpc.Core;
 using SlmCluster.Gateway.Api.OpenAi;
 
 namespace SlmCluster.UnitTests.Gateway;

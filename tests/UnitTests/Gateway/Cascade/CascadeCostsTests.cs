@@ -8,7 +8,10 @@ public sealed class CascadeCostsTests
 {
     private static readonly ExternalTierOptions Flagship = new()
     {
-        BaseUrl = "https://provider.example/v1", Model = "big-model", InputUsdPerMillionTokens = 2.5, OutputUsdPerMillionTokens = 10,
+        BaseUrl = "https://provider.example/v1",
+        Model = "big-model",
+        InputUsdPerMillionTokens = 2.5,
+        OutputUsdPerMillionTokens = 10,
     };
 
     private static CascadeTier Tier(CascadeTierOptions options, int index, bool isLast) => new("auto", index, options, isLast);

@@ -13,7 +13,10 @@ public sealed class ExternalTierRequestTests
     {
         var request = new GenerateRequest
         {
-            Model = "auto", Prompt = "Once upon a time", MaxTokens = 32, Stop = { "\n\n" },
+            Model = "auto",
+            Prompt = "Once upon a time",
+            MaxTokens = 32,
+            Stop = { "\n\n" },
             Sampling = new SamplingParams { Temperature = 0.5f, TopP = 0.9f, TopK = 40, Seed = 7 },
         };
 

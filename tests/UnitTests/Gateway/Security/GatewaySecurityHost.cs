@@ -1,7 +1,7 @@
-using Grpc.AspNetCore.Server;
-using Grpc.Core;
 using System.Security.Claims;
 using System.Text.Json;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
