@@ -50,7 +50,7 @@ var redis = builder.AddRedisServer(ClusterSettings.RedisName);
 var cluster = builder.AddSlmCluster("cluster", redis);
 
 // The gateway starts beside the workers, not after them: it is healthy (and serves) once a worker has joined, and
-// takes each later one as Orleans reports it. Waiting for every worker first cost a cold start 7 s.
+// takes each later one as Orleans reports it. Waiting for every worker first made a cold start slower.
 var gateway = builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpEndpoint(name: "grpc", port: options.GrpcPort, env: ClusterSettings.Keys.Gateway.GrpcPort, isProxied: false)
     .WithHttpEndpoint(name: "http", port: options.HttpPort, env: ClusterSettings.Keys.Gateway.HttpPort, isProxied: false)

@@ -6,8 +6,8 @@ namespace SlmCluster.ServiceDefaults;
 
 /// <summary>
 /// Bounds a shutdown. A silo that stops writes its leaving to the membership table; with the table's Redis gone,
-/// Orleans retries each of those writes for about a minute, and a worker or gateway sent SIGTERM took 122 s to exit,
-/// holding its port, its pod's grace period or the AppHost's stop. Once stopping has begun, the process gets the
+/// Orleans retries each of those writes for about a minute each, so a worker or gateway sent SIGTERM took minutes to
+/// exit, holding its port, its pod's grace period or the AppHost's stop. Once stopping has begun, the process gets the
 /// host's shutdown timeout (requests and generations drain within it) and <see cref="Grace"/> more for Orleans to
 /// leave the cluster; then it exits with <see cref="ServiceMain.FailedExitCode"/>. The others declare it dead through
 /// their probes, as they would had it been killed.

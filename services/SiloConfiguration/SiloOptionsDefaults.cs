@@ -8,10 +8,10 @@ public static class SiloOptionsDefaults
 {
     /// <summary>
     /// How often silos probe each other. With <see cref="MissedProbesLimit"/> and <see cref="VotesForDeathDeclaration"/>
-    /// a silo that vanished is declared dead in about 3 s. Routing does not wait for that: the front door takes a
-    /// worker out the moment a call or its status read finds the silo unreachable (a killed process refuses
-    /// connections at once), measured at 0.3-1.2 s. Tighter settings (0.5 s, 2 misses, 1 vote) declared live silos
-    /// dead on a 2-core machine whose cores llama.cpp and JIT kept busy, and a silo declared dead stops itself.
+    /// a silo that vanished is declared dead after three missed probe rounds. Routing does not wait for that: the front
+    /// door takes a worker out the moment a call or its status read finds the silo unreachable (a killed process
+    /// refuses connections at once). Tighter settings declared live silos dead on a 2-core machine whose cores
+    /// llama.cpp and JIT kept busy, and a silo declared dead stops itself (docs/benchmarks.md, "Measured decisions").
     /// </summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
 
@@ -22,8 +22,8 @@ public static class SiloOptionsDefaults
     /// <summary>
     /// Grain locations a silo keeps in its directory cache. Orleans' default, a million, sizes the cache's table for a
     /// million entries up front, and the dashboard's metrics reader counts the cache every second by walking that
-    /// table: 4-5 ms of CPU a second in every silo, busy or idle, taken from llama.cpp's cores. This cluster's grains
-    /// are its model grains (one per worker) and the dashboard's few.
+    /// table, CPU every silo spends busy or idle, taken from llama.cpp's cores. This cluster's grains are its model
+    /// grains (one per worker) and the dashboard's few.
     /// </summary>
     public const int DirectoryCacheSize = 10_000;
 }
