@@ -51,7 +51,8 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddGrpcHealthChecks();
 
     // The front door is a silo of the cluster that hosts no model: it sees workers join and die through membership,
-    // and a call to a worker whose silo died fails in about a second instead of waiting out a client's response timeout.
+    // and a call to a worker whose silo died fails when membership declares it dead instead of waiting out a client's
+    // response timeout.
     builder.AddSlmSilo($"gateway-{Environment.MachineName}-{Environment.ProcessId}");
     builder.Services.AddSingleton<WorkerPool>();
     builder.Services.AddSingleton<WorkerDirectory>();
