@@ -3,5 +3,5 @@
 # grain directory have none, and losing them would take silos out of the cluster. For the same reason they are kept
 # in an append-only file on the pod's volume: a Redis that restarts comes back with the table new silos join through
 # (a crash loses at most the last second).
-if [ "$REDIS_PASSWORD" = {{password-placeholder}} ]; then echo 'Set the {{password-secret}} secret to a generated password first (see the README).' >&2; exit 1; fi
+if [ "$REDIS_PASSWORD" = {{password-placeholder}} ]; then echo 'Set the {{password-secret}} secret to a generated password first (see docs/deploy.md).' >&2; exit 1; fi
 exec redis-server --requirepass "$REDIS_PASSWORD" --save '' --appendonly yes --appendfsync everysec --dir {{data-directory}} --maxmemory 256mb --maxmemory-policy volatile-lru --notify-keyspace-events 'E$'
