@@ -1,5 +1,6 @@
 using System.Text;
 using SlmCluster.Gateway.Api.OpenAi;
+using SlmCluster.Gateway.Serving;
 
 namespace SlmCluster.UnitTests.Gateway;
 
@@ -166,7 +167,6 @@ public sealed class OpenAiRequestMapperTests
     }
 
     [Theory]
-    [InlineData(""","response_format":{"type":"json_object"}""", "response_format", "constrain the answer's format")]
     [InlineData(""","tools":[{"type":"function","function":{"name":"f"}}]""", "tools", "tool calls")]
     [InlineData(",\"tool_choice\":\"required\"", "tool_choice", "\"required\"")]
     [InlineData(""","tool_choice":{"type":"function","function":{"name":"f"}}""", "tool_choice", "tool calls")]
@@ -182,8 +182,6 @@ public sealed class OpenAiRequestMapperTests
     [InlineData(""","mirostat":2""", "mirostat", "mirostat")]
     [InlineData(""","dry_multiplier":0.8""", "dry_multiplier", "DRY")]
     [InlineData(""","xtc_probability":0.5""", "xtc_probability", "XTC")]
-    [InlineData(",\"grammar\":\"root ::= \\\"a\\\"\"", "grammar", "grammar")]
-    [InlineData(""","json_schema":{"type":"object"}""", "json_schema", "JSON Schema")]
     public void A_field_that_would_change_the_answer_but_is_not_honoured_is_a_400_naming_it(string field, string param, string expected)
     {
         var chat = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Chat($$"""{"messages":[{"role":"user","content":"x"}]{{field}}}""")));
@@ -226,5 +224,43 @@ public sealed class OpenAiRequestMapperTests
         Assert.Equal("x", chat.Call.Messages![0].Content);
         Assert.Equal("x", completion.Call.Prompt);
         Assert.Equal("x", auto.Call.Messages![0].Content);
+    }
+
+    [Fact]
+    public void Response_formats_and_llama_servers_grammar_and_json_schema_reach_the_request_with_the_field_they_came_from()
+    {
+        const string User = """{"messages":[{"role":"user","content":"x"}]""";
+
+        var jsonObject = OpenAiRequestMapper.ToServingRequest(Chat(User + ""","response_format":{"type":"json_object"}}""")).ResponseFormat;
+        var jsonSchema = OpenAiRequestMapper.ToServingRequest(Chat(User + ""","response_format":{"type":"json_schema","json_schema":{"name":"p","strict":true,"schema":{"type":"object"}}}}""")).ResponseFormat;
+        var llamaSchema = OpenAiRequestMapper.ToServingRequest(Completion("""{"prompt":"x","json_schema":{"type":"integer"}}""")).ResponseFormat;
+        var grammar = OpenAiRequestMapper.ToServingRequest(Completion("""{"prompt":"x","grammar":"root ::= \"a\""}""")).ResponseFormat;
+        var text = OpenAiRequestMapper.ToServingRequest(Chat(User + ""","response_format":{"type":"text"}}""")).ResponseFormat;
+
+        Assert.Equal(ResponseFormat.JsonObject("response_format"), jsonObject);
+        Assert.Equal(ResponseFormat.JsonSchema("""{"type":"object"}""", "response_format.json_schema.schema"), jsonSchema);
+        Assert.Equal(ResponseFormat.JsonSchema("""{"type":"integer"}""", "json_schema"), llamaSchema);
+        Assert.Equal(ResponseFormat.Grammar("root ::= \"a\"", "grammar"), grammar);
+        Assert.Null(text);
+    }
+
+    [Theory]
+    [InlineData(""","grammar":"root ::= x","json_schema":{}""", "grammar", "together with 'json_schema'")]
+    [InlineData(""","grammar":"root ::= x","response_format":{"type":"json_object"}""", "grammar", "together with 'response_format'")]
+    [InlineData(""","json_schema":{},"response_format":{"type":"json_object"}""", "json_schema", "together with")]
+    [InlineData(",\"response_format\":\"json\"", "response_format", "must be an object")]
+    [InlineData(""","response_format":{}""", "response_format.type", "required")]
+    [InlineData(""","response_format":{"type":"yaml"}""", "response_format.type", "\"yaml\"")]
+    [InlineData(""","response_format":{"type":"json_schema"}""", "response_format.json_schema", "required")]
+    [InlineData(""","response_format":{"type":"json_schema","json_schema":{"name":"p"}}""", "response_format.json_schema.schema", "required")]
+    [InlineData(""","response_format":{"type":"json_schema","json_schema":{"name":"p","schema":"object"}}""", "response_format.json_schema.schema", "must be a JSON Schema")]
+    [InlineData(""","json_schema":[1]""", "json_schema", "must be a JSON Schema")]
+    public void Conflicting_or_malformed_formats_are_a_400_naming_the_field(string field, string param, string expected)
+    {
+        var e = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Chat($$"""{"messages":[{"role":"user","content":"x"}]{{field}}}""")));
+
+        Assert.Equal(param, e.Param);
+        Assert.Contains(expected, e.Message);
+        Assert.Equal(400, e.Status);
     }
 }

@@ -37,10 +37,16 @@ public abstract class OpenAiGenerationRequest
     /// <summary>llama-server's extension: keep generating past end-of-sequence (benchmarks).</summary>
     public bool? IgnoreEos { get; set; }
 
-    // Read to be refused unless their value changes nothing.
-
-    /// <summary><c>{"type": "text"}</c> is the default.</summary>
+    /// <summary><c>{"type": "text"}</c> (the default), <c>json_object</c> or <c>json_schema</c> (<see cref="OpenAiResponseFormat"/>).</summary>
     public JsonElement? ResponseFormat { get; set; }
+
+    /// <summary>llama-server's raw GBNF grammar (start rule <c>root</c>); empty is none.</summary>
+    public string? Grammar { get; set; }
+
+    /// <summary>llama-server's JSON Schema the answer must follow.</summary>
+    public JsonElement? JsonSchema { get; set; }
+
+    // Read to be refused unless their value changes nothing.
 
     /// <summary>An empty array offers no tools.</summary>
     public JsonElement? Tools { get; set; }
@@ -86,10 +92,4 @@ public abstract class OpenAiGenerationRequest
 
     /// <summary>llama-server's XTC sampler: 0 is off.</summary>
     public double? XtcProbability { get; set; }
-
-    /// <summary>llama-server's raw GBNF grammar; empty is none.</summary>
-    public string? Grammar { get; set; }
-
-    /// <summary>llama-server's JSON Schema the answer must follow.</summary>
-    public JsonElement? JsonSchema { get; set; }
 }

@@ -80,6 +80,7 @@ internal static class OpenAiRequestMapper
     {
         Call = ServingRequestRules.Normalize(call),
         SessionId = body.User ?? "",
+        ResponseFormat = OpenAiResponseFormat.Read(body),
     };
 
     private static GenerationCall Call(OpenAiGenerationRequest body, int? maxTokens, string maxTokensParam)

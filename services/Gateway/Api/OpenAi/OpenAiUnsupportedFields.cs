@@ -5,7 +5,7 @@ namespace SlmCluster.Gateway.Api.OpenAi;
 
 /// <summary>
 /// Refuses the fields a client sends to change an answer that the gateway does not honour. Dropping them would give
-/// a 200 of the wrong shape (prose where JSON was asked for, text where a tool call was), the worst answer a program
+/// a 200 of the wrong shape (text where a tool call was asked for, an unpenalised answer), the worst answer a program
 /// can get; a value that changes nothing (a penalty of 0, an empty <c>tools</c>) is accepted, as clients send those.
 /// </summary>
 internal static class OpenAiUnsupportedFields
@@ -16,9 +16,6 @@ internal static class OpenAiUnsupportedFields
         Tools(body.Functions, "functions");
         ToolChoice(body.ToolChoice, "tool_choice");
         ToolChoice(body.FunctionCall, "function_call");
-        ResponseFormat(body.ResponseFormat);
-        Grammar(body.Grammar);
-        JsonSchema(body.JsonSchema);
         LogitBias(body.LogitBias);
         Neutral(body.PresencePenalty, 0, "presence_penalty", "apply a presence penalty");
         Neutral(body.FrequencyPenalty, 0, "frequency_penalty", "apply a frequency penalty");
@@ -66,33 +63,6 @@ internal static class OpenAiUnsupportedFields
         }
 
         throw Unsupported(param, Describe(choice!.Value), "support tool calls yet", "\"none\"");
-    }
-
-    private static void ResponseFormat(JsonElement? format)
-    {
-        if (IsAbsent(format)
-            || format!.Value.ValueKind == JsonValueKind.Object && format.Value.TryGetProperty("type", out var type) && type.ValueEquals("text"))
-        {
-            return;
-        }
-
-        throw Unsupported("response_format", Describe(format!.Value), "constrain the answer's format yet", "{\"type\": \"text\"}");
-    }
-
-    private static void Grammar(string? grammar)
-    {
-        if (!string.IsNullOrEmpty(grammar))
-        {
-            throw Unsupported("grammar", "set", "constrain the answer to a grammar yet", "an empty string");
-        }
-    }
-
-    private static void JsonSchema(JsonElement? schema)
-    {
-        if (!IsAbsent(schema))
-        {
-            throw Unsupported("json_schema", Describe(schema!.Value), "constrain the answer to a JSON Schema yet", null);
-        }
     }
 
     private static void LogitBias(JsonElement? bias)
