@@ -39,6 +39,9 @@ public sealed record GenerationCall
 
     /// <summary>Also the most likely alternatives at each position, 0 to <see cref="MaxTopLogprobs"/>; the gateway sets <see cref="Logprobs"/> with it.</summary>
     [Id(11)] public int TopLogprobs { get; init; }
+
+    /// <summary>A GBNF grammar (start rule <c>root</c>) the answer must follow; null for free text.</summary>
+    [Id(12)] public string? Grammar { get; init; }
 }
 
 /// <summary>One chat turn.</summary>

@@ -227,6 +227,9 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs", "between 0 and 20" },
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logprobs":3}""", "logprobs", "wrong type" },
         { "/v1/completions", """{"prompt":"hi","logprobs":6}""", "logprobs", "between 0 and 5" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required"}""", "tools", "tool calls" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logit_bias":{"42":5}}""", "logit_bias", "logit biases" },
+        { "/v1/completions", """{"prompt":"hi","presence_penalty":0.5}""", "presence_penalty", "presence penalty" },
     };
 
     [Theory]

@@ -9,7 +9,7 @@ namespace SlmCluster.Gateway.Caching;
 /// The cache key of a request: a SHA-256 over everything that determines the answer — the model id
 /// and its file's SHA-256, the prompt or each chat turn (the model's template is fixed by its file),
 /// the sampling parameters, max_tokens, the stop strings and ignore_eos, then logprobs and top_logprobs when logprobs
-/// are asked for — each length-prefixed, so no two different requests share an encoding.
+/// are asked for, then the grammar when there is one — each length-prefixed, so no two different requests share an encoding.
 /// </summary>
 public static class ResponseCacheKey
 {
@@ -66,6 +66,13 @@ public static class ResponseCacheKey
         {
             Int(1);
             Int(call.TopLogprobs);
+        }
+
+        // The grammar decides the answer's shape; appended only when there is one, so other requests keep their keys.
+        if (call.Grammar is { } grammar)
+        {
+            Int(2);
+            Text(grammar);
         }
 
         return prefix + Convert.ToHexStringLower(hash.GetHashAndReset());

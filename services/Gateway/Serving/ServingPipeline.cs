@@ -41,7 +41,16 @@ public sealed class ServingPipeline(
                 throw new InvalidRequestException(problem);
             }
 
+            request = rules.Constrain(request);
             var target = catalog.Resolve(request.Model);
+            if (target.Route is not null && request.Call.Grammar is not null)
+            {
+                // A cascade's tiers are judged on confidence, not on the format: an external tier's answer could break it.
+                throw new InvalidRequestException(new RequestProblem(
+                    $"'{target.Id}' is a cascade route, which does not constrain answers to a format yet; ask one of its models directly.",
+                    request.ResponseFormat!.Param));
+            }
+
             return new PreparedRequest(request.ForModel(target.Id), target);
         }
         catch (RpcException e)

@@ -16,6 +16,9 @@ public sealed record ServingRequest
     /// <summary>A conversation id (gRPC <c>session_id</c>, OpenAI <c>user</c>) that routes back to the worker holding its KV cache.</summary>
     public string SessionId { get; init; } = "";
 
+    /// <summary>The shape the answer must have (JSON, a schema, a grammar), or null for free text; made a grammar by the rules.</summary>
+    public ResponseFormat? ResponseFormat { get; init; }
+
     /// <summary>Never answer from, nor keep the answer in, the response cache.</summary>
     public bool BypassCache { get; init; }
 

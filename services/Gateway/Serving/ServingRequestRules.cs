@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SlmCluster.Contracts;
 using SlmCluster.Gateway.Configuration;
+using SlmCluster.StructuredOutput;
 
 namespace SlmCluster.Gateway.Serving;
 
@@ -14,7 +15,58 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
     /// <summary>Most alternatives a request may ask for at each position (the engine's limit, and OpenAI's).</summary>
     public const int MaxTopLogprobs = GenerationCall.MaxTopLogprobs;
 
+    /// <summary>Longest GBNF grammar a request may send, the converter's own limit for the grammars it writes.</summary>
+    public static readonly int MaxGrammarCharacters = JsonSchemaGrammarOptions.Default.MaxGrammarLength;
+
     private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "user", "assistant" };
+
+    /// <summary>Converted schemas by a hash of their canonical text: a client sends the same schema request after request.</summary>
+    private readonly GrammarCache _grammars = new();
+
+    private readonly GbnfGrammar _anyObject = JsonSchemaGrammar.AnyObject();
+
+    /// <summary>
+    /// The request with its <see cref="ServingRequest.ResponseFormat"/> made the worker's grammar: any JSON object, a
+    /// JSON Schema converted (and cached), or the caller's GBNF as sent (the worker refuses one llama.cpp cannot parse).
+    /// </summary>
+    /// <exception cref="InvalidRequestException">The schema asks for what the converter cannot enforce (the message names the keyword and its path), or the grammar is too long.</exception>
+    public ServingRequest Constrain(ServingRequest request)
+    {
+        if (request.ResponseFormat is not { } format)
+        {
+            return request;
+        }
+
+        string grammar;
+        switch (format.Kind)
+        {
+            case ResponseFormatKind.JsonObject:
+                grammar = _anyObject.Text;
+                break;
+            case ResponseFormatKind.JsonSchema:
+                try
+                {
+                    grammar = _grammars.GetOrConvert(format.Text).Text;
+                }
+                catch (SchemaNotSupportedException e)
+                {
+                    throw new InvalidRequestException(new RequestProblem(e.Message, format.Param));
+                }
+
+                break;
+            default:
+                if (format.Text.Length > MaxGrammarCharacters)
+                {
+                    throw new InvalidRequestException(new RequestProblem(
+                        $"The grammar is {format.Text.Length} characters; the limit is {MaxGrammarCharacters}.", format.Param));
+                }
+
+                grammar = format.Text;
+                break;
+        }
+
+        return request with { Call = request.Call with { Grammar = grammar } };
+    }
 
     /// <summary>A call with its implications applied: asking for alternatives asks for logprobs.</summary>
     public static GenerationCall Normalize(GenerationCall call) =>

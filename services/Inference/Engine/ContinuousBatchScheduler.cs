@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -430,12 +431,27 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     {
         GenerationJob job = slot.Job!;
         GenerationRequest request = job.Request;
-        int token = LlamaApi.llama_sampler_sample(slot.Sampler!, _context, slot.OutputIndex);
+        GrammarSampler? grammar = job.Grammar;
+        int token;
+        if (grammar is null)
+        {
+            token = LlamaApi.llama_sampler_sample(slot.Sampler!, _context, slot.OutputIndex);
+        }
+        else if (!TrySampleUnderGrammar(slot, grammar, out token))
+        {
+            EngineLog.GrammarDeadEnd(_logger, slot.Id, slot.CompletionTokens);
+            Fail(slot, new InferenceException(InferenceErrorKind.InvalidArgument,
+                $"the grammar allows no token after the {slot.CompletionTokens} generated so far, so the answer cannot be " +
+                "completed under it; check that every rule can be finished with this model's tokens"));
+            return;
+        }
         if (slot.CompletionTokens == 0)
         {
             slot.TimeToFirstToken = job.Elapsed;
         }
-        if (!request.IgnoreEndOfSequence && _model.IsEndOfGeneration(token))
+        // Under a grammar an end token is sampled only where the grammar may end: the answer is complete, whatever
+        // ignore_eos says (the grammar is never handed the end token).
+        if ((!request.IgnoreEndOfSequence || grammar is not null) && _model.IsEndOfGeneration(token))
         {
             Finish(slot, GenerationFinishReason.Stop, FlushText(slot));
             return;
@@ -461,15 +477,129 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
             }
         }
 
+        // Only a token the text goes on with reaches the grammar: not one a stop string cut off (above).
+        if (grammar is not null)
+        {
+            long started = Stopwatch.GetTimestamp();
+            grammar.Accept(token);
+            slot.GrammarTicks += Stopwatch.GetTimestamp() - started;
+        }
+
         // The last token's text rides in the final update: one message, one write and one wake-up fewer per hop
         // at the moment the caller waits for the end.
         if (slot.CompletionTokens >= request.MaxTokens || slot.CachedCount >= _sequenceLimit)
         {
-            Finish(slot, GenerationFinishReason.Length, release + FlushText(slot));
+            // A grammar finished by this very token is a complete answer, not a cut one.
+            GenerationFinishReason reason = grammar is not null && AllowsOnlyEnd(slot, grammar) ? GenerationFinishReason.Stop : GenerationFinishReason.Length;
+            Finish(slot, reason, release + FlushText(slot));
             return;
         }
         job.Publish(release, logprobs?.Release(release.Length));
         slot.Append(token);
+    }
+
+    /// <summary>
+    /// Samples the slot's output row under its grammar as llama.cpp's own sampler does, keeping the grammar out of
+    /// the chain: the chain picks from the raw candidates, the grammar tests that one token, and only when it rejects
+    /// it is the grammar applied to the whole vocabulary and the chain run again on what is left. The chain then
+    /// accepts the token (its repeat penalty sees only what was generated). False when the grammar allows no token.
+    /// </summary>
+    private bool TrySampleUnderGrammar(SequenceSlot slot, GrammarSampler grammar, out int token)
+    {
+        float* row = LlamaApi.llama_get_logits_ith(_context, slot.OutputIndex);
+        if (row is null)
+        {
+            throw new InferenceException(InferenceErrorKind.Internal, $"llama.cpp has no logits for batch row {slot.OutputIndex}");
+        }
+        Span<LlamaTokenData> candidates = slot.Candidates(_model.Metadata.VocabSize);
+        var logits = new ReadOnlySpan<float>(row, candidates.Length);
+        FillCandidates(candidates, logits);
+        token = ApplyChain(slot.Sampler!, candidates);
+
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            if (token >= 0 && grammar.IsAllowed(token))
+            {
+                return Accepted(slot.Sampler!, token);
+            }
+            slot.GrammarResamples++;
+            FillCandidates(candidates, logits);
+            grammar.Apply(candidates);
+            token = AnyAllowed(candidates) ? ApplyChain(slot.Sampler!, candidates) : -1;
+            // The chain picks among the allowed tokens only; a pick outside them would mean a masked candidate won.
+            if (token < 0 || !grammar.IsAllowed(token))
+            {
+                token = -1;
+                return false;
+            }
+            return Accepted(slot.Sampler!, token);
+        }
+        finally
+        {
+            slot.GrammarTicks += Stopwatch.GetTimestamp() - started;
+        }
+    }
+
+    /// <summary>The chain takes the chosen token (a repeat penalty remembers it); true, for the caller to return.</summary>
+    private static bool Accepted(SafeLlamaSamplerHandle chain, int token)
+    {
+        LlamaApi.llama_sampler_accept(chain, token);
+        return true;
+    }
+
+    /// <summary>Whether the grammar, as it stands, allows nothing but an end token: the answer is complete.</summary>
+    private bool AllowsOnlyEnd(SequenceSlot slot, GrammarSampler grammar)
+    {
+        long started = Stopwatch.GetTimestamp();
+        Span<LlamaTokenData> candidates = slot.Candidates(_model.Metadata.VocabSize);
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            candidates[i] = new LlamaTokenData { Id = i, Logit = 0f, P = 0f };
+        }
+        grammar.Apply(candidates);
+        bool onlyEnd = true;
+        foreach (LlamaTokenData candidate in candidates)
+        {
+            if (!float.IsNegativeInfinity(candidate.Logit) && !_model.IsEndOfGeneration(candidate.Id))
+            {
+                onlyEnd = false;
+                break;
+            }
+        }
+        slot.GrammarTicks += Stopwatch.GetTimestamp() - started;
+        return onlyEnd;
+    }
+
+    private static void FillCandidates(Span<LlamaTokenData> candidates, ReadOnlySpan<float> logits)
+    {
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            candidates[i] = new LlamaTokenData { Id = i, Logit = logits[i], P = 0f };
+        }
+    }
+
+    private static bool AnyAllowed(ReadOnlySpan<LlamaTokenData> candidates)
+    {
+        foreach (LlamaTokenData candidate in candidates)
+        {
+            if (!float.IsNegativeInfinity(candidate.Logit))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Runs the chain over the candidates (it may sort and shorten them); the token it selects, or -1.</summary>
+    private static int ApplyChain(SafeLlamaSamplerHandle chain, Span<LlamaTokenData> candidates)
+    {
+        fixed (LlamaTokenData* data = candidates)
+        {
+            var array = new LlamaTokenDataArray { Data = data, Size = (nuint)candidates.Length, Selected = -1, Sorted = 0 };
+            LlamaApi.llama_sampler_apply(chain, &array);
+            return array.Selected >= 0 && array.Selected < (long)array.Size ? array.Data[array.Selected].Id : -1;
+        }
     }
 
     /// <summary>
@@ -527,6 +657,11 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
             ReusedPromptTokens = slot.ReusedTokens,
         };
         GeneratedToken[]? logprobs = slot.Logprobs?.Finish(text.Length);
+        if (job.Grammar is not null)
+        {
+            EngineLog.GrammarFinished(_logger, slot.Id, slot.CompletionTokens, slot.GrammarResamples,
+                Stopwatch.GetElapsedTime(0, slot.GrammarTicks).TotalMilliseconds);
+        }
         // The slot is free before the caller sees the end, so ActiveSequences never counts a finished request.
         Release(slot);
         job.Complete(text, result, logprobs);

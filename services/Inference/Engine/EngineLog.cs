@@ -37,4 +37,10 @@ internal static partial class EngineLog
 
     [LoggerMessage(11, LogLevel.Error, "Engine step failed; the running requests are failed, the engine goes on")]
     public static partial void StepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Debug, "Grammar in slot {Slot}: {CompletionTokens} tokens, {Resamples} masked the whole vocabulary, {GrammarMs:F2} ms in the grammar")]
+    public static partial void GrammarFinished(ILogger logger, int slot, int completionTokens, int resamples, double grammarMs);
+
+    [LoggerMessage(13, LogLevel.Warning, "The grammar in slot {Slot} allows no token after {CompletionTokens} generated tokens; the request fails")]
+    public static partial void GrammarDeadEnd(ILogger logger, int slot, int completionTokens);
 }

@@ -13,10 +13,11 @@ internal sealed class GenerationJob
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _cancellation;
 
-    public GenerationJob(GenerationRequest request, int[] promptTokens, long startedTimestamp, CancellationToken callerToken)
+    public GenerationJob(GenerationRequest request, int[] promptTokens, long startedTimestamp, CancellationToken callerToken, GrammarSampler? grammar = null)
     {
         Request = request;
         PromptTokens = promptTokens;
+        Grammar = grammar;
         StartedTimestamp = startedTimestamp;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         CancellationToken = _cancellation.Token;
@@ -25,6 +26,12 @@ internal sealed class GenerationJob
     public GenerationRequest Request { get; }
 
     public int[] PromptTokens { get; }
+
+    /// <summary>
+    /// The request's grammar state, made (and checked) on the caller's thread so a long grammar never holds up the
+    /// engine thread; used by the engine thread only, and freed when the request ends.
+    /// </summary>
+    public GrammarSampler? Grammar { get; }
 
     /// <summary><see cref="Stopwatch"/> timestamp of the request's start.</summary>
     public long StartedTimestamp { get; }
@@ -48,14 +55,22 @@ internal sealed class GenerationJob
     /// <summary>Engine thread: the final update, then the end of the stream.</summary>
     public void Complete(string finalText, GenerationResult result, IReadOnlyList<GeneratedToken>? logprobs = null)
     {
+        Grammar?.Dispose();
         _updates.Writer.TryWrite(new GenerationUpdate(finalText, result) { Logprobs = logprobs });
         _updates.Writer.TryComplete();
     }
 
     /// <summary>Ends the stream with an error; the caller's enumeration throws it.</summary>
-    public void Fail(Exception error) => _updates.Writer.TryComplete(error);
+    public void Fail(Exception error)
+    {
+        Grammar?.Dispose();
+        _updates.Writer.TryComplete(error);
+    }
 
-    /// <summary>Caller side: the enumeration ended (normally, by error or by the caller leaving); stops the work.</summary>
+    /// <summary>
+    /// Caller side: the enumeration ended (normally, by error or by the caller leaving); stops the work. The grammar
+    /// stays until the engine ends the request (<see cref="Complete"/> or <see cref="Fail"/>): it may be sampling with it.
+    /// </summary>
     public void Abandon()
     {
         _cancellation.Cancel();

@@ -19,6 +19,9 @@ public sealed class LlamaEngine : IInferenceEngine
     /// <summary>Largest KV cache the default sizing picks (tokens); set <see cref="EngineOptions.ContextSize"/> for more.</summary>
     public const int MaxDefaultContextSize = 32768;
 
+    /// <summary>The rule a request's grammar starts from, as llama-server's.</summary>
+    public const string GrammarRoot = "root";
+
     private readonly LlamaModel _model;
     private readonly bool _ownsModel;
     private readonly SafeLlamaContextHandle _context;
@@ -242,9 +245,10 @@ public sealed class LlamaEngine : IInferenceEngine
                 $"so shorten the prompt to fewer than {_sequenceLimit} tokens");
         }
 
-        var job = new GenerationJob(request, tokens, started, cancellationToken);
+        var job = new GenerationJob(request, tokens, started, cancellationToken, CreateGrammar(request));
         if (!_queue.TryEnqueue(job))
         {
+            job.Grammar?.Dispose();
             job.Abandon();
             ThrowIfStopped();
             int waiting = _queue.Count;
@@ -257,6 +261,18 @@ public sealed class LlamaEngine : IInferenceEngine
             };
         }
         return job;
+    }
+
+    /// <summary>The request's grammar over this model's vocabulary; a grammar llama.cpp refuses is the caller's error.</summary>
+    private GrammarSampler? CreateGrammar(GenerationRequest request)
+    {
+        if (string.IsNullOrEmpty(request.Grammar))
+        {
+            return null;
+        }
+        return GrammarSampler.TryCreate(_model, request.Grammar, GrammarRoot, out string? error)
+            ?? throw new InferenceException(InferenceErrorKind.InvalidArgument,
+                $"the grammar is not valid GBNF (start rule '{GrammarRoot}'): {error?.Trim()}");
     }
 
     /// <summary>Roughly when a slot will be free for one more request: the queue ahead drains <see cref="EngineOptions.Slots"/> at a time.</summary>

@@ -11,6 +11,7 @@ internal sealed class SequenceSlot
 {
     private readonly int[] _tokens;
     private HeldLogprobs? _logprobs;
+    private LlamaTokenData[]? _candidates;
 
     public SequenceSlot(int id, int capacity)
     {
@@ -54,6 +55,12 @@ internal sealed class SequenceSlot
 
     /// <summary>The request's token logprobs waiting for their text, or null when it did not ask for them.</summary>
     public HeldLogprobs? Logprobs { get; private set; }
+
+    /// <summary>Times the grammar rejected the chain's pick and the whole vocabulary was masked (grammar requests).</summary>
+    public int GrammarResamples { get; set; }
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> ticks spent in the grammar (grammar requests).</summary>
+    public long GrammarTicks { get; set; }
 
     /// <summary>Scratch for token bytes; grown when a token's text is longer.</summary>
     public byte[] PieceBuffer = new byte[64];
@@ -106,8 +113,23 @@ internal sealed class SequenceSlot
         {
             Logprobs = null;
         }
+        GrammarResamples = 0;
+        GrammarTicks = 0;
         TokensInBatch = 0;
         OutputIndex = -1;
+    }
+
+    /// <summary>
+    /// One candidate per vocabulary token, for sampling under a grammar; made the first time a grammar request runs
+    /// here and kept for the next (requests without a grammar never need it).
+    /// </summary>
+    public Span<LlamaTokenData> Candidates(int vocabSize)
+    {
+        if (_candidates is null || _candidates.Length != vocabSize)
+        {
+            _candidates = new LlamaTokenData[vocabSize];
+        }
+        return _candidates;
     }
 
     /// <summary>The batch was decoded: its tokens are now in the KV cache.</summary>

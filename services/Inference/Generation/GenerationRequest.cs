@@ -33,6 +33,13 @@ public sealed record GenerationRequest
     /// <summary>Also report the most likely tokens at each position, 0 to <see cref="MaxTopLogprobs"/>; more than 0 implies <see cref="Logprobs"/>.</summary>
     public int TopLogprobs { get; init; }
 
+    /// <summary>
+    /// A GBNF grammar (start rule <c>root</c>) the generated text must follow, or null for none. The engine ends the
+    /// generation with <see cref="GenerationFinishReason.Stop"/> when the grammar is complete; a grammar llama.cpp
+    /// cannot parse is refused before the request is queued.
+    /// </summary>
+    public string? Grammar { get; init; }
+
     /// <summary>Whether updates carry logprobs (<see cref="Logprobs"/>, or alternatives asked for).</summary>
     public bool WantsLogprobs => Logprobs || TopLogprobs > 0;
 }

@@ -15,6 +15,7 @@ internal static class CallMapping
         IgnoreEndOfSequence = call.IgnoreEndOfSequence,
         Logprobs = call.Logprobs,
         TopLogprobs = call.TopLogprobs,
+        Grammar = string.IsNullOrEmpty(call.Grammar) ? null : call.Grammar,
         Sampling = new SamplingOptions
         {
             Temperature = call.Temperature,

@@ -122,4 +122,16 @@ public sealed class LogprobsMappingTests
         // 0 messages, temperature/top_p/top_k 0, no seed (-1), max_tokens 8, 0 stops, ignore_eos 0.
         Assert.Equal("p:cbb08a95b4bbc599b747b685aa6fa48723aad87c5c2d4343f3bd87310c0ab1fb", ResponseCacheKey.For(GrpcRequestMapper.ToServingRequest(Greedy()), "sha", "p:"));
     }
+
+    [Fact]
+    public void A_grammar_is_part_of_the_key_and_requests_without_one_keep_theirs()
+    {
+        var plain = GrpcRequestMapper.ToServingRequest(Greedy());
+        string Key(string? grammar) => ResponseCacheKey.For(plain with { Call = plain.Call with { Grammar = grammar } }, "sha", "p:");
+
+        Assert.Equal("p:cbb08a95b4bbc599b747b685aa6fa48723aad87c5c2d4343f3bd87310c0ab1fb", Key(null));
+        Assert.NotEqual(Key(null), Key("root ::= \"a\""));
+        Assert.NotEqual(Key("root ::= \"a\""), Key("root ::= \"b\""));
+        Assert.Equal(Key("root ::= \"a\""), Key("root ::= \"a\""));
+    }
 }

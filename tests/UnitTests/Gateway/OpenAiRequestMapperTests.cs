@@ -1,5 +1,6 @@
 using System.Text;
 using SlmCluster.Gateway.Api.OpenAi;
+using SlmCluster.Gateway.Serving;
 
 namespace SlmCluster.UnitTests.Gateway;
 
@@ -163,5 +164,103 @@ public sealed class OpenAiRequestMapperTests
 
         Assert.Equal("logprobs", e.Param);
         Assert.Contains("between 0 and 5", e.Message);
+    }
+
+    [Theory]
+    [InlineData(""","tools":[{"type":"function","function":{"name":"f"}}]""", "tools", "tool calls")]
+    [InlineData(",\"tool_choice\":\"required\"", "tool_choice", "\"required\"")]
+    [InlineData(""","tool_choice":{"type":"function","function":{"name":"f"}}""", "tool_choice", "tool calls")]
+    [InlineData(""","functions":[{"name":"f"}]""", "functions", "tool calls")]
+    [InlineData(""","function_call":{"name":"f"}""", "function_call", "tool calls")]
+    [InlineData(""","presence_penalty":0.5""", "presence_penalty", "'presence_penalty' is 0.5")]
+    [InlineData(""","frequency_penalty":-1""", "frequency_penalty", "frequency penalty")]
+    [InlineData(""","logit_bias":{"50256":-100}""", "logit_bias", "logit biases")]
+    [InlineData(""","repetition_penalty":1.1""", "repetition_penalty", "repetition penalty")]
+    [InlineData(""","repeat_penalty":1.3""", "repeat_penalty", "repetition penalty")]
+    [InlineData(""","min_p":0.05""", "min_p", "min-p")]
+    [InlineData(""","typical_p":0.9""", "typical_p", "typical")]
+    [InlineData(""","mirostat":2""", "mirostat", "mirostat")]
+    [InlineData(""","dry_multiplier":0.8""", "dry_multiplier", "DRY")]
+    [InlineData(""","xtc_probability":0.5""", "xtc_probability", "XTC")]
+    public void A_field_that_would_change_the_answer_but_is_not_honoured_is_a_400_naming_it(string field, string param, string expected)
+    {
+        var chat = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Chat($$"""{"messages":[{"role":"user","content":"x"}]{{field}}}""")));
+        var completion = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Completion($$"""{"prompt":"x"{{field}}}""")));
+
+        foreach (var e in new[] { chat, completion })
+        {
+            Assert.Equal(param, e.Param);
+            Assert.Contains(expected, e.Message);
+            Assert.Contains("leave it out", e.Message);
+            Assert.Equal(400, e.Status);
+        }
+    }
+
+    [Theory]
+    [InlineData(""","best_of":3""", "best_of")]
+    [InlineData(""","echo":true""", "echo")]
+    [InlineData(",\"suffix\":\"The end.\"", "suffix")]
+    public void A_completion_field_that_is_not_honoured_is_a_400_naming_it(string field, string param)
+    {
+        var e = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Completion($$"""{"prompt":"x"{{field}}}""")));
+
+        Assert.Equal(param, e.Param);
+        Assert.Equal(400, e.Status);
+    }
+
+    [Fact]
+    public void Values_that_change_nothing_are_accepted_as_clients_send_them()
+    {
+        const string Neutral = """
+            ,"response_format":{"type":"text"},"tools":[],"tool_choice":"none","parallel_tool_calls":true,"functions":[],"function_call":"auto",
+            "presence_penalty":0,"frequency_penalty":0.0,"logit_bias":{},"repetition_penalty":1,"repeat_penalty":1,"min_p":0,"typical_p":1,
+            "mirostat":0,"dry_multiplier":0,"xtc_probability":0,"grammar":"","json_schema":null
+            """;
+
+        var chat = OpenAiRequestMapper.ToServingRequest(Chat($$"""{"messages":[{"role":"user","content":"x"}]{{Neutral}}}"""));
+        var completion = OpenAiRequestMapper.ToServingRequest(Completion($$"""{"prompt":"x"{{Neutral}},"best_of":1,"echo":false,"suffix":""}"""));
+        var auto = OpenAiRequestMapper.ToServingRequest(Chat("""{"messages":[{"role":"user","content":"x"}],"tool_choice":"auto","response_format":null}"""));
+
+        Assert.Equal("x", chat.Call.Messages![0].Content);
+        Assert.Equal("x", completion.Call.Prompt);
+        Assert.Equal("x", auto.Call.Messages![0].Content);
+    }
+
+    [Fact]
+    public void Response_formats_and_llama_servers_grammar_and_json_schema_reach_the_request_with_the_field_they_came_from()
+    {
+        const string User = """{"messages":[{"role":"user","content":"x"}]""";
+
+        var jsonObject = OpenAiRequestMapper.ToServingRequest(Chat(User + ""","response_format":{"type":"json_object"}}""")).ResponseFormat;
+        var jsonSchema = OpenAiRequestMapper.ToServingRequest(Chat(User + ""","response_format":{"type":"json_schema","json_schema":{"name":"p","strict":true,"schema":{"type":"object"}}}}""")).ResponseFormat;
+        var llamaSchema = OpenAiRequestMapper.ToServingRequest(Completion("""{"prompt":"x","json_schema":{"type":"integer"}}""")).ResponseFormat;
+        var grammar = OpenAiRequestMapper.ToServingRequest(Completion("""{"prompt":"x","grammar":"root ::= \"a\""}""")).ResponseFormat;
+        var text = OpenAiRequestMapper.ToServingRequest(Chat(User + ""","response_format":{"type":"text"}}""")).ResponseFormat;
+
+        Assert.Equal(ResponseFormat.JsonObject("response_format"), jsonObject);
+        Assert.Equal(ResponseFormat.JsonSchema("""{"type":"object"}""", "response_format.json_schema.schema"), jsonSchema);
+        Assert.Equal(ResponseFormat.JsonSchema("""{"type":"integer"}""", "json_schema"), llamaSchema);
+        Assert.Equal(ResponseFormat.Grammar("root ::= \"a\"", "grammar"), grammar);
+        Assert.Null(text);
+    }
+
+    [Theory]
+    [InlineData(""","grammar":"root ::= x","json_schema":{}""", "grammar", "together with 'json_schema'")]
+    [InlineData(""","grammar":"root ::= x","response_format":{"type":"json_object"}""", "grammar", "together with 'response_format'")]
+    [InlineData(""","json_schema":{},"response_format":{"type":"json_object"}""", "json_schema", "together with")]
+    [InlineData(",\"response_format\":\"json\"", "response_format", "must be an object")]
+    [InlineData(""","response_format":{}""", "response_format.type", "required")]
+    [InlineData(""","response_format":{"type":"yaml"}""", "response_format.type", "\"yaml\"")]
+    [InlineData(""","response_format":{"type":"json_schema"}""", "response_format.json_schema", "required")]
+    [InlineData(""","response_format":{"type":"json_schema","json_schema":{"name":"p"}}""", "response_format.json_schema.schema", "required")]
+    [InlineData(""","response_format":{"type":"json_schema","json_schema":{"name":"p","schema":"object"}}""", "response_format.json_schema.schema", "must be a JSON Schema")]
+    [InlineData(""","json_schema":[1]""", "json_schema", "must be a JSON Schema")]
+    public void Conflicting_or_malformed_formats_are_a_400_naming_the_field(string field, string param, string expected)
+    {
+        var e = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Chat($$"""{"messages":[{"role":"user","content":"x"}]{{field}}}""")));
+
+        Assert.Equal(param, e.Param);
+        Assert.Contains(expected, e.Message);
+        Assert.Equal(400, e.Status);
     }
 }

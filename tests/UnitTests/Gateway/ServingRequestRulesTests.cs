@@ -3,6 +3,7 @@ using SlmCluster.Gateway.Api.Grpc;
 using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Protocol.V1;
+using ResponseFormat = SlmCluster.Gateway.Serving.ResponseFormat;
 
 namespace SlmCluster.UnitTests.Gateway;
 
@@ -163,5 +164,72 @@ public sealed class ServingRequestRulesTests
     public void The_gateway_allows_as_many_top_logprobs_as_the_engine_computes()
     {
         Assert.Equal(SlmCluster.Inference.GenerationRequest.MaxTopLogprobs, ServingRequestRules.MaxTopLogprobs);
+    }
+
+    private ServingRequest Constrain(ResponseFormat format) =>
+        _rules.Constrain(GrpcRequestMapper.ToServingRequest(Valid()) with { ResponseFormat = format });
+
+    [Fact]
+    public void A_response_format_becomes_the_workers_grammar_and_free_text_has_none()
+    {
+        var free = _rules.Constrain(GrpcRequestMapper.ToServingRequest(Valid()));
+        var jsonObject = Constrain(ResponseFormat.JsonObject("response_format"));
+        var schema = Constrain(ResponseFormat.JsonSchema("""{"enum":["yes","no"]}""", "json_schema"));
+        var gbnf = Constrain(ResponseFormat.Grammar("root ::= \"a\"", "grammar"));
+
+        Assert.Null(free.Call.Grammar);
+        Assert.Contains("root ::=", jsonObject.Call.Grammar);
+        Assert.Contains("\"\\\"yes\\\"\"", schema.Call.Grammar);
+        Assert.Equal("root ::= \"a\"", gbnf.Call.Grammar);
+    }
+
+    [Fact]
+    public void The_same_schema_in_other_whitespace_gives_the_same_grammar()
+    {
+        var compact = Constrain(ResponseFormat.JsonSchema("""{"type":"object","properties":{"a":{"type":"integer"}}}""", "json_schema"));
+        var spaced = Constrain(ResponseFormat.JsonSchema("""{ "type": "object", "properties": { "a": { "type": "integer" } } }""", "json_schema"));
+
+        Assert.Equal(compact.Call.Grammar, spaced.Call.Grammar);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"object","properties":{"a":{"not":{"type":"string"}}}}""", "'not' at #/properties/a")]
+    [InlineData("""{"type":"array","uniqueItems":true}""", "'uniqueItems' at #")]
+    [InlineData("""{"$ref":"http://example.com/s.json"}""", "'$ref' at #")]
+    [InlineData("""{"type":""", "not")]
+    public void A_schema_the_converter_cannot_enforce_is_refused_naming_keyword_and_path(string schema, string expected)
+    {
+        var e = Assert.Throws<InvalidRequestException>(() => Constrain(ResponseFormat.JsonSchema(schema, "response_format.json_schema.schema")));
+
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains(expected, e.Status.Detail);
+        Assert.Equal("response_format.json_schema.schema", e.Param);
+    }
+
+    [Fact]
+    public void A_grammar_over_the_limit_is_refused_saying_the_limit()
+    {
+        var e = Assert.Throws<InvalidRequestException>(() =>
+            Constrain(ResponseFormat.Grammar(new string('a', ServingRequestRules.MaxGrammarCharacters + 1), "response_format.gbnf")));
+
+        Assert.Contains($"the limit is {ServingRequestRules.MaxGrammarCharacters}", e.Status.Detail);
+        Assert.Equal("response_format.gbnf", e.Param);
+    }
+
+    [Fact]
+    public void A_gRPC_response_format_maps_each_case_with_the_field_it_came_from()
+    {
+        ResponseFormat? Mapped(Protocol.V1.ResponseFormat format)
+        {
+            var request = Valid();
+            request.ResponseFormat = format;
+            return GrpcRequestMapper.ToServingRequest(request).ResponseFormat;
+        }
+
+        Assert.Equal(ResponseFormat.JsonObject("response_format.json_object"), Mapped(new() { JsonObject = true }));
+        Assert.Equal(ResponseFormat.JsonSchema("{}", "response_format.json_schema"), Mapped(new() { JsonSchema = "{}" }));
+        Assert.Equal(ResponseFormat.Grammar("root ::= \"a\"", "response_format.gbnf"), Mapped(new() { Gbnf = "root ::= \"a\"" }));
+        Assert.Null(Mapped(new()));
+        Assert.Null(GrpcRequestMapper.ToServingRequest(Valid()).ResponseFormat);
     }
 }

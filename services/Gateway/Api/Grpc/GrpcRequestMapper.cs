@@ -32,6 +32,15 @@ internal static class GrpcRequestMapper
             SessionId = request.SessionId,
             BypassCache = request.Cache?.Bypass ?? false,
             CacheTtlSeconds = request.Cache?.TtlSeconds ?? 0,
+            ResponseFormat = Format(request.ResponseFormat),
         };
     }
+
+    private static Serving.ResponseFormat? Format(Protocol.V1.ResponseFormat? format) => format?.FormatCase switch
+    {
+        Protocol.V1.ResponseFormat.FormatOneofCase.JsonObject when format.JsonObject => Serving.ResponseFormat.JsonObject("response_format.json_object"),
+        Protocol.V1.ResponseFormat.FormatOneofCase.JsonSchema => Serving.ResponseFormat.JsonSchema(format.JsonSchema, "response_format.json_schema"),
+        Protocol.V1.ResponseFormat.FormatOneofCase.Gbnf when format.Gbnf.Length > 0 => Serving.ResponseFormat.Grammar(format.Gbnf, "response_format.gbnf"),
+        _ => null,
+    };
 }

@@ -10,4 +10,13 @@ public sealed class CompletionRequest : OpenAiGenerationRequest
 
     /// <summary>Return each token's log probability and those of this many most likely tokens there, 0 to 5.</summary>
     public int? Logprobs { get; set; }
+
+    /// <summary>Read to be refused: 1 (or none) is the only value that changes nothing.</summary>
+    public int? BestOf { get; set; }
+
+    /// <summary>Read to be refused: only false changes nothing.</summary>
+    public bool? Echo { get; set; }
+
+    /// <summary>Read to be refused: only an empty suffix changes nothing.</summary>
+    public string? Suffix { get; set; }
 }

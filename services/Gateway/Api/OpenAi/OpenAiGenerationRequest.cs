@@ -2,7 +2,11 @@ using System.Text.Json;
 
 namespace SlmCluster.Gateway.Api.OpenAi;
 
-/// <summary>The fields <c>/v1/chat/completions</c> and <c>/v1/completions</c> share; unknown fields are ignored.</summary>
+/// <summary>
+/// The fields <c>/v1/chat/completions</c> and <c>/v1/completions</c> share. Unknown fields are ignored; the fields
+/// below the line are read only so that a value the gateway would not honour is refused instead of dropped
+/// (<see cref="OpenAiUnsupportedFields"/>).
+/// </summary>
 public abstract class OpenAiGenerationRequest
 {
     public string? Model { get; set; }
@@ -32,4 +36,60 @@ public abstract class OpenAiGenerationRequest
 
     /// <summary>llama-server's extension: keep generating past end-of-sequence (benchmarks).</summary>
     public bool? IgnoreEos { get; set; }
+
+    /// <summary><c>{"type": "text"}</c> (the default), <c>json_object</c> or <c>json_schema</c> (<see cref="OpenAiResponseFormat"/>).</summary>
+    public JsonElement? ResponseFormat { get; set; }
+
+    /// <summary>llama-server's raw GBNF grammar (start rule <c>root</c>); empty is none.</summary>
+    public string? Grammar { get; set; }
+
+    /// <summary>llama-server's JSON Schema the answer must follow.</summary>
+    public JsonElement? JsonSchema { get; set; }
+
+    // Read to be refused unless their value changes nothing.
+
+    /// <summary>An empty array offers no tools.</summary>
+    public JsonElement? Tools { get; set; }
+
+    /// <summary><c>"none"</c>, or <c>"auto"</c> with no tools, calls nothing.</summary>
+    public JsonElement? ToolChoice { get; set; }
+
+    /// <summary>Shapes tool calls only; without tools it changes nothing.</summary>
+    public bool? ParallelToolCalls { get; set; }
+
+    /// <summary>The deprecated form of <see cref="Tools"/>.</summary>
+    public JsonElement? Functions { get; set; }
+
+    /// <summary>The deprecated form of <see cref="ToolChoice"/>.</summary>
+    public JsonElement? FunctionCall { get; set; }
+
+    /// <summary>0 is no penalty.</summary>
+    public double? PresencePenalty { get; set; }
+
+    /// <summary>0 is no penalty.</summary>
+    public double? FrequencyPenalty { get; set; }
+
+    /// <summary>An empty object biases nothing.</summary>
+    public JsonElement? LogitBias { get; set; }
+
+    /// <summary>vLLM's name for a repetition penalty; 1 is none.</summary>
+    public double? RepetitionPenalty { get; set; }
+
+    /// <summary>llama-server's name for a repetition penalty; 1 is none.</summary>
+    public double? RepeatPenalty { get; set; }
+
+    /// <summary>llama-server and vLLM: 0 is off.</summary>
+    public double? MinP { get; set; }
+
+    /// <summary>llama-server: 1 is off.</summary>
+    public double? TypicalP { get; set; }
+
+    /// <summary>llama-server: 0 is off.</summary>
+    public int? Mirostat { get; set; }
+
+    /// <summary>llama-server's DRY repetition penalty: 0 is off.</summary>
+    public double? DryMultiplier { get; set; }
+
+    /// <summary>llama-server's XTC sampler: 0 is off.</summary>
+    public double? XtcProbability { get; set; }
 }

@@ -19,6 +19,7 @@ internal static class OpenAiRequestMapper
 
     public static ServingRequest ToServingRequest(ChatCompletionRequest body)
     {
+        OpenAiUnsupportedFields.Refuse(body);
         if (body.Messages is null)
         {
             throw new InvalidOpenAiRequestException("'messages' is required: an array of {\"role\", \"content\"} turns.", "messages");
@@ -54,6 +55,7 @@ internal static class OpenAiRequestMapper
 
     public static ServingRequest ToServingRequest(CompletionRequest body)
     {
+        OpenAiUnsupportedFields.Refuse(body);
         var call = Call(body, body.MaxTokens, "max_tokens") with { Prompt = Prompt(body.Prompt) };
         if (call.Prompt!.Length == 0)
         {
@@ -78,6 +80,7 @@ internal static class OpenAiRequestMapper
     {
         Call = ServingRequestRules.Normalize(call),
         SessionId = body.User ?? "",
+        ResponseFormat = OpenAiResponseFormat.Read(body),
     };
 
     private static GenerationCall Call(OpenAiGenerationRequest body, int? maxTokens, string maxTokensParam)
