@@ -7,6 +7,7 @@ using OpenAI;
 using OpenAI.Chat;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
+using SlmCluster.Testing;
 
 namespace SlmCluster.IntegrationTests;
 
@@ -41,27 +42,6 @@ public sealed class StructuredOutputApiTests(ClusterFixture cluster) : IDisposab
         ResponseFormat = ChatResponseFormat.CreateJsonSchemaFormat("person", BinaryData.FromString(PersonSchema), jsonSchemaIsStrict: true),
     };
 
-    /// <summary>Null when <paramref name="json"/> is valid against <paramref name="schemaText"/> (JsonSchema.Net decides); else why not.</summary>
-    private static string? Invalid(string schemaText, string json)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            return $"not JSON: {e.Message} in [{json}]";
-        }
-
-        using (document)
-        {
-            var schema = JsonSchema.FromText(schemaText, new BuildOptions { SchemaRegistry = new SchemaRegistry() },
-                new Uri($"http://localhost/schemas/{Guid.NewGuid():N}.json"));
-            var results = schema.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
-            return results.IsValid ? null : $"invalid: [{json}]";
-        }
-    }
 
     [Theory]
     [InlineData(0f)]
@@ -71,7 +51,7 @@ public sealed class StructuredOutputApiTests(ClusterFixture cluster) : IDisposab
         ChatCompletion completion = await Chat.CompleteChatAsync([new UserChatMessage("Tell me about a girl and her pet.")], SchemaOptions(temperature));
 
         Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
-        Assert.Null(Invalid(PersonSchema, completion.Content.Single().Text));
+        Assert.Null(SchemaValidator.Problem(PersonSchema, completion.Content.Single().Text));
     }
 
     [Fact]
@@ -90,7 +70,7 @@ public sealed class StructuredOutputApiTests(ClusterFixture cluster) : IDisposab
         }
 
         Assert.Equal(ChatFinishReason.Stop, finish);
-        Assert.Null(Invalid(PersonSchema, text.ToString()));
+        Assert.Null(SchemaValidator.Problem(PersonSchema, text.ToString()));
     }
 
     [Fact]
@@ -125,7 +105,7 @@ public sealed class StructuredOutputApiTests(ClusterFixture cluster) : IDisposab
         Assert.Contains(grammar.Json.GetProperty("choices")[0].GetProperty("text").GetString(), new[] { "The cat sat.", "The dog ran." });
         Assert.Equal("stop", grammar.Json.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         Assert.Equal(HttpStatusCode.OK, schema.Status);
-        Assert.Null(Invalid(PersonSchema, schema.Json.GetProperty("choices")[0].GetProperty("text").GetString()!));
+        Assert.Null(SchemaValidator.Problem(PersonSchema, schema.Json.GetProperty("choices")[0].GetProperty("text").GetString()!));
     }
 
     [Theory]
@@ -167,7 +147,7 @@ public sealed class StructuredOutputApiTests(ClusterFixture cluster) : IDisposab
         var e = await Assert.ThrowsAsync<RpcException>(async () => await cluster.GatewayClient.GenerateAsync(refused, options));
 
         Assert.Equal(FinishReason.Stop, fromSchema.FinishReason);
-        Assert.Null(Invalid(PersonSchema, fromSchema.Text));
+        Assert.Null(SchemaValidator.Problem(PersonSchema, fromSchema.Text));
         Assert.Contains(fromGbnf.Text, new[] { "yes", "no" });
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("'uniqueItems' at #", e.Status.Detail);

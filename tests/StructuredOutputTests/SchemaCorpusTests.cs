@@ -1,4 +1,5 @@
 using SlmCluster.StructuredOutput;
+using SlmCluster.Testing;
 using Xunit.Abstractions;
 
 namespace SlmCluster.StructuredOutputTests;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Json.Schema;
 using SlmCluster.Inference;
 using SlmCluster.StructuredOutput;
+using SlmCluster.Testing;
 using Xunit;
 
 namespace SlmCluster.UnitTests.Inference;
@@ -35,25 +36,6 @@ public sealed class GrammarGenerationTests(BatchingEngineFixture fixture)
         Sampling = new SamplingOptions { Temperature = temperature, TopK = temperature == 0f ? 0 : 40, Seed = seed },
     };
 
-    private static string? Invalid(string schemaText, string json)
-    {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            return $"not JSON: {e.Message}";
-        }
-        using (document)
-        {
-            var schema = JsonSchema.FromText(schemaText, new BuildOptions { SchemaRegistry = new SchemaRegistry() },
-                new Uri($"http://localhost/schemas/{Guid.NewGuid():N}.json"));
-            EvaluationResults results = schema.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
-            return results.IsValid ? null : string.Join("; ", (results.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Values));
-        }
-    }
 
     [Theory]
     [InlineData(0f)]
@@ -89,7 +71,7 @@ public sealed class GrammarGenerationTests(BatchingEngineFixture fixture)
             Generated generated = await Generated.CollectAsync(fixture.Engine, Request("Once upon a time", grammar, temperature, seed, maxTokens: 400));
 
             Assert.Equal(GenerationFinishReason.Stop, generated.Final.FinishReason);
-            Assert.Null(Invalid(PersonSchema, generated.Text));
+            Assert.Null(SchemaValidator.Problem(PersonSchema, generated.Text));
         }
     }
 
@@ -140,8 +122,8 @@ public sealed class GrammarGenerationTests(BatchingEngineFixture fixture)
         }
         Assert.Equal(Sentence, together[1].Text);
         Assert.Equal("A red ball.", together[4].Text);
-        Assert.Null(Invalid(PersonSchema, together[3].Text));
-        Assert.Null(Invalid(PersonSchema, together[6].Text));
+        Assert.Null(SchemaValidator.Problem(PersonSchema, together[3].Text));
+        Assert.Null(SchemaValidator.Problem(PersonSchema, together[6].Text));
         Assert.DoesNotContain('{', together[0].Text + together[2].Text + together[5].Text + together[7].Text);
     }
 

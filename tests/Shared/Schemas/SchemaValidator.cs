@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Json.Schema;
 
-namespace SlmCluster.StructuredOutputTests;
+namespace SlmCluster.Testing;
 
 /// <summary>Validation by a validator we did not write (JsonSchema.Net), formats included.</summary>
 internal static class SchemaValidator
