@@ -1,3 +1,4 @@
+using System.Text;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using SlmCluster.Gateway.Cascade;
@@ -71,10 +72,13 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
         return models;
     }
 
-    /// <summary>The cluster tiers' model files of a route, in order; null while one of them is not served (its file unknown).</summary>
-    public IReadOnlyList<string>? TierFiles(CascadeRoute route)
+    /// <summary>
+    /// What a route's answers depend on besides the request, for its cache key: the route's configuration fingerprint
+    /// and its cluster tiers' model files, in order; null while one of those models is not served (its file unknown).
+    /// </summary>
+    public string? RouteIdentity(CascadeRoute route)
     {
-        var files = new List<string>();
+        var identity = new StringBuilder("cascade:").Append(route.Fingerprint);
         foreach (var tier in route.Tiers)
         {
             if (tier.Model is not null)
@@ -84,10 +88,10 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
                     return null;
                 }
 
-                files.Add(model.FileSha256);
+                identity.Append(':').Append(model.FileSha256);
             }
         }
 
-        return files;
+        return identity.ToString();
     }
 }

@@ -261,9 +261,7 @@ public sealed class ServingPipeline(
 
         if (prepared.Target.Route is { } route)
         {
-            return catalog.TierFiles(route) is { } files
-                ? ResponseCacheKey.For(prepared.Request, $"cascade:{route.Fingerprint}{string.Concat(files.Select(f => ":" + f))}", cache.KeyPrefix)
-                : null;
+            return catalog.RouteIdentity(route) is { } identity ? ResponseCacheKey.For(prepared.Request, identity, cache.KeyPrefix) : null;
         }
 
         return prepared.Target.Model is { FileSha256.Length: > 0 } model
