@@ -36,6 +36,7 @@ foreach (var scenario in settings.Scenarios)
     {
         case "engine": await Scenarios.EngineAsync(context); break;
         case "gateway-overhead": await Scenarios.GatewayOverheadAsync(context, prompts); break;
+        case "ollama-api": await OllamaApiScenario.RunAsync(context, prompts); break;
         case "scaling": await Scenarios.ScalingAsync(context); break;
         case "cache": await Scenarios.CacheAsync(context, prompts); break;
         case "cascade": await CascadeScenario.RunAsync(context); break;

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Dashboard;
 using SlmCluster.Gateway.Api.Grpc;
+using SlmCluster.Gateway.Api.Ollama;
 using SlmCluster.Gateway.Api.OpenAi;
 using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Cascade;
@@ -78,6 +79,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddGatewaySecurity();
     builder.Services.AddSingleton<OpenAiCompletionHandler>();
     builder.Services.AddSingleton<OpenAiModelsHandler>();
+    builder.Services.AddOllamaApi();
     builder.Services.AddHealthChecks().AddCheck<WorkersHealthCheck>("workers", tags: [Extensions.ReadyTag]);
 
     var app = builder.Build();
@@ -87,6 +89,7 @@ return ServiceMain.Run("gateway", () =>
     app.MapGrpcService<InferenceGrpcService>().RequireTenantLimits();
     app.MapGrpcHealthChecksService();
     app.MapOpenAiApi();
+    app.MapOllamaApi();
     app.MapDashboard();
     if (app.Configuration.GetValue("Orleans:Dashboard:Enabled", true))
     {

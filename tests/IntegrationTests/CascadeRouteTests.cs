@@ -116,6 +116,20 @@ public sealed class CascadeRouteTests(CascadeClusterFixture cluster) : IClassFix
     }
 
     [Fact]
+    public async Task A_route_named_as_an_Ollama_client_names_it_answers_through_the_Ollama_API_as_over_gRPC()
+    {
+        var grpc = await GenerateAsync(Request("confident"));
+        var ollama = await _http.PostAsync("/api/generate",
+            $$$"""{"model": "confident:latest", "prompt": "{{{Prompt}}}", "raw": true, "stream": false, "options": {"temperature": 0, "num_predict": {{{MaxTokens}}}}}""");
+
+        Assert.Equal(HttpStatusCode.OK, ollama.Status);
+        Assert.Equal(grpc.Text, ollama.Json.GetProperty("response").GetString());
+        Assert.Equal(MaxTokens, ollama.Json.GetProperty("eval_count").GetInt32());
+        Assert.Contains(JsonDocument.Parse((await _http.GetAsync("/api/tags")).Text).RootElement.GetProperty("models").EnumerateArray(),
+            m => m.GetProperty("name").GetString() == "confident:latest");
+    }
+
+    [Fact]
     public async Task A_prompt_longer_than_a_tiers_limit_skips_it_counted_in_that_tiers_tokens()
     {
         var longPrompt = string.Join(' ', Enumerable.Repeat("Once upon a time there was a little girl named Lily who loved to play outside.", 4));

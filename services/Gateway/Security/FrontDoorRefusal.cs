@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using SlmCluster.Gateway.Api;
+using SlmCluster.Gateway.Api.Ollama;
 using SlmCluster.Gateway.Api.OpenAi;
 
 namespace SlmCluster.Gateway.Security;
@@ -9,13 +10,19 @@ namespace SlmCluster.Gateway.Security;
 /// <summary>
 /// A request refused before it reached its endpoint (no tenant, over a rate limit), answered as the front door it came
 /// through answers its own errors: a gRPC status with a <c>retry-after</c> trailer, or an HTTP status with an OpenAI
-/// error body and a <c>Retry-After</c> header.
+/// error body (an Ollama one on the Ollama API) and a <c>Retry-After</c> header.
 /// </summary>
 internal static class FrontDoorRefusal
 {
     public static Task WriteAsync(HttpContext context, StatusCode code, string message, TimeSpan? retryAfter)
     {
         var seconds = retryAfter is { } wait ? RetryAfterMetadata.Seconds(wait) : null;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<OllamaApiMetadata>() is not null)
+        {
+            var trailers = seconds is null ? [] : new Metadata { { RetryAfterMetadata.Key, seconds } };
+            return OllamaProblem.From(new RpcException(new Status(code, message), trailers)).WriteAsync(context.Response);
+        }
+
         if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is null)
         {
             var trailers = seconds is null ? [] : new Metadata { { RetryAfterMetadata.Key, seconds } };

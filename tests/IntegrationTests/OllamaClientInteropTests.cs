@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using OllamaSharp;
+using OllamaSharp.Models;
+using OllamaSharp.Models.Chat;
+using SlmCluster.IntegrationTests.Infrastructure;
+
+namespace SlmCluster.IntegrationTests;
+
+/// <summary>Real Ollama clients, OllamaSharp (.NET) and the official <c>ollama</c> JavaScript package, pointed at the gateway as at Ollama.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class OllamaClientInteropTests(ClusterFixture cluster)
+{
+    private static readonly RequestOptions Greedy = new() { Temperature = 0, NumPredict = 12 };
+
+    private OllamaApiClient Client => new(new HttpClient { BaseAddress = cluster.Gateway.HttpAddress, Timeout = TimeSpan.FromSeconds(60) }, ClusterFixture.ModelId);
+
+    [Fact]
+    public async Task OllamaSharp_sees_Ollama_running_and_lists_and_shows_the_served_model()
+    {
+        using var client = Client;
+
+        Assert.True(await client.IsRunningAsync());
+        var models = await client.ListLocalModelsAsync();
+        var model = Assert.Single(models);
+        Assert.Equal(ClusterFixture.ModelId + ":latest", model.Name);
+        var shown = await client.ShowModelAsync(new ShowModelRequest { Model = model.Name });
+        Assert.Contains("completion", shown.Capabilities ?? []);
+        Assert.Equal(ClusterFixture.ModelId + ":latest", Assert.Single(await client.ListRunningModelsAsync()).Name);
+    }
+
+    [Fact]
+    public async Task OllamaSharp_streams_a_generation_that_equals_the_whole_one_and_ends_with_its_counts()
+    {
+        using var client = Client;
+        GenerateRequest Request(bool stream) => new() { Model = ClusterFixture.ModelId, Prompt = "Once upon a time", Raw = true, Options = Greedy, Stream = stream };
+
+        var text = new StringBuilder();
+        var pieces = 0;
+        GenerateDoneResponseStream? done = null;
+        await foreach (var piece in client.GenerateAsync(Request(stream: true)))
+        {
+            text.Append(piece?.Response);
+            pieces++;
+            done = piece as GenerateDoneResponseStream ?? done;
+        }
+
+        GenerateDoneResponseStream? whole = null;
+        await foreach (var piece in client.GenerateAsync(Request(stream: false)))
+        {
+            whole = piece as GenerateDoneResponseStream;
+        }
+
+        Assert.True(pieces > 2, "the answer came in one piece");
+        Assert.NotNull(done);
+        Assert.Equal("length", done.DoneReason);
+        Assert.Equal(12, done.EvalCount);
+        Assert.True(done.PromptEvalCount > 0);
+        Assert.True(done.TotalDuration >= done.EvalDuration);
+        Assert.Equal(text.ToString(), whole?.Response);
+    }
+
+    [Fact]
+    public async Task OllamaSharp_chats_streamed_and_follows_a_JSON_Schema_format()
+    {
+        using var client = Client;
+        var chat = new StringBuilder();
+        ChatDoneResponseStream? done = null;
+        await foreach (var piece in client.ChatAsync(new ChatRequest
+        {
+            Model = ClusterFixture.ModelId,
+            Messages = [new Message(ChatRole.User, "Once upon a time")],
+            Options = Greedy,
+        }))
+        {
+            chat.Append(piece?.Message.Content);
+            done = piece as ChatDoneResponseStream ?? done;
+        }
+
+        var schema = JsonDocument.Parse("""{"type": "object", "properties": {"name": {"type": "string", "maxLength": 8}}, "required": ["name"]}""").RootElement;
+        var formatted = new StringBuilder();
+        await foreach (var piece in client.GenerateAsync(new GenerateRequest
+        {
+            Model = ClusterFixture.ModelId,
+            Prompt = "A name:",
+            Raw = true,
+            Format = schema,
+            Options = new RequestOptions { Temperature = 0, NumPredict = 40 },
+        }))
+        {
+            formatted.Append(piece?.Response);
+        }
+
+        Assert.False(string.IsNullOrWhiteSpace(chat.ToString()));
+        Assert.Equal(12, done?.EvalCount);
+        Assert.Equal(JsonValueKind.String, JsonDocument.Parse(formatted.ToString()).RootElement.GetProperty("name").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_ollama_js_client_lists_shows_generates_and_chats_as_against_Ollama()
+    {
+        var list = await RunOllamaJsAsync("list");
+        var show = await RunOllamaJsAsync("show");
+        var whole = await RunOllamaJsAsync("generate");
+        var streamed = await RunOllamaJsAsync("generate-stream");
+        var chat = await RunOllamaJsAsync("chat-stream");
+        var format = await RunOllamaJsAsync("format");
+        var unknown = await RunOllamaJsAsync("unknown-model");
+
+        Assert.Equal(ClusterFixture.ModelId + ":latest", list.GetProperty("models")[0].GetProperty("name").GetString());
+        Assert.Contains("completion", show.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(12, whole.GetProperty("eval_count").GetInt32());
+        Assert.True(streamed.GetProperty("pieces").GetInt32() > 2, "the answer came in one piece");
+        Assert.Equal("length", streamed.GetProperty("last").GetProperty("done_reason").GetString());
+        Assert.True(chat.GetProperty("pieces").GetInt32() > 2, "the chat came in one piece");
+        Assert.False(string.IsNullOrWhiteSpace(chat.GetProperty("text").GetString()));
+        Assert.Equal(12, chat.GetProperty("last").GetProperty("eval_count").GetInt32());
+        var name = JsonDocument.Parse(format.GetProperty("response").GetString()!).RootElement.GetProperty("name");
+        Assert.Equal(JsonValueKind.String, name.ValueKind);
+        Assert.Equal(404, unknown.GetProperty("status").GetInt32());
+        Assert.Contains(ClusterFixture.ModelId, unknown.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    private Task<JsonElement> RunOllamaJsAsync(string scenario) => RunOllamaJsAsync(cluster.Gateway.HttpAddress, scenario);
+
+    /// <summary>Runs a scenario of <c>ollama-peer.js</c> against a gateway; the client's answer, or its error (name, message, status).</summary>
+    internal static async Task<JsonElement> RunOllamaJsAsync(Uri gateway, string scenario, string? apiKey = null)
+    {
+        Assert.True(Directory.Exists(Path.Combine(TestPaths.InteropDirectory, "node_modules", "ollama")),
+            "the ollama client is not installed: run ./build.sh test (it runs npm ci in tests/IntegrationTests/interop)");
+        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { Path.Combine(TestPaths.InteropDirectory, "ollama-peer.js"), gateway.ToString().TrimEnd('/'), ClusterFixture.ModelId, scenario, apiKey ?? "" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"ollama-peer {scenario} failed: {await stderr}");
+        var result = JsonDocument.Parse(await stdout).RootElement.Clone();
+        return result.TryGetProperty("response", out var response) ? response : result.GetProperty("error");
+    }
+}
