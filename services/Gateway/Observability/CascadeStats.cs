@@ -89,29 +89,25 @@ public sealed class CascadeStats
             return _order.Select(route =>
             {
                 var totals = _routes[route.Name];
-                return new CascadeRouteTotals
-                {
-                    Route = route.Name,
-                    Requests = totals.Requests,
-                    Escalated = totals.Escalated,
-                    EscalationRate = totals.Requests == 0 ? 0 : (double)totals.Escalated / totals.Requests,
-                    CostUsd = totals.CostUsd,
-                    LastTierCostUsd = totals.LastTierCostUsd,
-                    SavedUsd = totals.LastTierCostUsd - totals.CostUsd,
-                    Tiers = route.Tiers.Select(tier =>
+                return new CascadeRouteTotals(
+                    Route: route.Name,
+                    Requests: totals.Requests,
+                    Escalated: totals.Escalated,
+                    EscalationRate: totals.Requests == 0 ? 0 : (double)totals.Escalated / totals.Requests,
+                    CostUsd: totals.CostUsd,
+                    LastTierCostUsd: totals.LastTierCostUsd,
+                    SavedUsd: totals.LastTierCostUsd - totals.CostUsd,
+                    Tiers: route.Tiers.Select(tier =>
                     {
                         var counts = totals.Outcomes[tier.Number - 1];
-                        return new CascadeTierTotals
-                        {
-                            Tier = tier.Number,
-                            Name = tier.Name,
-                            Accepted = counts[0],
-                            Escalated = counts[1],
-                            Skipped = counts[2],
-                            Errors = counts[3],
-                        };
-                    }).ToArray(),
-                };
+                        return new CascadeTierTotals(
+                            Tier: tier.Number,
+                            Name: tier.Name,
+                            Accepted: counts[0],
+                            Escalated: counts[1],
+                            Skipped: counts[2],
+                            Errors: counts[3]);
+                    }).ToArray());
             }).ToArray();
         }
     }
