@@ -162,12 +162,7 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
             var buffer = new byte[MaxErrorBodyBytes];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-            {
-                length += read;
-            }
+            var length = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
 
             try
             {
