@@ -26,21 +26,10 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
     private long _cacheMisses;
     private double _costUsd;
 
-    public void CacheHit()
-    {
-        lock (_lock)
-        {
-            _cacheHits++;
-        }
-    }
+    // Counters on their own, which need no lock to count; a snapshot reads them with the rest.
+    public void CacheHit() => Interlocked.Increment(ref _cacheHits);
 
-    public void CacheMiss()
-    {
-        lock (_lock)
-        {
-            _cacheMisses++;
-        }
-    }
+    public void CacheMiss() => Interlocked.Increment(ref _cacheMisses);
 
     public void Add(in RequestRecord record)
     {
@@ -81,8 +70,8 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
                 Errors: _errors,
                 PromptTokens: _promptTokens,
                 CompletionTokens: _completionTokens,
-                CacheHits: _cacheHits,
-                CacheMisses: _cacheMisses,
+                CacheHits: Interlocked.Read(ref _cacheHits),
+                CacheMisses: Interlocked.Read(ref _cacheMisses),
                 CostUsd: _costUsd,
                 ReferenceCostUsd: new Dictionary<string, double>(_referenceCost, StringComparer.OrdinalIgnoreCase),
                 LatencyMs: Percentiles(_durations, _durationCount),
