@@ -8,16 +8,6 @@ public sealed class ModelWorkerException : Exception
     {
     }
 
-    public ModelWorkerException(string message)
-        : base(message)
-    {
-    }
-
-    public ModelWorkerException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-
     public ModelWorkerException(WorkerErrorKind kind, string message, double? retryAfterSeconds = null)
         : base(message)
     {

@@ -16,13 +16,6 @@ public static class LlamaRuntime
         return LlamaBackend.Devices;
     }
 
-    /// <summary>Whether this build of llama.cpp can offload layers to a GPU (the CUDA build can).</summary>
-    public static bool SupportsGpuOffload(ILoggerFactory? loggerFactory = null)
-    {
-        LlamaBackend.EnsureInitialized(loggerFactory);
-        return LlamaApi.llama_supports_gpu_offload();
-    }
-
     /// <summary>The folder the native libraries are loaded from.</summary>
     public static string NativeDirectory => NativeLibraryResolver.NativeDirectory;
 }

@@ -147,19 +147,12 @@ public sealed partial class CacheKeyDirectory(ResilientRedis redis, IOptions<Cac
                 _keys.Clear();
             }
 
-            var database = connection.GetDatabase();
-            var cursor = "0";
-            do
+            // The client's key enumeration pages through SCAN.
+            var server = connection.GetServer(connection.GetEndPoints()[0]);
+            await foreach (var key in server.KeysAsync(connection.GetDatabase().Database, prefix + "*", pageSize: 1000).WithCancellation(cancellationToken))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var page = (RedisResult[])(await database.ExecuteAsync("SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"))!;
-                cursor = (string)page[0]!;
-                foreach (var key in (string[])page[1]!)
-                {
-                    Add(key);
-                }
+                Add(key.ToString());
             }
-            while (cursor != "0");
 
             // A connection failure during the scan may have lost notifications: try again rather than trust it.
             if (Interlocked.Read(ref _epoch) == epoch)

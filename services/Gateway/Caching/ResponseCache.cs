@@ -24,32 +24,20 @@ namespace SlmCluster.Gateway.Caching;
 /// and a lookup that must not create an entry has to go through a factory. A size-limited MemoryCache gives the
 /// first level without bending those semantics.
 /// </remarks>
-public sealed partial class ResponseCache : IDisposable
+public sealed partial class ResponseCache(
+    ResilientRedis redis, CacheWriter writer, CacheKeyDirectory directory, IOptions<CacheOptions> options, ILogger<ResponseCache> logger)
+    : IDisposable
 {
     /// <summary>What an entry costs in the first level beyond its text: the object, its usage, the key's entry.</summary>
     private const int LocalEntryOverheadBytes = 256;
 
-    private readonly ResilientRedis _redis;
-    private readonly CacheWriter _writer;
-    private readonly CacheKeyDirectory _directory;
-    private readonly CacheOptions _options;
-    private readonly ILogger<ResponseCache> _logger;
-    private readonly MemoryCache? _local;
-
-    public ResponseCache(ResilientRedis redis, CacheWriter writer, CacheKeyDirectory directory, IOptions<CacheOptions> options, ILogger<ResponseCache> logger)
-    {
-        _redis = redis;
-        _writer = writer;
-        _directory = directory;
-        _options = options.Value;
-        _logger = logger;
-        _local = _options.LocalMaxBytes > 0
-            ? new MemoryCache(new MemoryCacheOptions { SizeLimit = _options.LocalMaxBytes })
-            : null;
-    }
+    private readonly CacheOptions _options = options.Value;
+    private readonly MemoryCache? _local = options.Value.LocalMaxBytes > 0
+        ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.LocalMaxBytes })
+        : null;
 
     /// <summary>Answers are kept (in Redis, and in front of it in this process).</summary>
-    public bool IsEnabled => _options.Enabled && _redis.IsConfigured;
+    public bool IsEnabled => _options.Enabled && redis.IsConfigured;
 
     /// <summary>Reproducible requests are keyed: for Redis, and for sharing one generation among identical requests in flight.</summary>
     public bool IsConfiguredForUse => _options.Enabled;
@@ -64,13 +52,13 @@ public sealed partial class ResponseCache : IDisposable
             return local;
         }
 
-        if (!_directory.MayContain(key))
+        if (!directory.MayContain(key))
         {
             return null;
         }
 
         // GET and PTTL in one round trip: the first level keeps the answer no longer than Redis does.
-        var outcome = await _redis.TryAsync(db => db.StringGetWithExpiryAsync(key), cancellationToken);
+        var outcome = await redis.TryAsync(db => db.StringGetWithExpiryAsync(key), cancellationToken);
         if (!outcome.Succeeded)
         {
             return null;
@@ -78,7 +66,7 @@ public sealed partial class ResponseCache : IDisposable
 
         if (outcome.Value.Value.IsNullOrEmpty)
         {
-            _directory.Forget(key);
+            directory.Forget(key);
             return null;
         }
 
@@ -90,7 +78,7 @@ public sealed partial class ResponseCache : IDisposable
         }
         catch (InvalidProtocolBufferException)
         {
-            LogCorruptEntry(_logger, key);
+            LogCorruptEntry(logger, key);
             return null;
         }
 
@@ -121,7 +109,7 @@ public sealed partial class ResponseCache : IDisposable
         var bytes = entry.ToByteArray();
         if (bytes.Length > _options.MaxEntryBytes)
         {
-            LogTooLarge(_logger, bytes.Length, _options.MaxEntryBytes);
+            LogTooLarge(logger, bytes.Length, _options.MaxEntryBytes);
             return;
         }
 
@@ -129,8 +117,8 @@ public sealed partial class ResponseCache : IDisposable
             ? TimeSpan.FromSeconds(Math.Min(requestedTtlSeconds, _options.MaxTtl.TotalSeconds))
             : _options.DefaultTtl;
         KeepLocally(key, entry, bytes.Length, ttl);
-        _directory.Add(key);
-        _writer.Enqueue(key, bytes, ttl);
+        directory.Add(key);
+        writer.Enqueue(key, bytes, ttl);
     }
 
     public void Dispose() => _local?.Dispose();

@@ -17,23 +17,11 @@ public sealed class CascadeOptionsValidator(IConfiguration? section = null) : IV
     /// <summary>The shortest an external tier may be given (the resilience pipeline's own lower bound).</summary>
     public static readonly TimeSpan MinExternalTimeout = TimeSpan.FromMilliseconds(10);
 
-    private static readonly string[] SectionKeys = [nameof(CascadeOptions.Routes)];
-    private static readonly string[] RouteKeys = [nameof(CascadeRouteOptions.Tiers), nameof(CascadeRouteOptions.OnLastTierFailure)];
-
-    private static readonly string[] TierKeys =
-    [
-        nameof(CascadeTierOptions.Name), nameof(CascadeTierOptions.Model), nameof(CascadeTierOptions.Accept),
-        nameof(CascadeTierOptions.SkipWhenPromptTokensOver), nameof(CascadeTierOptions.External),
-    ];
-
-    private static readonly string[] AcceptKeys = [nameof(CascadeAcceptOptions.MinMeanLogprob), nameof(CascadeAcceptOptions.MinTokenLogprob)];
-
-    private static readonly string[] ExternalKeys =
-    [
-        nameof(ExternalTierOptions.BaseUrl), nameof(ExternalTierOptions.Model), nameof(ExternalTierOptions.ApiKey),
-        nameof(ExternalTierOptions.InputUsdPerMillionTokens), nameof(ExternalTierOptions.OutputUsdPerMillionTokens),
-        nameof(ExternalTierOptions.Timeout),
-    ];
+    private static readonly string[] SectionKeys = SettingsOf<CascadeOptions>();
+    private static readonly string[] RouteKeys = SettingsOf<CascadeRouteOptions>();
+    private static readonly string[] TierKeys = SettingsOf<CascadeTierOptions>();
+    private static readonly string[] AcceptKeys = SettingsOf<CascadeAcceptOptions>();
+    private static readonly string[] ExternalKeys = SettingsOf<ExternalTierOptions>();
 
     public ValidateOptionsResult Validate(string? name, CascadeOptions options)
     {
@@ -199,6 +187,10 @@ public sealed class CascadeOptionsValidator(IConfiguration? section = null) : IV
             }
         }
     }
+
+    /// <summary>The settings of an options type: its properties that configuration binds (those with a public setter), in declaration order.</summary>
+    private static string[] SettingsOf<T>() =>
+        [.. typeof(T).GetProperties().Where(p => p.SetMethod is { IsPublic: true }).Select(p => p.Name)];
 
     private static void Unknown(List<string> failures, IConfiguration section, string at, string[] known, string what)
     {

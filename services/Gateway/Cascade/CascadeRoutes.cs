@@ -9,22 +9,14 @@ namespace SlmCluster.Gateway.Cascade;
 /// The configured routes by name, and how they appear among the models (<c>ListModels</c>, <c>/v1/models</c>). A
 /// route whose name a worker's model also has wins over that model; that is logged once, when it is first seen.
 /// </summary>
-public sealed partial class CascadeRoutes
+public sealed partial class CascadeRoutes(IOptions<CascadeOptions> options, WorkerPool pool, ILogger<CascadeRoutes> logger)
 {
-    private readonly Dictionary<string, CascadeRoute> _routes;
+    private readonly Dictionary<string, CascadeRoute> _routes =
+        options.Value.Routes.ToDictionary(r => r.Key, r => new CascadeRoute(r.Key, r.Value), StringComparer.Ordinal);
+
     private readonly ConcurrentDictionary<string, bool> _collisionsReported = new(StringComparer.Ordinal);
-    private readonly WorkerPool _pool;
-    private readonly ILogger<CascadeRoutes> _logger;
 
-    public CascadeRoutes(IOptions<CascadeOptions> options, WorkerPool pool, ILogger<CascadeRoutes> logger)
-    {
-        _pool = pool;
-        _logger = logger;
-        _routes = options.Value.Routes.ToDictionary(r => r.Key, r => new CascadeRoute(r.Key, r.Value), StringComparer.Ordinal);
-        All = _routes.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToArray();
-    }
-
-    public IReadOnlyList<CascadeRoute> All { get; }
+    public IReadOnlyList<CascadeRoute> All => field ??= [.. _routes.Values.OrderBy(r => r.Name, StringComparer.Ordinal)];
 
     /// <summary>The route a request for <paramref name="model"/> runs, or null when it names a model (or nothing).</summary>
     public CascadeRoute? Find(string model)
@@ -63,9 +55,9 @@ public sealed partial class CascadeRoutes
 
     private void ReportCollision(CascadeRoute route)
     {
-        if (_pool.ServedModel(route.Name) is not null && _collisionsReported.TryAdd(route.Name, true))
+        if (pool.ServedModel(route.Name) is not null && _collisionsReported.TryAdd(route.Name, true))
         {
-            LogCollision(_logger, route.Name);
+            LogCollision(logger, route.Name);
         }
     }
 

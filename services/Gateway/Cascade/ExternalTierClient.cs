@@ -40,7 +40,7 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         deadline.CancelAfter(external.Timeout);
         var call = new Call(route, tier, external, cancellationToken, deadline.Token);
 
-        using var response = await call.Guard(SendAsync(call, request));
+        using var response = await call.Guard(call.SendAsync(httpClients.CreateClient(tier.HttpClientName!), request));
         double? firstText = null;
         string? finish = null;
         int promptTokens = 0, completionTokens = 0;
@@ -112,33 +112,6 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         };
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Call call, ServingRequest request)
-    {
-        var external = call.External;
-        var http = httpClients.CreateClient(call.Tier.HttpClientName!);
-        using var message = new HttpRequestMessage(HttpMethod.Post, external.BaseUrl.TrimEnd('/') + "/chat/completions")
-        {
-            Content = new ByteArrayContent(Body(external.Model, request.Call)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
-        };
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        if (external.ApiKey.Length > 0)
-        {
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", external.ApiKey);
-        }
-
-        var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, call.Deadline);
-        if (response.IsSuccessStatusCode)
-        {
-            return response;
-        }
-
-        using (response)
-        {
-            var detail = await ErrorMessageAsync(response, call.Deadline);
-            throw call.Failure(StatusCode.Unavailable, $"answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}{(detail.Length > 0 ? ": " + detail : "")}");
-        }
-    }
-
     /// <summary>The request body: the OpenAI chat completions shape, with what the endpoint can honour of the request.</summary>
     internal static byte[] Body(string model, GenerationCall call)
     {
@@ -162,12 +135,7 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
             var buffer = new byte[MaxErrorBodyBytes];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-            {
-                length += read;
-            }
+            var length = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
 
             try
             {
@@ -193,11 +161,30 @@ public sealed class ExternalTierClient(IHttpClientFactory httpClients)
     /// <summary>One exchange with the endpoint: who it is for the messages, and its two ways to be cancelled.</summary>
     private sealed class Call(CascadeRoute route, CascadeTier tier, ExternalTierOptions external, CancellationToken caller, CancellationToken deadline)
     {
-        public CascadeTier Tier => tier;
+        public async Task<HttpResponseMessage> SendAsync(HttpClient http, ServingRequest request)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, external.BaseUrl.TrimEnd('/') + "/chat/completions")
+            {
+                Content = new ByteArrayContent(Body(external.Model, request.Call)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            };
+            message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            if (external.ApiKey.Length > 0)
+            {
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", external.ApiKey);
+            }
 
-        public ExternalTierOptions External => external;
+            var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline);
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
 
-        public CancellationToken Deadline => deadline;
+            using (response)
+            {
+                var detail = await ErrorMessageAsync(response, deadline);
+                throw Failure(StatusCode.Unavailable, $"answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}{(detail.Length > 0 ? ": " + detail : "")}");
+            }
+        }
 
         /// <summary>Runs a step of the exchange, turning its failure into the caller's status (the caller's own cancellation passes as it is).</summary>
         public async Task<T> Guard<T>(Task<T> step)

@@ -1,15 +1,4 @@
 namespace SlmCluster.Gateway.Dashboard;
 
 /// <summary>A reference API with what this gateway's tokens would have cost there.</summary>
-public sealed class DashboardApi
-{
-    public required string Id { get; init; }
-
-    public required string Name { get; init; }
-
-    public double InputPerMillion { get; init; }
-
-    public double OutputPerMillion { get; init; }
-
-    public double CostUsd { get; init; }
-}
+public sealed record DashboardApi(string Id, string Name, double InputPerMillion, double OutputPerMillion, double CostUsd);

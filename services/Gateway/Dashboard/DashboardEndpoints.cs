@@ -50,36 +50,30 @@ public static class DashboardEndpoints
     {
         var totals = stats.Snapshot();
         var reference = totals.ReferenceCostUsd.GetValueOrDefault(pricing.DefaultApi);
-        return new DashboardSnapshot
-        {
-            Workers = pool.Workers.Select(w => new DashboardWorker
-            {
-                Id = w.WorkerId,
-                Address = w.Key,
-                Model = w.Models.Count > 0 ? string.Join(", ", w.Models.Select(m => m.Id)) : null,
-                Device = w.Device,
-                State = w.IsDraining ? "draining" : w.IsHealthy ? "serving" : "unhealthy",
-                Load = w.AnnouncedLoad ?? w.Outstanding,
-                Slots = w.Slots,
-                Activations = w.Activations,
-                StatusRoundTripMs = w.StatusRoundTrips(),
-            }).ToArray(),
-            Models = pool.Models().Select(m => m.Model.Id).ToArray(),
-            Totals = totals,
-            DefaultApi = pricing.DefaultApi,
-            DefaultApiName = pricing.DefaultPrice.Name is { Length: > 0 } name ? name : pricing.DefaultApi,
-            ReferenceCostUsd = reference,
-            SavedUsd = reference - totals.CostUsd,
-            ReferenceApis = pricing.Apis.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new DashboardApi
-            {
-                Id = a.Key,
-                Name = a.Value.Name is { Length: > 0 } apiName ? apiName : a.Key,
-                InputPerMillion = a.Value.InputPerMillion,
-                OutputPerMillion = a.Value.OutputPerMillion,
-                CostUsd = totals.ReferenceCostUsd.GetValueOrDefault(a.Key),
-            }).ToArray(),
-            Cascade = cascade.Snapshot(),
-        };
+        return new DashboardSnapshot(
+            Workers: pool.Workers.Select(w => new DashboardWorker(
+                Id: w.WorkerId,
+                Address: w.Key,
+                Model: w.Models.Count > 0 ? string.Join(", ", w.Models.Select(m => m.Id)) : null,
+                Device: w.Device,
+                State: w.IsDraining ? "draining" : w.IsHealthy ? "serving" : "unhealthy",
+                Load: w.AnnouncedLoad ?? w.Outstanding,
+                Slots: w.Slots,
+                Activations: w.Activations,
+                StatusRoundTripMs: w.StatusRoundTrips())).ToArray(),
+            Models: pool.Models().Select(m => m.Model.Id).ToArray(),
+            Totals: totals,
+            DefaultApi: pricing.DefaultApi,
+            DefaultApiName: pricing.DefaultPrice.Name is { Length: > 0 } name ? name : pricing.DefaultApi,
+            ReferenceCostUsd: reference,
+            SavedUsd: reference - totals.CostUsd,
+            ReferenceApis: pricing.Apis.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new DashboardApi(
+                Id: a.Key,
+                Name: a.Value.Name is { Length: > 0 } apiName ? apiName : a.Key,
+                InputPerMillion: a.Value.InputPerMillion,
+                OutputPerMillion: a.Value.OutputPerMillion,
+                CostUsd: totals.ReferenceCostUsd.GetValueOrDefault(a.Key))).ToArray(),
+            Cascade: cascade.Snapshot());
     }
 
     private static byte[] Read(string resource)

@@ -6,20 +6,12 @@ namespace SlmCluster.Gateway.Observability;
 /// Running totals of each cascade route since the gateway started (the dashboard's view; Prometheus has the same as
 /// counters), and what the route's last tier has cost per token when it ran, which prices the requests it did not run.
 /// </summary>
-public sealed class CascadeStats
+public sealed class CascadeStats(CascadeRoutes routes)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, RouteTotals> _routes = new(StringComparer.Ordinal);
-    private readonly IReadOnlyList<CascadeRoute> _order;
-
-    public CascadeStats(CascadeRoutes routes)
-    {
-        _order = routes.All;
-        foreach (var route in _order)
-        {
-            _routes[route.Name] = new RouteTotals(route.Tiers.Count);
-        }
-    }
+    private readonly IReadOnlyList<CascadeRoute> _order = routes.All;
+    private readonly Dictionary<string, RouteTotals> _routes =
+        routes.All.ToDictionary(route => route.Name, route => new RouteTotals(route.Tiers.Count), StringComparer.Ordinal);
 
     /// <summary>A tier's attempt ended with <paramref name="outcome"/> (one of <see cref="TierOutcome"/>).</summary>
     public void Attempt(string route, int tierNumber, string outcome)
@@ -89,29 +81,25 @@ public sealed class CascadeStats
             return _order.Select(route =>
             {
                 var totals = _routes[route.Name];
-                return new CascadeRouteTotals
-                {
-                    Route = route.Name,
-                    Requests = totals.Requests,
-                    Escalated = totals.Escalated,
-                    EscalationRate = totals.Requests == 0 ? 0 : (double)totals.Escalated / totals.Requests,
-                    CostUsd = totals.CostUsd,
-                    LastTierCostUsd = totals.LastTierCostUsd,
-                    SavedUsd = totals.LastTierCostUsd - totals.CostUsd,
-                    Tiers = route.Tiers.Select(tier =>
+                return new CascadeRouteTotals(
+                    Route: route.Name,
+                    Requests: totals.Requests,
+                    Escalated: totals.Escalated,
+                    EscalationRate: totals.Requests == 0 ? 0 : (double)totals.Escalated / totals.Requests,
+                    CostUsd: totals.CostUsd,
+                    LastTierCostUsd: totals.LastTierCostUsd,
+                    SavedUsd: totals.LastTierCostUsd - totals.CostUsd,
+                    Tiers: route.Tiers.Select(tier =>
                     {
                         var counts = totals.Outcomes[tier.Number - 1];
-                        return new CascadeTierTotals
-                        {
-                            Tier = tier.Number,
-                            Name = tier.Name,
-                            Accepted = counts[0],
-                            Escalated = counts[1],
-                            Skipped = counts[2],
-                            Errors = counts[3],
-                        };
-                    }).ToArray(),
-                };
+                        return new CascadeTierTotals(
+                            Tier: tier.Number,
+                            Name: tier.Name,
+                            Accepted: counts[0],
+                            Escalated: counts[1],
+                            Skipped: counts[2],
+                            Errors: counts[3]);
+                    }).ToArray());
             }).ToArray();
         }
     }

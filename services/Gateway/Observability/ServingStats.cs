@@ -26,21 +26,10 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
     private long _cacheMisses;
     private double _costUsd;
 
-    public void CacheHit()
-    {
-        lock (_lock)
-        {
-            _cacheHits++;
-        }
-    }
+    // Counters on their own, which need no lock to count; a snapshot reads them with the rest.
+    public void CacheHit() => Interlocked.Increment(ref _cacheHits);
 
-    public void CacheMiss()
-    {
-        lock (_lock)
-        {
-            _cacheMisses++;
-        }
-    }
+    public void CacheMiss() => Interlocked.Increment(ref _cacheMisses);
 
     public void Add(in RequestRecord record)
     {
@@ -75,20 +64,18 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
     {
         lock (_lock)
         {
-            return new StatsTotals
-            {
-                UptimeSeconds = time.GetElapsedTime(_started).TotalSeconds,
-                Requests = _requests,
-                Errors = _errors,
-                PromptTokens = _promptTokens,
-                CompletionTokens = _completionTokens,
-                CacheHits = _cacheHits,
-                CacheMisses = _cacheMisses,
-                CostUsd = _costUsd,
-                ReferenceCostUsd = new Dictionary<string, double>(_referenceCost, StringComparer.OrdinalIgnoreCase),
-                LatencyMs = Percentiles(_durations, _durationCount),
-                TimeToFirstTokenMs = Percentiles(_firstTokens, _firstTokenCount),
-            };
+            return new StatsTotals(
+                UptimeSeconds: time.GetElapsedTime(_started).TotalSeconds,
+                Requests: _requests,
+                Errors: _errors,
+                PromptTokens: _promptTokens,
+                CompletionTokens: _completionTokens,
+                CacheHits: Interlocked.Read(ref _cacheHits),
+                CacheMisses: Interlocked.Read(ref _cacheMisses),
+                CostUsd: _costUsd,
+                ReferenceCostUsd: new Dictionary<string, double>(_referenceCost, StringComparer.OrdinalIgnoreCase),
+                LatencyMs: Percentiles(_durations, _durationCount),
+                TimeToFirstTokenMs: Percentiles(_firstTokens, _firstTokenCount));
         }
     }
 
@@ -104,6 +91,6 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
         var sorted = ring.AsSpan(0, n).ToArray();
         Array.Sort(sorted);
         double Rank(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * n) - 1, 0, n - 1)];
-        return new LatencyPercentiles { P50 = Rank(0.50), P90 = Rank(0.90), P99 = Rank(0.99), Count = n };
+        return new LatencyPercentiles(P50: Rank(0.50), P90: Rank(0.90), P99: Rank(0.99), Count: n);
     }
 }

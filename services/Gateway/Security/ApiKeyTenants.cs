@@ -9,17 +9,12 @@ namespace SlmCluster.Gateway.Security;
 /// The configured API keys (<c>Gateway:ApiKeys</c>) and the tenant each stands for. Keys are configured as SHA-256
 /// hashes and compared in constant time; with no key configured everyone is <see cref="AnonymousTenant"/>.
 /// </summary>
-public sealed class ApiKeyTenants
+public sealed class ApiKeyTenants(IOptions<GatewayOptions> options)
 {
     /// <summary>The tenant of every request when no API key is configured.</summary>
     public const string AnonymousTenant = "anonymous";
 
-    private readonly (string Tenant, byte[] Hash)[] _keys;
-
-    public ApiKeyTenants(IOptions<GatewayOptions> options)
-    {
-        _keys = options.Value.ApiKeys.Select(k => (k.Tenant, Convert.FromHexString(k.KeySha256))).ToArray();
-    }
+    private readonly (string Tenant, byte[] Hash)[] _keys = [.. options.Value.ApiKeys.Select(k => (k.Tenant, Convert.FromHexString(k.KeySha256)))];
 
     /// <summary>False when no key is configured: the gateway then serves without authentication.</summary>
     public bool IsEnabled => _keys.Length > 0;

@@ -41,11 +41,7 @@ internal static class GgufFileValidator
         {
             throw Corrupt(path, file.Length, "the metadata ends before the header says it should");
         }
-        catch (IOException ex)
-        {
-            throw new ModelLoadException(path, $"Model file {path} could not be read: {ex.Message}", ex);
-        }
-        catch (UnauthorizedAccessException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ModelLoadException(path, $"Model file {path} could not be read: {ex.Message}", ex);
         }
@@ -159,18 +155,6 @@ internal static class GgufFileValidator
     {
         switch (type)
         {
-            case TypeUInt8 or TypeInt8 or TypeBool:
-                reader.Skip(1);
-                break;
-            case TypeUInt16 or TypeInt16:
-                reader.Skip(2);
-                break;
-            case TypeUInt32 or TypeInt32 or TypeFloat32:
-                reader.Skip(4);
-                break;
-            case TypeUInt64 or TypeInt64 or TypeFloat64:
-                reader.Skip(8);
-                break;
             case TypeString:
                 reader.SkipString();
                 break;
@@ -194,21 +178,22 @@ internal static class GgufFileValidator
                 }
                 else
                 {
-                    reader.Skip(checked((long)count * ScalarSize(elementType, path, fileLength, key)));
+                    reader.Skip(checked((long)count * ScalarSize(elementType, path, fileLength, $"metadata '{key}' is an array of unknown type {elementType}")));
                 }
                 break;
             default:
-                throw Corrupt(path, fileLength, $"metadata '{key}' has unknown type {type}");
+                reader.Skip(ScalarSize(type, path, fileLength, $"metadata '{key}' has unknown type {type}"));
+                break;
         }
     }
 
-    private static long ScalarSize(uint type, string path, long fileLength, string key) => type switch
+    private static long ScalarSize(uint type, string path, long fileLength, string unknown) => type switch
     {
         TypeUInt8 or TypeInt8 or TypeBool => 1,
         TypeUInt16 or TypeInt16 => 2,
         TypeUInt32 or TypeInt32 or TypeFloat32 => 4,
         TypeUInt64 or TypeInt64 or TypeFloat64 => 8,
-        _ => throw Corrupt(path, fileLength, $"metadata '{key}' is an array of unknown type {type}"),
+        _ => throw Corrupt(path, fileLength, unknown),
     };
 
     private static ulong AlignUp(ulong value, uint alignment) => (value + alignment - 1) / alignment * alignment;

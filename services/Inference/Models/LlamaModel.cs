@@ -153,12 +153,7 @@ public sealed unsafe class LlamaModel : IDisposable
     public bool IsEndOfGeneration(int token) => LlamaApi.llama_vocab_is_eog(VocabPointer, token);
 
     /// <summary>The text of one token (control tokens render as ""); partial UTF-8 sequences come out as U+FFFD.</summary>
-    public string TokenToText(int token)
-    {
-        byte[] buffer = new byte[32];
-        int length = TokenToPiece(token, ref buffer);
-        return Encoding.UTF8.GetString(buffer, 0, length);
-    }
+    public string TokenToText(int token) => Encoding.UTF8.GetString(TokenBytes(token));
 
     /// <summary>
     /// Renders a chat with the model's own template through <c>llama_chat_apply_template</c>. Returns null when

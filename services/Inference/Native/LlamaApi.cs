@@ -26,13 +26,6 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(LibraryName)]
     public static partial void llama_log_set(delegate* unmanaged[Cdecl]<int, byte*, void*, void> logCallback, void* userData);
 
-    [LibraryImport(LibraryName)]
-    public static partial byte* llama_print_system_info();
-
-    [LibraryImport(LibraryName)]
-    [return: MarshalAs(UnmanagedType.U1)]
-    public static partial bool llama_supports_gpu_offload();
-
     // Model
 
     [LibraryImport(LibraryName)]
@@ -65,14 +58,8 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(LibraryName)]
     public static partial ulong llama_model_n_params(SafeLlamaModelHandle model);
 
-    [LibraryImport(LibraryName)]
-    public static partial ulong llama_model_size(SafeLlamaModelHandle model);
-
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int llama_model_meta_val_str(SafeLlamaModelHandle model, string key, byte* buf, nuint bufSize);
-
-    [LibraryImport(LibraryName)]
-    public static partial int llama_model_desc(SafeLlamaModelHandle model, byte* buf, nuint bufSize);
 
     [LibraryImport(LibraryName)]
     public static partial byte* llama_model_chat_template(SafeLlamaModelHandle model, byte* name);
@@ -168,9 +155,6 @@ internal static unsafe partial class LlamaApi
 
     [LibraryImport(LibraryName)]
     public static partial int llama_memory_seq_pos_max(IntPtr memory, int seqId);
-
-    [LibraryImport(LibraryName)]
-    public static partial uint llama_n_seq_max(SafeLlamaContextHandle context);
 
     /// <summary>
     /// <paramref name="abortCallback"/> (<c>ggml_abort_callback</c>: <c>bool (*)(void * data)</c>) is polled by the

@@ -1,17 +1,10 @@
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace SlmCluster.Inference.Native;
 
 /// <summary>Owns a <c>llama_context*</c>; frees it with <c>llama_free</c>.</summary>
-internal sealed class SafeLlamaContextHandle : SafeHandle
+internal sealed class SafeLlamaContextHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
 {
-    public SafeLlamaContextHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         LlamaApi.llama_free(handle);

@@ -1,17 +1,10 @@
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace SlmCluster.Inference.Native;
 
 /// <summary>Owns a <c>llama_model*</c>; frees it with <c>llama_model_free</c>.</summary>
-internal sealed class SafeLlamaModelHandle : SafeHandle
+internal sealed class SafeLlamaModelHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
 {
-    public SafeLlamaModelHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         LlamaApi.llama_model_free(handle);

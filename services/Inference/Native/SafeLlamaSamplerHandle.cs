@@ -1,17 +1,10 @@
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace SlmCluster.Inference.Native;
 
 /// <summary>Owns a <c>llama_sampler*</c> (a chain; the chain frees the samplers added to it).</summary>
-internal sealed class SafeLlamaSamplerHandle : SafeHandle
+internal sealed class SafeLlamaSamplerHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
 {
-    public SafeLlamaSamplerHandle()
-        : base(IntPtr.Zero, ownsHandle: true)
-    {
-    }
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
     protected override bool ReleaseHandle()
     {
         LlamaApi.llama_sampler_free(handle);
