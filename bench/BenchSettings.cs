@@ -36,12 +36,18 @@ internal sealed record BenchSettings
 
     public string? OpenAiModel { get; init; }
 
+    /// <summary>llama.cpp's default build of llama-server (OpenMP), the apphost scenario's peer; bench/peer.sh prints it.</summary>
+    public string? LlamaServer { get; init; }
+
+    /// <summary>llama-server built with GGML_OPENMP=OFF as the product's binary is, the apphost scenario's second peer.</summary>
+    public string? LlamaServerOpenMpOff { get; init; }
+
     public string ResultsDirectory { get; init; } = "bench/results";
 
     public const string Usage = """
         usage: ./build.sh bench [options]
           --model <path>          GGUF model (default: bench-llama-125m-random-q4_0.gguf in $SLM_MODELS_DIR or ../shared/models)
-          --scenarios <list>      engine,serving-cost,gateway-overhead,ollama-api,scaling,cache,cascade (default: all)
+          --scenarios <list>      engine,apphost,serving-cost,gateway-overhead,ollama-api,scaling,cache,cascade (default: all)
           --small-model <path>    model for the latency scenarios (default stories260K.gguf)
           --pairs <n>             alternating request pairs in latency comparisons (default 150)
           --concurrency <list>    concurrent streams, e.g. 1,8 (default 1,8)
@@ -53,6 +59,8 @@ internal sealed record BenchSettings
           --slots <n>             engine sequence slots (default 8)
           --openai-url <url>      an OpenAI-compatible server to compare in the engine scenario, e.g. llama-server at http://127.0.0.1:8090/
           --openai-model <id>     model field sent to it
+          --llama-server <path>   llama-server, llama.cpp's default build, started as the apphost scenario's peer: $(bench/peer.sh)
+          --llama-server-openmp-off <path>  the OpenMP-off build, a second peer there: $(bench/peer.sh --openmp-off)
           --results <dir>         where JSON and Markdown go (default bench/results)
         """;
 
@@ -87,6 +95,8 @@ internal sealed record BenchSettings
                     "--slots" => settings with { Slots = int.Parse(value) },
                     "--openai-url" => settings with { OpenAiUrl = new Uri(value.EndsWith('/') ? value : value + "/") },
                     "--openai-model" => settings with { OpenAiModel = value },
+                    "--llama-server" => settings with { LlamaServer = Path.GetFullPath(value) },
+                    "--llama-server-openmp-off" => settings with { LlamaServerOpenMpOff = Path.GetFullPath(value) },
                     "--results" => settings with { ResultsDirectory = value },
                     _ => throw new FormatException($"unknown option {args[i - 1]}"),
                 };

@@ -35,6 +35,7 @@ foreach (var scenario in settings.Scenarios)
     switch (scenario)
     {
         case "engine": await Scenarios.EngineAsync(context); break;
+        case "apphost": await AppHostScenario.RunAsync(context); break;
         case "gateway-overhead": await Scenarios.GatewayOverheadAsync(context, prompts); break;
         case "ollama-api": await OllamaApiScenario.RunAsync(context, prompts); break;
         case "scaling": await Scenarios.ScalingAsync(context); break;

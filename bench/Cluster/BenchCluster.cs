@@ -36,6 +36,9 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     /// <summary>The gateway silo's process id, once started.</summary>
     public int GatewayProcessId => _gateway?.Id ?? throw new InvalidOperationException("The gateway has not been started");
 
+    /// <summary>The cluster's Redis' process id, once started.</summary>
+    public int RedisProcessId => _redis?.ProcessId ?? throw new InvalidOperationException("Redis has not been started");
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!LocalRedisServer.IsInstalled)
@@ -181,7 +184,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
         }
     }
 
-    private static async Task<bool> ServingAsync(Health.HealthClient health, CancellationToken cancellationToken)
+    internal static async Task<bool> ServingAsync(Health.HealthClient health, CancellationToken cancellationToken)
     {
         try
         {
@@ -212,7 +215,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     }
 
     /// <summary>Workers the gateway routes to, from its dashboard's <c>/api/stats</c>.</summary>
-    private static async Task<int> RoutableWorkersAsync(HttpClient http, Uri gateway, CancellationToken cancellationToken)
+    internal static async Task<int> RoutableWorkersAsync(HttpClient http, Uri gateway, CancellationToken cancellationToken)
     {
         try
         {
@@ -233,9 +236,11 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
     }
 
     /// <summary>Polls <paramref name="ready"/> until it holds; fails with the child's last lines if it exits or takes too long.</summary>
-    internal static async Task WaitUntilAsync(ChildProcess process, Func<Task<bool>> ready, string what, CancellationToken cancellationToken)
+    internal static async Task WaitUntilAsync(ChildProcess process, Func<Task<bool>> ready, string what, CancellationToken cancellationToken,
+        TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + StartTimeout;
+        var limit = timeout ?? StartTimeout;
+        var deadline = DateTime.UtcNow + limit;
         while (!await ready())
         {
             if (process.HasExited)
@@ -246,7 +251,7 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{process.Name} had not {what} within {StartTimeout.TotalSeconds:F0} s; its last lines:\n  " +
+                throw new TimeoutException($"{process.Name} had not {what} within {limit.TotalSeconds:F0} s; its last lines:\n  " +
                     string.Join("\n  ", process.RecentLines.TakeLast(15)));
             }
 

@@ -9,10 +9,13 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _recent = new();
 
-    private ChildProcess(string name, Process process)
+    private readonly bool _echo;
+
+    private ChildProcess(string name, Process process, bool echo)
     {
         Name = name;
         _process = process;
+        _echo = echo;
     }
 
     public string Name { get; }
@@ -44,7 +47,9 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IDictionary<string, string> environment)
+    /// <param name="echo">Whether its lines go to the console at all; off for a child that logs every request (llama-server),
+    /// whose lines are still kept for <see cref="RecentLines"/>.</param>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IDictionary<string, string> environment, bool echo = true)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -67,7 +72,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         info.Environment[ClusterSettings.Keys.ParentProcessId] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ChildProcess(name, process);
+        var child = new ChildProcess(name, process, echo);
         process.OutputDataReceived += (_, e) => child.Write(e.Data, Console.Out);
         process.ErrorDataReceived += (_, e) => child.Write(e.Data, Console.Error);
         process.Start();
@@ -134,7 +139,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             }
         }
 
-        if (!EchoOutput)
+        if (!EchoOutput || !_echo)
         {
             return;
         }

@@ -45,6 +45,7 @@ internal sealed class InterleavedRun(
         var walls = arms.Select(_ => TimeSpan.Zero).ToArray();
         var perRound = arms.Select(_ => new double[rounds]).ToArray();
         var steadyPerRound = arms.Select(_ => new double[rounds]).ToArray();
+        var cpu = arms.Select(x => x.Processes is { } p ? new long[p.Processes.Count] : null).ToArray();
         for (var round = 0; round < rounds; round++)
         {
             for (var k = 0; k < arms.Count; k++)
@@ -53,7 +54,17 @@ internal sealed class InterleavedRun(
                 // A pause between bursts: compute threads that spin-wait for a while after their last step (llama.cpp's
                 // threadpool polling) are asleep again before the next arm starts.
                 await Task.Delay(Settle, cancellationToken);
+                var cpuBefore = arms[a].Processes?.Read();
                 var (burst, wall, steady) = await BurstAsync(arms[a], requestsPerClient, cancellationToken);
+                if (cpuBefore is not null)
+                {
+                    var cpuAfter = arms[a].Processes!.Read();
+                    for (var i = 0; i < cpuAfter.Length; i++)
+                    {
+                        cpu[a]![i] += cpuAfter[i] - cpuBefore[i];
+                    }
+                }
+
                 samples[a].AddRange(burst);
                 walls[a] += wall;
                 perRound[a][round] = burst.Sum(s => s.CompletionTokens) / wall.TotalSeconds;
@@ -66,7 +77,8 @@ internal sealed class InterleavedRun(
 
         Console.Error.Write("\r" + new string(' ', 160) + "\r");
         var results = arms.Select((x, i) => RunResult.From(x.Target.Name, x.Concurrency, maxTokens, [.. samples[i]], walls[i], PeakRss.OfProcess(x.Target.ServingProcessId))).ToArray();
-        return new InterleavedResult(results, perRound, steadyPerRound);
+        var cpuByArm = arms.Select((x, i) => x.Processes is { } p ? new ArmCpu(p, cpu[i]!, walls[i]) : null).ToArray();
+        return new InterleavedResult(results, perRound, steadyPerRound, cpuByArm);
     }
 
     private async Task<(RequestSample[] Samples, TimeSpan Wall, double SteadyTokensPerSecond)> BurstAsync(Arm arm, int requests, CancellationToken cancellationToken)
@@ -138,17 +150,19 @@ internal readonly record struct TimedSample(long Sent, RequestSample Sample)
     public long Ended => Sent + (long)(Sample.EndToEnd.TotalSeconds * Stopwatch.Frequency);
 }
 
-/// <summary>A target driven by <paramref name="Concurrency"/> clients.</summary>
-internal sealed record Arm(IBenchTarget Target, int Concurrency)
+/// <summary>A target driven by <paramref name="Concurrency"/> clients; the CPU of <paramref name="Processes"/> is read around its bursts.</summary>
+internal sealed record Arm(IBenchTarget Target, int Concurrency, ProcessRoles? Processes = null)
 {
     public override string ToString() => $"{Target.Name} c={Concurrency}";
 }
 
 /// <summary>
 /// The arms' results over all rounds (in the order of the arms), each round's tokens/s per arm over whole bursts,
-/// and over each burst's steady window (<see cref="InterleavedRun.SteadyTokensPerSecond"/>).
+/// and over each burst's steady window (<see cref="InterleavedRun.SteadyTokensPerSecond"/>), and the CPU of each arm's
+/// processes during its bursts (null for an arm that names none).
 /// </summary>
-internal sealed record InterleavedResult(IReadOnlyList<RunResult> Results, IReadOnlyList<double[]> TokensPerSecondByRound, IReadOnlyList<double[]> SteadyTokensPerSecondByRound)
+internal sealed record InterleavedResult(IReadOnlyList<RunResult> Results, IReadOnlyList<double[]> TokensPerSecondByRound, IReadOnlyList<double[]> SteadyTokensPerSecondByRound,
+    IReadOnlyList<ArmCpu?>? Cpu = null)
 {
     /// <summary>Tokens/s of arm <paramref name="a"/> over arm <paramref name="b"/>: the median of the rounds' ratios, and their range.</summary>
     public (double Median, double Min, double Max) Ratio(int a, int b) => MedianRatio(TokensPerSecondByRound, a, b);

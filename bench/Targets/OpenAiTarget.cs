@@ -6,15 +6,16 @@ namespace SlmCluster.Bench.Targets;
 
 /// <summary>
 /// Any OpenAI-compatible server (llama-server, or our gateway's HTTP API): streams
-/// <c>POST /v1/completions</c> and counts the tokens its usage reports, else the chunks.
+/// <c>POST /v1/completions</c> and counts the tokens its usage reports, else the chunks; <paramref name="servingProcessId"/>,
+/// when the bench started the server, for its peak RSS.
 /// </summary>
-internal sealed class OpenAiTarget(Uri baseAddress, string? model) : IBenchTarget
+internal sealed class OpenAiTarget(Uri baseAddress, string? model, string? name = null, int? servingProcessId = null) : IBenchTarget
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
 
-    public string Name => $"openai {baseAddress}";
+    public string Name => name ?? $"openai {baseAddress}";
 
-    public int? ServingProcessId => null;
+    public int? ServingProcessId => servingProcessId;
 
     public async Task<RequestSample> RunAsync(string prompt, int maxTokens, CancellationToken cancellationToken)
     {
