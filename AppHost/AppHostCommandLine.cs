@@ -103,6 +103,15 @@ internal sealed class AppHostCommandLine
         DefaultValueFactory = _ => true,
     };
 
+    public Option<string> Store { get; } = new("--store")
+    {
+        Description = "The local run's Redis-compatible store: redis-server (Debian's, when it is on the PATH), garnet (Microsoft's " +
+            "Garnet inside the AppHost: nothing to install), or auto: redis-server when it is installed, else garnet. Publishing " +
+            "always declares Redis.",
+        HelpName = "auto|redis-server|garnet",
+        DefaultValueFactory = _ => ClusterOptions.StoreAuto,
+    };
+
     public Option<bool> NoCache { get; } = new("--no-cache", "--no-redis")
     {
         Description = "Turn the response cache off (as --cache false; --no-redis is its old name).",
@@ -211,7 +220,7 @@ internal sealed class AppHostCommandLine
         };
         Option[] options =
         [
-            Models, ModelSha256s, ModelsDirectory, ModelBaseUrl, Workers, Slots, Threads, Device, GrpcPort, HttpPort, Cache, NoCache,
+            Models, ModelSha256s, ModelsDirectory, ModelBaseUrl, Workers, Slots, Threads, Device, GrpcPort, HttpPort, Cache, NoCache, Store,
             Cascade, NoCascade, CascadeMinMeanLogprob, CascadeMinTokenLogprob, CascadeSkipPromptTokens, FlagshipUrl, FlagshipModel,
             FlagshipInputPrice, FlagshipOutputPrice, FlagshipTimeout, Output, ImagePrefix, ImageTag,
         ];
@@ -232,6 +241,13 @@ internal sealed class AppHostCommandLine
             if (result.GetValueOrDefault<string?>() is { } device && !ClusterSettings.Devices.IsKnown(device))
             {
                 result.AddError($"--device is '{device}'; use {string.Join(" or ", ClusterSettings.Devices.Names)}.");
+            }
+        });
+        Store.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } store && !ClusterOptions.StoreKinds.Contains(store))
+            {
+                result.AddError($"--store is '{store}'; use {string.Join(", ", ClusterOptions.StoreKinds)}.");
             }
         });
         ModelSha256s.Validators.Add(result =>

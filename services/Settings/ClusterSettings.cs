@@ -100,6 +100,7 @@ public static class ClusterSettings
             public const string BindAddress = "Gateway__BindAddress";
             public const string DefaultModel = "Gateway__DefaultModel";
             public const string CacheEnabled = "Gateway__Cache__Enabled";
+            public const string CacheTrackKeys = "Gateway__Cache__TrackKeys";
 
             /// <summary>The cascade route <paramref name="route"/>'s section (<c>Gateway:Cascade:Routes:{route}</c>).</summary>
             public static string CascadeRoute(string route) => $"Gateway__Cascade__Routes__{route}";
