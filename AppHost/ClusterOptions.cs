@@ -102,6 +102,18 @@ internal sealed record ClusterOptions
     /// </summary>
     public required bool Cache { get; init; }
 
+    /// <summary>
+    /// New traces sampled a second by default: every request someone sends by hand is traced, and a load test costs
+    /// one trace a second instead of one per request (docs/observability.md has the cost per request).
+    /// </summary>
+    public const double DefaultTracesPerSecond = 1;
+
+    /// <summary><c>--traces-per-second</c>: at most this many new traces a second; 0 traces every request.</summary>
+    public required double TracesPerSecond { get; init; }
+
+    /// <summary>The value handed to every silo as <c>Telemetry__TracesPerSecond</c>.</summary>
+    public string TracesPerSecondSetting => TracesPerSecond.ToString(CultureInfo.InvariantCulture);
+
     /// <summary><c>--store auto</c>: redis-server when it is installed, else Garnet.</summary>
     public const string StoreAuto = "auto";
 
@@ -156,6 +168,7 @@ internal sealed record ClusterOptions
             GrpcPort = parsed.GetValue(commandLine.GrpcPort),
             HttpPort = parsed.GetValue(commandLine.HttpPort),
             Cache = cache,
+            TracesPerSecond = parsed.GetValue(commandLine.TracesPerSecond),
             Store = parsed.GetRequiredValue(commandLine.Store) is var store && store == StoreAuto
                 ? RedisServer.IsInstalled ? StoreRedisServer : StoreGarnet
                 : store,

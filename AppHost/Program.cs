@@ -126,6 +126,18 @@ foreach (var workers in groups)
 
 gateway.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
 
+// Aspire hands every project OTEL_TRACES_SAMPLER=always_on; the silos' own sampler caps new traces a second instead,
+// and metrics go to the dashboard every 5 s rather than every second (a cost per second, not per request).
+IEnumerable<IResourceBuilder<ProjectResource>> silosOfCluster = [gateway, .. groups];
+foreach (var silo in silosOfCluster)
+{
+    silo.WithEnvironment(ClusterSettings.Keys.TracesPerSecond, options.TracesPerSecondSetting);
+    if (!publishing)
+    {
+        silo.WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "5000");
+    }
+}
+
 if (!publishing)
 {
     // Ctrl-C returns once every process of the cluster has exited: the silos first, while Redis and the dashboard
@@ -135,7 +147,10 @@ if (!publishing)
     builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SilosStopFirst>(sp, silos));
 }
 
-builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade));
+builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade)
+{
+    TracesPerSecond = options.TracesPerSecondSetting,
+});
 
 var app = builder.Build();
 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").LogInformation(
