@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
+using SlmCluster.AppHost.Hosting;
 using SlmCluster.AppHost.Hosting.Cascade;
 using SlmCluster.Settings;
 
@@ -101,6 +102,35 @@ internal sealed record ClusterOptions
     /// </summary>
     public required bool Cache { get; init; }
 
+    /// <summary>
+    /// New traces sampled a second by default: every request someone sends by hand is traced, and a load test costs
+    /// one trace a second instead of one per request (docs/observability.md has the cost per request).
+    /// </summary>
+    public const double DefaultTracesPerSecond = 1;
+
+    /// <summary><c>--traces-per-second</c>: at most this many new traces a second; 0 traces every request.</summary>
+    public required double TracesPerSecond { get; init; }
+
+    /// <summary>The value handed to every silo as <c>Telemetry__TracesPerSecond</c>.</summary>
+    public string TracesPerSecondSetting => TracesPerSecond.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary><c>--store auto</c>: redis-server when it is installed, else Garnet.</summary>
+    public const string StoreAuto = "auto";
+
+    /// <summary>Debian's redis-server, as the tests and the published manifests run Redis.</summary>
+    public const string StoreRedisServer = "redis-server";
+
+    /// <summary>Garnet inside the AppHost: a first run needs nothing installed.</summary>
+    public const string StoreGarnet = "garnet";
+
+    public static IReadOnlyList<string> StoreKinds { get; } = [StoreAuto, StoreRedisServer, StoreGarnet];
+
+    /// <summary>
+    /// The store a local run starts: <see cref="StoreRedisServer"/> or <see cref="StoreGarnet"/> (<c>auto</c> resolved
+    /// by whether redis-server is on the PATH).
+    /// </summary>
+    public required string Store { get; init; }
+
     /// <summary>Image repository prefix and tag in published manifests.</summary>
     public required string ImagePrefix { get; init; }
 
@@ -138,6 +168,10 @@ internal sealed record ClusterOptions
             GrpcPort = parsed.GetValue(commandLine.GrpcPort),
             HttpPort = parsed.GetValue(commandLine.HttpPort),
             Cache = cache,
+            TracesPerSecond = parsed.GetValue(commandLine.TracesPerSecond),
+            Store = parsed.GetRequiredValue(commandLine.Store) is var store && store == StoreAuto
+                ? RedisServer.IsInstalled ? StoreRedisServer : StoreGarnet
+                : store,
             ImagePrefix = parsed.GetRequiredValue(commandLine.ImagePrefix).TrimEnd('/'),
             ImageTag = parsed.GetRequiredValue(commandLine.ImageTag),
             CascadeRoute = parsed.GetValue(commandLine.NoCascade) || parsed.GetValue(commandLine.Cascade) is not { Length: > 0 }
@@ -203,7 +237,7 @@ internal sealed record ClusterOptions
         $"{Workers} worker silo(s) per model x {ThreadsPerWorker} thread(s), {Slots} slots each, on {Device} ({Environment.ProcessorCount} cores" +
         (Threads > 0 ? ")" : ", shared among the workers; --threads to change)") +
         $"; model{(Models.Count > 1 ? "s" : "")} {string.Join(", ", Models)}; gateway gRPC :{GrpcPort}, HTTP :{HttpPort}; " +
-        $"Redis for membership{(Cache ? " and the response cache" : " (response cache off)")}" +
+        $"{(Store == StoreGarnet ? "Garnet (in the AppHost)" : "redis-server")} for membership{(Cache ? " and the response cache" : " (response cache off)")}" +
         (Cascade(Models.Select(ModelId).ToArray()) is { } cascade
             ? $"; cascade route '{cascade.Route}': {string.Join(" -> ", cascade.Tiers.Select(t => t.Name))} (accept at mean logprob >= {CascadeMinMeanLogprob.ToString(CultureInfo.InvariantCulture)})"
             : "");

@@ -37,16 +37,19 @@ if (builder.ExecutionContext.IsRunMode && ClusterSettings.Devices.IsGpu(options.
     return 2;
 }
 
-if (builder.ExecutionContext.IsRunMode && !RedisServer.IsInstalled)
+var publishing = builder.ExecutionContext.IsPublishMode;
+var garnet = !publishing && options.Store == ClusterOptions.StoreGarnet;
+if (!publishing && !garnet && !RedisServer.IsInstalled)
 {
-    Console.Error.WriteLine("error: redis-server is not installed; the cluster keeps its membership in Redis. Install it (apt-get install redis-server) or run ./build.sh once.");
+    Console.Error.WriteLine("error: --store redis-server, but redis-server is not installed. Install it (apt-get update && apt-get install redis-server), or leave --store at auto: Garnet runs inside the AppHost.");
     return 2;
 }
 
-var publishing = builder.ExecutionContext.IsPublishMode;
-
-// Redis holds the cluster's membership, the worker grains' directory and the response cache.
-var redis = builder.AddRedisServer(ClusterSettings.RedisName);
+// Redis holds the cluster's membership, the worker grains' directory and the response cache: redis-server, or on a
+// machine without it Garnet inside the AppHost (docs/configuration.md#the-local-store says why and what differs).
+IResourceBuilder<IResourceWithConnectionString> redis = garnet
+    ? builder.AddGarnetStore(ClusterSettings.RedisName)
+    : builder.AddRedisServer(ClusterSettings.RedisName).WithEnvironment(ClusterSettings.Keys.ParentProcessId, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 var cluster = builder.AddSlmCluster("cluster", redis);
 
 // The gateway starts beside the workers, not after them: it is healthy (and serves) once a worker has joined, and
@@ -63,6 +66,11 @@ var gateway = builder.AddProject<Projects.Gateway>("gateway")
 if (!options.Cache)
 {
     gateway.WithEnvironment(ClusterSettings.Keys.Gateway.CacheEnabled, "false");
+}
+else if (garnet)
+{
+    // Garnet has no keyspace notifications: every cacheable request reads the store, and no tracking is attempted.
+    gateway.WithEnvironment(ClusterSettings.Keys.Gateway.CacheTrackKeys, "false");
 }
 
 // One worker group per model: its silos each pin one instance of that model.
@@ -117,7 +125,18 @@ foreach (var workers in groups)
 }
 
 gateway.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
-redis.WithEnvironment(ClusterSettings.Keys.ParentProcessId, appHostPid);
+
+// Aspire hands every project OTEL_TRACES_SAMPLER=always_on; the silos' own sampler caps new traces a second instead,
+// and metrics go to the dashboard every 5 s rather than every second (a cost per second, not per request).
+IEnumerable<IResourceBuilder<ProjectResource>> silosOfCluster = [gateway, .. groups];
+foreach (var silo in silosOfCluster)
+{
+    silo.WithEnvironment(ClusterSettings.Keys.TracesPerSecond, options.TracesPerSecondSetting);
+    if (!publishing)
+    {
+        silo.WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "5000");
+    }
+}
 
 if (!publishing)
 {
@@ -128,7 +147,10 @@ if (!publishing)
     builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SilosStopFirst>(sp, silos));
 }
 
-builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade));
+builder.AddKubernetesPublishing(new KubernetesPublishOptions(options.ImagePrefix, options.ImageTag, options.ModelBaseUrl, options.Threads, cascade)
+{
+    TracesPerSecond = options.TracesPerSecondSetting,
+});
 
 var app = builder.Build();
 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").LogInformation(

@@ -90,11 +90,11 @@ public static class Extensions
     /// would aggregate every instrument, all for nobody; the gateway's added latency per request is a tracked
     /// target of about a millisecond. Requests then cost what they did before: <c>/metrics</c> is prometheus-net's
     /// own listener, and SlmCluster's sources have no listener, so their spans are never created.
-    /// With an endpoint, every request is traced (parent-based, always on: a trace the caller sampled is kept whole);
-    /// the few spans of a request are cheap next to its generation, and probes and scrapes, which arrive all the time
-    /// and say nothing, are filtered out before they are recorded. Where that is still too much, the standard
-    /// <c>OTEL_TRACES_SAMPLER=parentbased_traceidratio</c> with <c>OTEL_TRACES_SAMPLER_ARG</c> samples a share of
-    /// new traces, with no change here.
+    /// With an endpoint, requests are traced as <c>Telemetry:TracesPerSecond</c> says (see <see cref="ConfigureSampler"/>):
+    /// the AppHost keeps a few new traces a second, whole, rather than Aspire's always_on, because exporting and
+    /// ingesting every request's spans costs the workers CPU under load. Probes and scrapes, which arrive all the time
+    /// and say nothing, are filtered out before they are recorded. Without that setting the standard
+    /// <c>OTEL_TRACES_SAMPLER</c> applies.
     /// </remarks>
     private static void ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
     {
@@ -125,7 +125,7 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(MeterPrefix + "*"))
-            .WithTracing(tracing => tracing
+            .WithTracing(tracing => ConfigureSampler(tracing, builder.Configuration)
                 .AddSource(SlmActivitySources.Wildcard)
                 // Grain calls between silos (AddActivityPropagation): a request's trace continues from the gateway silo
                 // into the worker silo. Orleans' own runtime calls (probes, directory) are under Microsoft.Orleans.Runtime.
@@ -134,6 +134,23 @@ public static class Extensions
                 // Spans of IHttpClientFactory's and other HttpClients (the gateway reaches workers as grain calls).
                 .AddHttpClientInstrumentation())
             .UseOtlpExporter();
+    }
+
+    /// <summary>
+    /// <c>Telemetry:TracesPerSecond</c> (the AppHost's <c>--traces-per-second</c>), when set above 0: parent-based, at most
+    /// that many new traces a second (<see cref="TraceRateSampler"/>), whatever <c>OTEL_TRACES_SAMPLER</c> says
+    /// (Aspire sets it to always_on). Unset or 0: the standard <c>OTEL_TRACES_SAMPLER</c>, else every trace.
+    /// </summary>
+    private static TracerProviderBuilder ConfigureSampler(TracerProviderBuilder tracing, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        var value = configuration[SlmCluster.Settings.ClusterSettings.Keys.TracesPerSecond.Replace("__", ":", StringComparison.Ordinal)];
+        if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var perSecond)
+            && perSecond > 0 && double.IsFinite(perSecond))
+        {
+            tracing.SetSampler(new ParentBasedSampler(new TraceRateSampler(perSecond)));
+        }
+
+        return tracing;
     }
 
     /// <summary>Health probes and metric scrapes (HTTP and gRPC) are left out of traces.</summary>

@@ -456,6 +456,8 @@ internal static class KubernetesManifestWriter
                 Env(ClusterSettings.Keys.Orleans.SiloPort, silo.SiloPort),
                 Env(ClusterSettings.Keys.Orleans.GatewayPort, 0),
                 EnvFromField(ClusterSettings.Keys.Orleans.AdvertisedIPAddress, "status.podIP"),
+                // Read only where an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT): the same sampling as a local run.
+                Env(ClusterSettings.Keys.TracesPerSecond, silo.TracesPerSecond),
             ];
         }
 

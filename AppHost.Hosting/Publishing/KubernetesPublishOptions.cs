@@ -7,4 +7,8 @@ namespace SlmCluster.AppHost.Hosting.Publishing;
 /// <param name="Threads">Engine threads per worker pod; 0 lets the manifests choose by device.</param>
 /// <param name="Cascade">The gateway's cascade route, if the AppHost declares one.</param>
 internal sealed record KubernetesPublishOptions(string ImagePrefix, string ImageTag, string? ModelBaseUrl, int Threads,
-    Cascade.CascadeRouteDeclaration? Cascade = null);
+    Cascade.CascadeRouteDeclaration? Cascade = null)
+{
+    /// <summary>Every silo's <c>Telemetry__TracesPerSecond</c>, as in the local run.</summary>
+    public string TracesPerSecond { get; init; } = "1";
+}

@@ -91,7 +91,10 @@ internal static class KubernetesPublishStep
         }).ToArray();
 
         var front = projects.Single(p => !p.TryGetLastAnnotation<WorkerModelAnnotation>(out _));
-        var silo = new SiloSpec(ClusterSettings.ClusterId, ClusterSettings.ServiceId, ClusterSettings.Ports.Silo, SiloServiceAccount, ClusterSettings.WorkerDirectory);
+        var silo = new SiloSpec(ClusterSettings.ClusterId, ClusterSettings.ServiceId, ClusterSettings.Ports.Silo, SiloServiceAccount, ClusterSettings.WorkerDirectory)
+        {
+            TracesPerSecond = options.TracesPerSecond,
+        };
         spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo, workers,
             new GatewaySpec(front.Name, Image(front.Name), ClusterSettings.Ports.GatewayGrpc, ClusterSettings.Ports.GatewayHttp, options.Cascade));
         error = null;

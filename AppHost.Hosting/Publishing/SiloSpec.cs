@@ -12,4 +12,8 @@ namespace SlmCluster.AppHost.Hosting.Publishing;
 /// silo dead as soon as its pod is deleted.
 /// </param>
 /// <param name="WorkerDirectory">The grain directory the worker grains are registered in (Redis, not on a silo).</param>
-internal sealed record SiloSpec(string ClusterId, string ServiceId, int SiloPort, string ServiceAccount, string WorkerDirectory);
+internal sealed record SiloSpec(string ClusterId, string ServiceId, int SiloPort, string ServiceAccount, string WorkerDirectory)
+{
+    /// <summary>Every silo's trace sampling (<c>Telemetry__TracesPerSecond</c>), as in the local run.</summary>
+    public string TracesPerSecond { get; init; } = "1";
+}

@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -97,50 +95,10 @@ internal static class RedisServer
         return path;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>
-    /// Healthy when the server answers AUTH and PING. A server that is not listening yet is tried again every 50 ms for
-    /// up to 3 s before the check says unhealthy: Aspire waits a second or more before asking again, and everything
-    /// in the cluster waits for this server.
-    /// </summary>
-    private sealed class RedisPing(int port, string password) : IHealthCheck
-    {
-        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(3);
-
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            var started = Stopwatch.GetTimestamp();
-            while (true)
-            {
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
-                    var stream = client.GetStream();
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes($"AUTH {password}\r\nPING\r\n"), cancellationToken);
-                    using var reader = new StreamReader(stream, Encoding.ASCII);
-                    var auth = await reader.ReadLineAsync(cancellationToken);
-                    var ping = await reader.ReadLineAsync(cancellationToken);
-                    return auth == "+OK" && ping == "+PONG"
-                        ? HealthCheckResult.Healthy()
-                        : HealthCheckResult.Unhealthy($"redis-server answered '{auth}' / '{ping}'");
-                }
-                catch (SocketException e)
-                {
-                    if (Stopwatch.GetElapsedTime(started) > Patience)
-                    {
-                        return HealthCheckResult.Unhealthy($"redis-server does not answer on port {port}: {e.Message}");
-                    }
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
-            }
-        }
     }
 }

@@ -75,6 +75,12 @@ public static class ClusterSettings
         /// <summary>Read by every service's ServiceDefaults: the process exits when the AppHost with this id is gone.</summary>
         public const string ParentProcessId = "SLM_PARENT_PID";
 
+        /// <summary>
+        /// Read by every service's ServiceDefaults: at most this many new traces a second are sampled (parent-based);
+        /// 0 or unset: every trace, or what <c>OTEL_TRACES_SAMPLER</c> says.
+        /// </summary>
+        public const string TracesPerSecond = "Telemetry__TracesPerSecond";
+
         /// <summary>The connection string named <paramref name="name"/> (<c>ConnectionStrings:{name}</c>).</summary>
         public static string ConnectionString(string name) => $"ConnectionStrings__{name}";
 
@@ -100,6 +106,7 @@ public static class ClusterSettings
             public const string BindAddress = "Gateway__BindAddress";
             public const string DefaultModel = "Gateway__DefaultModel";
             public const string CacheEnabled = "Gateway__Cache__Enabled";
+            public const string CacheTrackKeys = "Gateway__Cache__TrackKeys";
 
             /// <summary>The cascade route <paramref name="route"/>'s section (<c>Gateway:Cascade:Routes:{route}</c>).</summary>
             public static string CascadeRoute(string route) => $"Gateway__Cascade__Routes__{route}";

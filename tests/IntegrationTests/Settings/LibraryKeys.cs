@@ -18,6 +18,7 @@ internal static class LibraryKeys
         ("Orleans__EnableDistributedTracing", false, "Orleans' own configuration (set by Aspire's Orleans integration)"),
         ("ConnectionStrings__", true, "Orleans' Redis providers and the gateway's Redis client, by the name Orleans__*__ConnectionName gives"),
         (ClusterSettings.Keys.ParentProcessId, false, "the service defaults' ParentProcessWatcher"),
+        (ClusterSettings.Keys.TracesPerSecond, false, "the service defaults' trace sampler (TraceRateSampler)"),
         ("SLM_MODELS_DIR", false, "the worker's ModelPathResolver (where a model named by file name is looked for)"),
         ("NVIDIA_VISIBLE_DEVICES", false, "the NVIDIA container runtime (the CUDA worker image)"),
         ("NVIDIA_DRIVER_CAPABILITIES", false, "the NVIDIA container runtime (the CUDA worker image)"),
