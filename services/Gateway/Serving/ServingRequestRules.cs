@@ -27,7 +27,7 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
 
     /// <summary>
     /// The request with its <see cref="ServingRequest.ResponseFormat"/> made the worker's grammar: any JSON object, a
-    /// JSON Schema converted (and cached), or the caller's GBNF as sent (the worker refuses one llama.cpp cannot parse).
+    /// JSON Schema converted (and cached), or the caller's GBNF as sent once <see cref="GbnfSyntax"/> has read it (the worker still refuses what llama.cpp cannot use).
     /// </summary>
     /// <exception cref="InvalidRequestException">The schema asks for what the converter cannot enforce (the message names the keyword and its path), or the grammar is too long.</exception>
     public ServingRequest Constrain(ServingRequest request)
@@ -59,6 +59,12 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
                 {
                     throw new InvalidRequestException(new RequestProblem(
                         $"The grammar is {format.Text.Length} characters; the limit is {MaxGrammarCharacters}.", format.Param));
+                }
+
+                // llama.cpp's own parser must never see a malformed grammar: checked here, refused with where it breaks.
+                if (GbnfSyntax.Problem(format.Text) is { } problem)
+                {
+                    throw new InvalidRequestException(new RequestProblem($"The grammar is not valid GBNF (start rule 'root'): {problem}.", format.Param));
                 }
 
                 grammar = format.Text;
