@@ -231,7 +231,7 @@ public sealed class LlamaEngine : IInferenceEngine
     {
         long started = Stopwatch.GetTimestamp();
         ThrowIfStopped();
-        GenerationRequestValidator.Validate(request, _options.MaxTokensLimit);
+        GenerationRequestValidator.Validate(request, _options.MaxTokensLimit, _model.Metadata.VocabSize);
 
         int[] tokens = TokenizePrompt(request);
         if (tokens.Length == 0)
