@@ -51,6 +51,11 @@ public sealed class ServingPipeline(
                     request.ResponseFormat!.Param));
             }
 
+            if (request.ResponseFormat is { } format)
+            {
+                metrics.Constrained(target.Id, format.Kind);
+            }
+
             return new PreparedRequest(request.ForModel(target.Id), target);
         }
         catch (RpcException e)

@@ -87,6 +87,9 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     /// <summary>Slots running a request now.</summary>
     public int ActiveSequences => Volatile.Read(ref _busySlots);
 
+    /// <summary>What the grammars of the requests this scheduler ran have done.</summary>
+    public GrammarTotals Grammar { get; } = new();
+
     /// <summary>Moving average of how long a request takes from arrival to its end.</summary>
     public TimeSpan AverageServiceTime => TimeSpan.FromTicks(Interlocked.Read(ref _averageServiceTicks));
 
@@ -440,6 +443,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         else if (!TrySampleUnderGrammar(slot, grammar, out token))
         {
             EngineLog.GrammarDeadEnd(_logger, slot.Id, slot.CompletionTokens);
+            Grammar.DeadEnd();
+            Grammar.Ended(slot.CompletionTokens, slot.GrammarResamples, slot.GrammarTicks);
             Fail(slot, new InferenceException(InferenceErrorKind.InvalidArgument,
                 $"the grammar allows no token after the {slot.CompletionTokens} generated so far, so the answer cannot be " +
                 "completed under it; check that every rule can be finished with this model's tokens"));
@@ -661,6 +666,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         {
             EngineLog.GrammarFinished(_logger, slot.Id, slot.CompletionTokens, slot.GrammarResamples,
                 Stopwatch.GetElapsedTime(0, slot.GrammarTicks).TotalMilliseconds);
+            Grammar.Ended(slot.CompletionTokens, slot.GrammarResamples, slot.GrammarTicks);
         }
         // The slot is free before the caller sees the end, so ActiveSequences never counts a finished request.
         Release(slot);
