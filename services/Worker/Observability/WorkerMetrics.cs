@@ -58,7 +58,7 @@ public sealed class WorkerMetrics : IHostedService
         meter.CreateObservableCounter("slm.worker.grammar.tokens", () => Observe(e => e.GrammarStatistics.Tokens), "{token}",
             "Tokens generated under a grammar");
         meter.CreateObservableCounter("slm.worker.grammar.resamples", () => Observe(e => e.GrammarStatistics.Resamples), "{token}",
-            "Sampled tokens the grammar rejected, each followed by a grammar mask over the whole vocabulary and a second pick");
+            "Sampled tokens the grammar rejected, each followed by a second pick (greedy: among the next most likely tokens; else after a grammar mask over the whole vocabulary)");
         meter.CreateObservableCounter("slm.worker.grammar.failures", ObserveGrammarFailures, "{request}",
             "Requests a grammar failed, by reason: no_token (the grammar allowed no token) or refused (llama.cpp could not parse it)");
         meter.CreateObservableCounter("slm.worker.grammar.time", () => Observe(e => e.GrammarStatistics.Seconds), "s",
