@@ -6,13 +6,14 @@ namespace SlmCluster.Bench.Targets;
 
 /// <summary>
 /// Any OpenAI-compatible server (llama-server, or our gateway's HTTP API): streams
-/// <c>POST /v1/completions</c> and counts the tokens its usage reports, else the chunks.
+/// <c>POST /v1/completions</c> and counts the tokens its usage reports, else the chunks. <paramref name="fields"/> are
+/// added to every request's body (llama-server's <c>json_schema</c>, for one), and <paramref name="name"/> names the arm.
 /// </summary>
-internal sealed class OpenAiTarget(Uri baseAddress, string? model) : IBenchTarget
+internal sealed class OpenAiTarget(Uri baseAddress, string? model, IReadOnlyDictionary<string, object?>? fields = null, string? name = null) : IBenchTarget
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
 
-    public string Name => $"openai {baseAddress}";
+    public string Name => name ?? $"openai {baseAddress}";
 
     public int? ServingProcessId => null;
 
@@ -32,6 +33,11 @@ internal sealed class OpenAiTarget(Uri baseAddress, string? model) : IBenchTarge
         if (model is not null)
         {
             body["model"] = model;
+        }
+
+        foreach (var (field, value) in fields ?? new Dictionary<string, object?>())
+        {
+            body[field] = value;
         }
 
         var started = Stopwatch.GetTimestamp();
