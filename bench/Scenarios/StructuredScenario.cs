@@ -76,8 +76,9 @@ internal static class StructuredScenario
         if (tokens > 0)
         {
             context.Note($"structured: engine grammar time {seconds * 1000 / tokens:F3} ms per token over {tokens} tokens; " +
-                $"{100.0 * resamples / tokens:F1} % of sampled tokens rejected (each a mask over the whole vocabulary, " +
-                $"{(resamples > 0 ? seconds * 1000 / resamples : 0):F3} ms of grammar time per rejection, the single-token tests included)");
+                $"{100.0 * resamples / tokens:F1} % of sampled tokens rejected (each a second pick: the top-16 tests of a greedy request, then a " +
+                $"mask over the whole vocabulary if none is allowed), {(resamples > 0 ? seconds * 1000 / resamples : 0):F3} ms of grammar time " +
+                "per rejection (the single-token tests of every pick included)");
         }
     }
 }
