@@ -47,7 +47,7 @@ internal sealed record BenchSettings
     public const string Usage = """
         usage: ./build.sh bench [options]
           --model <path>          GGUF model (default: bench-llama-125m-random-q4_0.gguf in $SLM_MODELS_DIR or ../shared/models)
-          --scenarios <list>      engine,apphost,serving-cost,gateway-overhead,ollama-api,scaling,cache,cascade (default: all)
+          --scenarios <list>      engine,apphost,serving-cost,gateway-overhead,ollama-api,scaling,cache,cascade,structured (default: all)
           --small-model <path>    model for the latency scenarios (default stories260K.gguf)
           --pairs <n>             alternating request pairs in latency comparisons (default 150)
           --concurrency <list>    concurrent streams, e.g. 1,8 (default 1,8)

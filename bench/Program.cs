@@ -41,6 +41,7 @@ foreach (var scenario in settings.Scenarios)
         case "scaling": await Scenarios.ScalingAsync(context); break;
         case "cache": await Scenarios.CacheAsync(context, prompts); break;
         case "cascade": await CascadeScenario.RunAsync(context); break;
+        case "structured": await StructuredScenario.RunAsync(context); break;
         case "serving-cost": await ServingCostScenario.RunAsync(context); break;
         default:
             Console.Error.WriteLine($"unknown scenario {scenario}; known: {string.Join(", ", Scenarios.All)}");

@@ -56,13 +56,13 @@ internal static class AppHostScenario
         };
         if (peer is not null)
         {
-            targets.Add((new OpenAiTarget(peer.BaseAddress, null, "llama-server (default, OpenMP)", peer.ProcessId),
+            targets.Add((new OpenAiTarget(peer.BaseAddress, null, name: "llama-server (default, OpenMP)", servingProcessId: peer.ProcessId),
                 new ProcessRoles([("llama-server", peer.ProcessId), ("bench client", client)])));
         }
 
         if (peerOff is not null)
         {
-            targets.Add((new OpenAiTarget(peerOff.BaseAddress, null, "llama-server (OpenMP off)", peerOff.ProcessId),
+            targets.Add((new OpenAiTarget(peerOff.BaseAddress, null, name: "llama-server (OpenMP off)", servingProcessId: peerOff.ProcessId),
                 new ProcessRoles([("llama-server", peerOff.ProcessId), ("bench client", client)])));
         }
 

@@ -3,8 +3,8 @@ using SlmCluster.Inference;
 
 namespace SlmCluster.Bench.Targets;
 
-/// <summary>The engine driven directly through the binding, in this process: the baseline.</summary>
-internal sealed class EngineTarget(LlamaEngine engine, string name = "engine in process") : IBenchTarget
+/// <summary>The engine driven directly through the binding, in this process: the baseline. Given a GBNF grammar, every request is decoded under it.</summary>
+internal sealed class EngineTarget(LlamaEngine engine, string name = "engine in process", string? grammar = null) : IBenchTarget
 {
     public string Name => name;
 
@@ -21,6 +21,7 @@ internal sealed class EngineTarget(LlamaEngine engine, string name = "engine in 
             Prompt = prompt,
             MaxTokens = maxTokens,
             IgnoreEndOfSequence = true,
+            Grammar = grammar,
         }, cancellationToken))
         {
             if (update.Text.Length > 0)

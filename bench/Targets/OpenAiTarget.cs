@@ -6,10 +6,12 @@ namespace SlmCluster.Bench.Targets;
 
 /// <summary>
 /// Any OpenAI-compatible server (llama-server, or our gateway's HTTP API): streams
-/// <c>POST /v1/completions</c> and counts the tokens its usage reports, else the chunks; <paramref name="servingProcessId"/>,
-/// when the bench started the server, for its peak RSS.
+/// <c>POST /v1/completions</c> and counts the tokens its usage reports, else the chunks. <paramref name="fields"/> are
+/// added to every request's body (llama-server's <c>json_schema</c>, for one), <paramref name="name"/> names the arm, and
+/// <paramref name="servingProcessId"/>, when the bench started the server, is read for its peak RSS.
 /// </summary>
-internal sealed class OpenAiTarget(Uri baseAddress, string? model, string? name = null, int? servingProcessId = null) : IBenchTarget
+internal sealed class OpenAiTarget(
+    Uri baseAddress, string? model, IReadOnlyDictionary<string, object?>? fields = null, string? name = null, int? servingProcessId = null) : IBenchTarget
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
 
@@ -33,6 +35,11 @@ internal sealed class OpenAiTarget(Uri baseAddress, string? model, string? name 
         if (model is not null)
         {
             body["model"] = model;
+        }
+
+        foreach (var (field, value) in fields ?? new Dictionary<string, object?>())
+        {
+            body[field] = value;
         }
 
         var started = Stopwatch.GetTimestamp();

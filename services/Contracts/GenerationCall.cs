@@ -42,6 +42,24 @@ public sealed record GenerationCall
 
     /// <summary>A GBNF grammar (start rule <c>root</c>) the answer must follow; null for free text.</summary>
     [Id(12)] public string? Grammar { get; init; }
+
+    // Penalties and biases: null (or empty) when the caller did not send them, so a request without them keeps its
+    // cache key. Ids from 20, clear of the fields other parts of the contract add.
+
+    /// <summary>OpenAI's presence penalty, -2 to 2; null is off.</summary>
+    [Id(20)] public float? PresencePenalty { get; init; }
+
+    /// <summary>OpenAI's frequency penalty, -2 to 2; null is off.</summary>
+    [Id(21)] public float? FrequencyPenalty { get; init; }
+
+    /// <summary>llama-server's multiplicative repeat penalty; null (or 1) is off.</summary>
+    [Id(22)] public float? RepeatPenalty { get; init; }
+
+    /// <summary>llama-server's <c>repeat_last_n</c>: how many of the last generated tokens the penalties see; -1 is all of them, null the default.</summary>
+    [Id(23)] public int? RepeatLastN { get; init; }
+
+    /// <summary>Token id to the bias added to its logit, -100 to 100 (OpenAI's <c>logit_bias</c>); null for none.</summary>
+    [Id(24)] public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
 }
 
 /// <summary>One chat turn.</summary>

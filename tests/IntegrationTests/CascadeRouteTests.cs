@@ -5,6 +5,7 @@ using Grpc.Core;
 using Microsoft.Playwright;
 using SlmCluster.IntegrationTests.Infrastructure;
 using SlmCluster.Protocol.V1;
+using Xunit.Abstractions;
 
 namespace SlmCluster.IntegrationTests;
 
@@ -13,8 +14,10 @@ namespace SlmCluster.IntegrationTests;
 /// order, the small model first, judged by its own token logprobs, then the large one or an external OpenAI-compatible
 /// endpoint, over gRPC and the OpenAI API.
 /// </summary>
-public sealed class CascadeRouteTests(CascadeClusterFixture cluster) : IClassFixture<CascadeClusterFixture>, IDisposable
+public sealed partial class CascadeRouteTests(CascadeClusterFixture cluster, ITestOutputHelper output) : IClassFixture<CascadeClusterFixture>, IDisposable
 {
+    private readonly ITestOutputHelper _output = output;
+
     private const string Prompt = "Once upon a time";
     private const int MaxTokens = 16;
 
@@ -391,5 +394,43 @@ public sealed class CascadeRouteTests(CascadeClusterFixture cluster) : IClassFix
         Assert.Equal("0.0 %", table["confident"][2]);
         Assert.StartsWith("$", table["escalate"][6], StringComparison.Ordinal);
         Assert.Contains(":", table["confident"][3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tier_answer_cut_before_its_schema_is_complete_escalates_and_slm_cascade_says_why()
+    {
+        // A string: the large tier's vocabulary has a quote but no '{', so it can answer this schema and no object.
+        var response = await _http.PostAsync("/v1/completions",
+            """{"model":"confident","prompt":"Once upon a time","max_tokens":6,"temperature":0,"json_schema":{"type":"string","maxLength":200}}""");
+
+        Assert.True(response.Status == HttpStatusCode.OK, response.Text);
+        var cascade = response.Json.GetProperty("slm_cascade");
+        Assert.Equal(2, cascade.GetProperty("tier").GetInt32());
+        Assert.Contains("escalated: the answer was cut at max_tokens before its format was complete (tier 1 'small')", cascade.GetProperty("reason").GetString());
+        Assert.Equal(["escalated", "accepted"], cascade.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("outcome").GetString()));
+    }
+
+    [Fact]
+    public async Task A_tier_answer_that_validates_against_the_schema_is_accepted_by_its_rule()
+    {
+        var response = await _http.PostAsync("/v1/chat/completions",
+            """{"model":"confident","messages":[{"role":"user","content":"Yes or no?"}],"max_tokens":16,"temperature":0,"response_format":{"type":"json_schema","json_schema":{"name":"answer","schema":{"enum":["yes","no"]}}}}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        var cascade = response.Json.GetProperty("slm_cascade");
+        Assert.Equal((1, false), (cascade.GetProperty("tier").GetInt32(), cascade.GetProperty("escalated").GetBoolean()));
+        Assert.StartsWith("accepted: ", cascade.GetProperty("reason").GetString());
+        Assert.Contains(response.Json.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!.Trim(), new[] { "\"yes\"", "\"no\"" });
+    }
+
+    [Fact]
+    public async Task A_format_on_a_route_with_an_external_tier_is_a_400_naming_that_tier()
+    {
+        var response = await _http.PostAsync("/v1/chat/completions",
+            """{"model":"anyok","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_object"}}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal("response_format", response.Error.GetProperty("param").GetString());
+        Assert.Contains("is an external API", response.Error.GetProperty("message").GetString());
     }
 }

@@ -3,7 +3,7 @@ using SlmCluster.IntegrationTests.Infrastructure;
 
 namespace SlmCluster.IntegrationTests;
 
-/// <summary>The web dashboard in a real headless Chromium: it lists the workers and the playground streams an answer.</summary>
+/// <summary>The web dashboard in a real headless Chromium: it lists the workers and the playground streams an answer, shaped by a schema when given one.</summary>
 [Collection(ObservedClusterCollection.Name)]
 public sealed class DashboardTests(ObservedClusterFixture cluster)
 {
@@ -52,5 +52,26 @@ public sealed class DashboardTests(ObservedClusterFixture cluster)
         await page.WaitForFunctionAsync("document.getElementById('rps').textContent !== '–'");
         Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath, FullPage = true });
+    }
+
+    [Fact]
+    public async Task The_playground_sends_a_JSON_schema_and_shows_an_answer_that_validates_against_it()
+    {
+        const string Schema = """{"type":"object","properties":{"pet":{"enum":["cat","dog"]},"age":{"type":"integer","minimum":1,"maximum":9}},"required":["pet","age"]}""";
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        await page.GotoAsync(cluster.GatewayHttp.ToString());
+        await page.WaitForFunctionAsync("document.querySelectorAll('#model option').length > 0");
+
+        await page.Locator("#schema").FillAsync(Schema);
+        await page.Locator("#max-tokens").FillAsync("64");
+        await page.Locator("#send").ClickAsync();
+        await page.WaitForFunctionAsync("['done', 'error'].includes(document.getElementById('playground-status').dataset.state)");
+
+        var status = await page.Locator("#playground-status").InnerTextAsync();
+        Assert.Contains("JSON that follows the schema", status);
+        Assert.Null(SlmCluster.Testing.SchemaValidator.Problem(Schema, await page.Locator("#output").InnerTextAsync()));
     }
 }

@@ -54,6 +54,9 @@ public sealed class MetricsFromStartTests
             """slm_cascade_requests_total{outcome="accepted",route="auto",tier="small"}""",
             """slm_cascade_requests_total{outcome="error",route="auto",tier="flagship"}""",
             """slm_cascade_cost_usd_total{route="auto"}""",
+            $$"""slm_constrained_requests_total{kind="json_object",model="{{Model}}"}""",
+            $$"""slm_constrained_requests_total{kind="json_schema",model="{{Model}}"}""",
+            $$"""slm_constrained_requests_total{kind="grammar",model="{{Model}}"}""",
         ];
         foreach (var series in zeroAtStart)
         {
@@ -70,6 +73,20 @@ public sealed class MetricsFromStartTests
                  })
         {
             Assert.True(Sample(workerAtStart, series) == 0, $"{series} is not at 0 before the first request:\n{workerAtStart}");
+        }
+
+        // The grammar families carry the worker's id too: every one of them is there, at 0.
+        foreach (var (family, label) in new[]
+                 {
+                     ("slm_worker_grammar_requests_total{", ""), ("slm_worker_grammar_tokens_total{", ""), ("slm_worker_grammar_resamples_total{", ""),
+                     ("slm_worker_grammar_time_seconds_total{", ""), ("slm_worker_grammar_failures_total{", "reason=\"no_token\""),
+                     ("slm_worker_grammar_failures_total{", "reason=\"refused\""),
+                 })
+        {
+            var lines = workerAtStart.Split('\n')
+                .Where(l => l.StartsWith(family, StringComparison.Ordinal) && l.Contains($"model=\"{Model}\"", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal))
+                .ToArray();
+            Assert.True(lines.Length > 0 && lines.All(l => l.EndsWith(" 0", StringComparison.Ordinal)), $"{family}{label} is not at 0 before the first request:\n{workerAtStart}");
         }
 
         await new InferenceClient(gateway.Channel).GenerateAsync(new GenerateRequest

@@ -228,8 +228,12 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logprobs":3}""", "logprobs", "wrong type" },
         { "/v1/completions", """{"prompt":"hi","logprobs":6}""", "logprobs", "between 0 and 5" },
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required"}""", "tools", "tool calls" },
-        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logit_bias":{"42":5}}""", "logit_bias", "logit biases" },
-        { "/v1/completions", """{"prompt":"hi","presence_penalty":0.5}""", "presence_penalty", "presence penalty" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logit_bias":{"42":500}}""", "logit_bias", "between -100 and 100" },
+        { "/v1/completions", """{"prompt":"hi","presence_penalty":2.5}""", "presence_penalty", "between -2 and 2" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"frequency_penalty":-3}""", "frequency_penalty", "between -2 and 2" },
+        { "/v1/completions", """{"prompt":"hi","repeat_penalty":0}""", "repeat_penalty", "more than 0" },
+        { "/v1/completions", """{"prompt":"hi","repeat_penalty":1.1,"repeat_last_n":-2}""", "repeat_last_n", "-1 for the whole answer" },
+        { "/v1/completions", """{"prompt":"hi","min_p":0.05}""", "min_p", "min-p" },
     };
 
     [Theory]

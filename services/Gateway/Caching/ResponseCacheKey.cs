@@ -9,7 +9,7 @@ namespace SlmCluster.Gateway.Caching;
 /// The cache key of a request: a SHA-256 over everything that determines the answer — the model id
 /// and its file's SHA-256, the prompt or each chat turn (the model's template is fixed by its file),
 /// the sampling parameters, max_tokens, the stop strings and ignore_eos, then logprobs and top_logprobs when logprobs
-/// are asked for, then the grammar when there is one — each length-prefixed, so no two different requests share an encoding.
+/// are asked for, then the grammar, the penalties and the logit biases when there are any — each length-prefixed, so no two different requests share an encoding.
 /// </summary>
 public static class ResponseCacheKey
 {
@@ -73,6 +73,36 @@ public static class ResponseCacheKey
         {
             Int(2);
             Text(grammar);
+        }
+
+        // Penalties and biases change the answer; each is appended only when sent, so other requests keep their keys.
+        void Float(int tag, float? value)
+        {
+            if (value is { } v)
+            {
+                Int(tag);
+                Int(BitConverter.SingleToInt32Bits(v));
+            }
+        }
+
+        Float(3, call.PresencePenalty);
+        Float(4, call.FrequencyPenalty);
+        Float(5, call.RepeatPenalty);
+        if (call.RepeatLastN is { } window)
+        {
+            Int(6);
+            Int(window);
+        }
+
+        if (call.LogitBias is { Count: > 0 } biases)
+        {
+            Int(7);
+            Int(biases.Count);
+            foreach (var (token, bias) in biases.OrderBy(b => b.Key))
+            {
+                Int(token);
+                Int(BitConverter.SingleToInt32Bits(bias));
+            }
         }
 
         return prefix + Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -10,7 +10,8 @@ namespace SlmCluster.Gateway.Cascade;
 
 /// <summary>
 /// Runs a request through a route's tiers. Every tier but the last is asked with token logprobs on (the caller gets
-/// them only if it asked), its whole answer is held while it is judged (<see cref="TierJudge"/>), and it is returned
+/// them only if it asked), its whole answer is held while it is judged (the request's format first,
+/// <see cref="AnswerShapeJudge"/>, then <see cref="TierJudge"/>), and it is returned
 /// when accepted, else the next tier is asked. A prompt longer than a tier's <c>SkipWhenPromptTokensOver</c> (counted
 /// by one of its workers) skips it; a tier that fails hands the request on. The last tier is not judged: it streams to
 /// the caller as it generates. Should it fail before sending anything, the caller gets its failure (naming the tier),
@@ -76,7 +77,8 @@ public sealed partial class CascadeRunner(
                     continue;
                 }
 
-                var verdict = TierJudge.Judge(tier.Accept!, held.Text, held.Confidence);
+                var shape = AnswerShapeJudge.Problem(request.ResponseFormat, held.Text, held.Closing.FinishReason);
+                var verdict = shape is null ? TierJudge.Judge(tier.Accept!, held.Text, held.Confidence) : new TierVerdict(false, shape);
                 var cost = held.Closing.Served?.CostUsd ?? 0;
                 if (!verdict.Accepted)
                 {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Routing;
+using SlmCluster.Gateway.Serving;
 using SlmCluster.ServiceDefaults.Metrics;
 
 namespace SlmCluster.Gateway.Observability;
@@ -32,6 +33,10 @@ public sealed class GatewayMetrics
     private readonly Counter<long> _cacheMisses;
     private readonly Counter<double> _cost;
     private readonly Counter<double> _referenceCost;
+    private readonly Counter<long> _constrained;
+
+    /// <summary>The <c>kind</c> label of a constrained request, by the format it asked for.</summary>
+    public static IReadOnlyList<string> ConstrainedKinds { get; } = [.. Enum.GetValues<ResponseFormatKind>().Select(KindLabel)];
 
     /// <param name="bridge">Publishes the instruments on <c>/metrics</c>; the series declared here are declared to it.</param>
     public GatewayMetrics(IMeterFactory meterFactory, WorkerPool pool, ReferencePricing pricing, ServingStats stats, PrometheusMeterBridge bridge)
@@ -56,6 +61,8 @@ public sealed class GatewayMetrics
         _cost = meter.CreateCounter<double>("slm.cost", "USD", "Self-hosted cost of the worker time requests used (cache hits cost nothing)");
         _referenceCost = meter.CreateCounter<double>("slm.reference_api_cost", "USD",
             "What the same tokens would have cost at a paid API's list price, by api");
+        _constrained = meter.CreateCounter<long>("slm.constrained_requests", "{request}",
+            "Requests accepted with a response format (structured output), by model and kind: json_object, json_schema or grammar");
         meter.CreateObservableGauge("slm.workers", () => ObserveWorkers(pool), "{worker}",
             "Workers this gateway knows, by state (serving, draining, unhealthy)");
         meter.CreateObservableGauge("slm.gateway.outstanding_requests", () => (long)pool.Workers.Sum(w => w.Outstanding), "{request}",
@@ -89,6 +96,11 @@ public sealed class GatewayMetrics
         foreach (var (api, _) in _pricing.Apis)
         {
             _referenceCost.Add(0, new("api", api), label);
+        }
+
+        foreach (var kind in ConstrainedKinds)
+        {
+            _constrained.Add(0, label, new("kind", kind));
         }
 
         foreach (var name in RequestRecord.Sources)
@@ -125,6 +137,17 @@ public sealed class GatewayMetrics
         _cacheMisses.Add(1, new KeyValuePair<string, object?>("model", model));
         _stats.CacheMiss();
     }
+
+    /// <summary>A request with a response format passed the rules and is on its way to <paramref name="model"/> (a model or a cascade route).</summary>
+    public void Constrained(string model, ResponseFormatKind kind) =>
+        _constrained.Add(1, new KeyValuePair<string, object?>("model", model), new("kind", KindLabel(kind)));
+
+    private static string KindLabel(ResponseFormatKind kind) => kind switch
+    {
+        ResponseFormatKind.JsonObject => "json_object",
+        ResponseFormatKind.JsonSchema => "json_schema",
+        _ => "grammar",
+    };
 
     public void RequestEnded(in RequestRecord record)
     {

@@ -43,12 +43,19 @@ public sealed class ServingPipeline(
 
             request = rules.Constrain(request);
             var target = catalog.Resolve(request.Model);
-            if (target.Route is not null && request.Call.Grammar is not null)
+            if (target.Route is { } route && request.Call.Grammar is not null
+                && route.Tiers.FirstOrDefault(t => t.External is not null) is { } external)
             {
-                // A cascade's tiers are judged on confidence, not on the format: an external tier's answer could break it.
+                // Cluster tiers decode under the grammar and a judged tier's answer is validated before it is accepted;
+                // an external endpoint is not asked for the format, so its answer could break it.
                 throw new InvalidRequestException(new RequestProblem(
-                    $"'{target.Id}' is a cascade route, which does not constrain answers to a format yet; ask one of its models directly.",
+                    $"'{target.Id}' is a cascade route whose {external} is an external API, which is not constrained to a format; ask one of its cluster models directly.",
                     request.ResponseFormat!.Param));
+            }
+
+            if (request.ResponseFormat is { } format)
+            {
+                metrics.Constrained(target.Id, format.Kind);
             }
 
             return new PreparedRequest(request.ForModel(target.Id), target);

@@ -27,7 +27,7 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
 
     /// <summary>
     /// The request with its <see cref="ServingRequest.ResponseFormat"/> made the worker's grammar: any JSON object, a
-    /// JSON Schema converted (and cached), or the caller's GBNF as sent (the worker refuses one llama.cpp cannot parse).
+    /// JSON Schema converted (and cached), or the caller's GBNF as sent once <see cref="GbnfSyntax"/> has read it (the worker still refuses what llama.cpp cannot use).
     /// </summary>
     /// <exception cref="InvalidRequestException">The schema asks for what the converter cannot enforce (the message names the keyword and its path), or the grammar is too long.</exception>
     public ServingRequest Constrain(ServingRequest request)
@@ -61,6 +61,12 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
                         $"The grammar is {format.Text.Length} characters; the limit is {MaxGrammarCharacters}.", format.Param));
                 }
 
+                // llama.cpp's own parser must never see a malformed grammar: checked here, refused with where it breaks.
+                if (GbnfSyntax.Problem(format.Text) is { } problem)
+                {
+                    throw new InvalidRequestException(new RequestProblem($"The grammar is not valid GBNF (start rule 'root'): {problem}.", format.Param));
+                }
+
                 grammar = format.Text;
                 break;
         }
@@ -68,9 +74,98 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
         return request with { Call = request.Call with { Grammar = grammar } };
     }
 
-    /// <summary>A call with its implications applied: asking for alternatives asks for logprobs.</summary>
-    public static GenerationCall Normalize(GenerationCall call) =>
-        call.TopLogprobs > 0 && !call.Logprobs ? call with { Logprobs = true } : call;
+    /// <summary>
+    /// A call with its implications applied: asking for alternatives asks for logprobs; a penalty or bias that changes
+    /// nothing (0, 1 for repeat_penalty, an empty logit_bias, a window with no penalty to apply) is as if not sent, so
+    /// it shares the answer and cache key of the request without it.
+    /// </summary>
+    public static GenerationCall Normalize(GenerationCall call)
+    {
+        if (call.TopLogprobs > 0 && !call.Logprobs)
+        {
+            call = call with { Logprobs = true };
+        }
+
+        if (call.PresencePenalty == 0 || call.FrequencyPenalty == 0 || call.RepeatPenalty == 1 || call.LogitBias is { Count: 0 })
+        {
+            call = call with
+            {
+                PresencePenalty = call.PresencePenalty == 0 ? null : call.PresencePenalty,
+                FrequencyPenalty = call.FrequencyPenalty == 0 ? null : call.FrequencyPenalty,
+                RepeatPenalty = call.RepeatPenalty == 1 ? null : call.RepeatPenalty,
+                LogitBias = call.LogitBias is { Count: 0 } ? null : call.LogitBias,
+            };
+        }
+
+        if (call.RepeatLastN is not null && call.PresencePenalty is null && call.FrequencyPenalty is null && call.RepeatPenalty is null)
+        {
+            call = call with { RepeatLastN = null };
+        }
+
+        return call;
+    }
+
+    /// <summary>OpenAI's range for <c>presence_penalty</c> and <c>frequency_penalty</c>.</summary>
+    public const float MaxPenalty = 2;
+
+    /// <summary>Largest <c>repeat_penalty</c>: past it every repeated token is as good as banned.</summary>
+    public const float MaxRepeatPenalty = 10;
+
+    /// <summary>OpenAI's range for a <c>logit_bias</c> value: -100 bans a token, 100 forces it.</summary>
+    public const float MaxLogitBias = 100;
+
+    /// <summary>Most tokens a <c>logit_bias</c> may name (the engine's limit).</summary>
+    public const int MaxLogitBiasEntries = 1024;
+
+    /// <summary>The penalties and biases, each against its range; the worker checks token ids against its vocabulary.</summary>
+    private RequestProblem? SamplingProblem(GenerationCall call)
+    {
+        if (call.PresencePenalty is { } presence && !(presence is >= -MaxPenalty and <= MaxPenalty))
+        {
+            return new($"presence_penalty is {presence}; it must be between -{MaxPenalty} and {MaxPenalty} (0 = off).", "presence_penalty");
+        }
+
+        if (call.FrequencyPenalty is { } frequency && !(frequency is >= -MaxPenalty and <= MaxPenalty))
+        {
+            return new($"frequency_penalty is {frequency}; it must be between -{MaxPenalty} and {MaxPenalty} (0 = off).", "frequency_penalty");
+        }
+
+        if (call.RepeatPenalty is { } repeat && !(repeat is > 0 and <= MaxRepeatPenalty))
+        {
+            return new($"repeat_penalty is {repeat}; it must be more than 0 and at most {MaxRepeatPenalty} (1 = off).", "repeat_penalty");
+        }
+
+        var maxWindow = options.Value.MaxTokensLimit;
+        if (call.RepeatLastN is { } window && (window < -1 || window > maxWindow))
+        {
+            return new($"repeat_last_n is {window}; it must be between 0 (penalties off) and {maxWindow}, or -1 for the whole answer.", "repeat_last_n");
+        }
+
+        if (call.LogitBias is not { } biases)
+        {
+            return null;
+        }
+
+        if (biases.Count > MaxLogitBiasEntries)
+        {
+            return new($"logit_bias names {biases.Count} tokens; the limit is {MaxLogitBiasEntries}.", "logit_bias");
+        }
+
+        foreach (var (token, bias) in biases)
+        {
+            if (token < 0)
+            {
+                return new($"logit_bias names token {token}; token ids are 0 or more.", "logit_bias");
+            }
+
+            if (!(bias is >= -MaxLogitBias and <= MaxLogitBias))
+            {
+                return new($"logit_bias of token {token} is {bias}; it must be between -{MaxLogitBias} and {MaxLogitBias}.", "logit_bias");
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The first problem with <paramref name="request"/>, or null when it is valid.</summary>
     public RequestProblem? Validate(ServingRequest request)
@@ -136,6 +231,11 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
         if (call.TopK < 0)
         {
             return new($"sampling.top_k is {call.TopK}; it must be 0 (off) or positive.", "top_k");
+        }
+
+        if (SamplingProblem(call) is { } sampling)
+        {
+            return sampling;
         }
 
         if (call.TopLogprobs is < 0 or > MaxTopLogprobs)

@@ -87,6 +87,9 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     /// <summary>Slots running a request now.</summary>
     public int ActiveSequences => Volatile.Read(ref _busySlots);
 
+    /// <summary>What the grammars of the requests this scheduler ran have done.</summary>
+    public GrammarTotals Grammar { get; } = new();
+
     /// <summary>Moving average of how long a request takes from arrival to its end.</summary>
     public TimeSpan AverageServiceTime => TimeSpan.FromTicks(Interlocked.Read(ref _averageServiceTicks));
 
@@ -440,6 +443,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         else if (!TrySampleUnderGrammar(slot, grammar, out token))
         {
             EngineLog.GrammarDeadEnd(_logger, slot.Id, slot.CompletionTokens);
+            Grammar.DeadEnd();
+            Grammar.Ended(slot.CompletionTokens, slot.GrammarResamples, slot.GrammarTicks);
             Fail(slot, new InferenceException(InferenceErrorKind.InvalidArgument,
                 $"the grammar allows no token after the {slot.CompletionTokens} generated so far, so the answer cannot be " +
                 "completed under it; check that every rule can be finished with this model's tokens"));
@@ -501,7 +506,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     /// <summary>
     /// Samples the slot's output row under its grammar as llama.cpp's own sampler does, keeping the grammar out of
     /// the chain: the chain picks from the raw candidates, the grammar tests that one token, and only when it rejects
-    /// it is the grammar applied to the whole vocabulary and the chain run again on what is left. The chain then
+    /// it is the grammar applied to the whole vocabulary and the chain run again on what is left (a greedy pick first
+    /// tests the next most likely tokens one by one, <see cref="TryBestAllowed"/>). The chain then
     /// accepts the token (its repeat penalty sees only what was generated). False when the grammar allows no token.
     /// </summary>
     private bool TrySampleUnderGrammar(SequenceSlot slot, GrammarSampler grammar, out int token)
@@ -524,6 +530,10 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
                 return Accepted(slot.Sampler!, token);
             }
             slot.GrammarResamples++;
+            if (slot.Job!.Request.Sampling.Temperature == 0f && TryBestAllowed(candidates, grammar, out token))
+            {
+                return Accepted(slot.Sampler!, token);
+            }
             FillCandidates(candidates, logits);
             grammar.Apply(candidates);
             token = AnyAllowed(candidates) ? ApplyChain(slot.Sampler!, candidates) : -1;
@@ -539,6 +549,49 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         {
             slot.GrammarTicks += Stopwatch.GetTimestamp() - started;
         }
+    }
+
+    /// <summary>How many of the most likely tokens a greedy pick tests one by one before it masks the whole vocabulary.</summary>
+    internal const int GreedyGrammarCandidates = 16;
+
+    /// <summary>
+    /// A greedy pick under a grammar without masking the whole vocabulary: after the greedy chain ran, the candidates
+    /// hold its adjusted logits in token order (bias, penalties and greedy reorder nothing), so the most likely of the
+    /// <see cref="GreedyGrammarCandidates"/> best that the grammar allows, ties to the lower id as llama.cpp's greedy
+    /// sampler breaks them, is exactly what the mask and a second greedy pick would choose. False when none of them is
+    /// allowed: the caller masks.
+    /// </summary>
+    private static bool TryBestAllowed(ReadOnlySpan<LlamaTokenData> candidates, GrammarSampler grammar, out int token)
+    {
+        Span<int> best = stackalloc int[GreedyGrammarCandidates];
+        int count = 0;
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            float logit = candidates[i].Logit;
+            if (count == best.Length && !(logit > candidates[best[count - 1]].Logit))
+            {
+                continue;
+            }
+            int at = count < best.Length ? count++ : count - 1;
+            // Insert in descending order; an equal logit goes after the earlier (lower) id.
+            while (at > 0 && logit > candidates[best[at - 1]].Logit)
+            {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = i;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            int id = candidates[best[i]].Id;
+            if (!float.IsNegativeInfinity(candidates[best[i]].Logit) && grammar.IsAllowed(id))
+            {
+                token = id;
+                return true;
+            }
+        }
+        token = -1;
+        return false;
     }
 
     /// <summary>The chain takes the chosen token (a repeat penalty remembers it); true, for the caller to return.</summary>
@@ -661,6 +714,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         {
             EngineLog.GrammarFinished(_logger, slot.Id, slot.CompletionTokens, slot.GrammarResamples,
                 Stopwatch.GetElapsedTime(0, slot.GrammarTicks).TotalMilliseconds);
+            Grammar.Ended(slot.CompletionTokens, slot.GrammarResamples, slot.GrammarTicks);
         }
         // The slot is free before the caller sees the end, so ActiveSequences never counts a finished request.
         Release(slot);

@@ -3,7 +3,7 @@ namespace SlmCluster.Inference;
 /// <summary>Checks a <see cref="GenerationRequest"/> before it is queued; every refusal says what to change.</summary>
 internal static class GenerationRequestValidator
 {
-    public static void Validate(GenerationRequest request, int maxTokensLimit)
+    public static void Validate(GenerationRequest request, int maxTokensLimit, int vocabSize)
     {
         ArgumentNullException.ThrowIfNull(request);
         bool hasMessages = request.Messages is { Count: > 0 };
@@ -56,6 +56,19 @@ internal static class GenerationRequestValidator
         {
             throw Invalid($"repeat_penalty is {sampling.RepeatPenalty}; it must be more than 0 (1 = off)");
         }
+        if (!float.IsFinite(sampling.FrequencyPenalty))
+        {
+            throw Invalid($"frequency_penalty is {sampling.FrequencyPenalty}; it must be a finite number (0 = off)");
+        }
+        if (!float.IsFinite(sampling.PresencePenalty))
+        {
+            throw Invalid($"presence_penalty is {sampling.PresencePenalty}; it must be a finite number (0 = off)");
+        }
+        if (sampling.PenaltyWindow < 0)
+        {
+            throw Invalid($"repeat_last_n is {sampling.PenaltyWindow}; it must be 0 (penalties off) or more");
+        }
+        ValidateLogitBias(sampling.LogitBias ?? throw Invalid("logit_bias is missing"), vocabSize);
 
         if (request.TopLogprobs is < 0 or > GenerationRequest.MaxTopLogprobs)
         {
@@ -68,6 +81,26 @@ internal static class GenerationRequestValidator
             if (string.IsNullOrEmpty(stops[i]))
             {
                 throw Invalid($"stop string {i} is empty");
+            }
+        }
+    }
+
+    /// <summary>llama.cpp indexes the candidates by a biased token's id: one outside the vocabulary must never reach it.</summary>
+    private static void ValidateLogitBias(IReadOnlyDictionary<int, float> biases, int vocabSize)
+    {
+        if (biases.Count > SamplingOptions.MaxLogitBiasEntries)
+        {
+            throw Invalid($"logit_bias has {biases.Count} entries; the limit is {SamplingOptions.MaxLogitBiasEntries}");
+        }
+        foreach ((int token, float bias) in biases)
+        {
+            if (token < 0 || token >= vocabSize)
+            {
+                throw Invalid($"logit_bias names token {token}; this model's token ids are 0 to {vocabSize - 1}");
+            }
+            if (!float.IsFinite(bias))
+            {
+                throw Invalid($"logit_bias of token {token} is {bias}; it must be a finite number");
             }
         }
     }

@@ -14,6 +14,9 @@ public interface IInferenceEngine : IAsyncDisposable
     /// <summary>Share of the KV cache's cells that hold tokens (0 to 1): used cells / context size.</summary>
     double KvCacheUsage { get; }
 
+    /// <summary>What grammars (structured output) have done in this engine so far.</summary>
+    GrammarStatistics GrammarStatistics => default;
+
     /// <summary>
     /// Streams the generated text. Errors (<see cref="InferenceException"/>) surface when enumeration starts.
     /// Cancelling <paramref name="cancellationToken"/>, or stopping the enumeration, stops the generation at

@@ -73,6 +73,8 @@ public sealed class LlamaEngine : IInferenceEngine
 
     public int ActiveSequences => _scheduler.ActiveSequences;
 
+    public GrammarStatistics GrammarStatistics => _scheduler.Grammar.Snapshot();
+
     public double KvCacheUsage => Math.Clamp((double)_scheduler.UsedCells / Math.Max(1, _scheduler.TotalCells), 0, 1);
 
     /// <summary>Loads the model at <see cref="EngineOptions.ModelPath"/> and starts the engine; the engine owns the model.</summary>
@@ -231,7 +233,7 @@ public sealed class LlamaEngine : IInferenceEngine
     {
         long started = Stopwatch.GetTimestamp();
         ThrowIfStopped();
-        GenerationRequestValidator.Validate(request, _options.MaxTokensLimit);
+        GenerationRequestValidator.Validate(request, _options.MaxTokensLimit, _model.Metadata.VocabSize);
 
         int[] tokens = TokenizePrompt(request);
         if (tokens.Length == 0)
@@ -270,9 +272,14 @@ public sealed class LlamaEngine : IInferenceEngine
         {
             return null;
         }
-        return GrammarSampler.TryCreate(_model, request.Grammar, GrammarRoot, out string? error)
-            ?? throw new InferenceException(InferenceErrorKind.InvalidArgument,
+        GrammarSampler? grammar = GrammarSampler.TryCreate(_model, request.Grammar, GrammarRoot, out string? error);
+        if (grammar is null)
+        {
+            _scheduler.Grammar.Refused();
+            throw new InferenceException(InferenceErrorKind.InvalidArgument,
                 $"the grammar is not valid GBNF (start rule '{GrammarRoot}'): {error?.Trim()}");
+        }
+        return grammar;
     }
 
     /// <summary>Roughly when a slot will be free for one more request: the queue ahead drains <see cref="EngineOptions.Slots"/> at a time.</summary>

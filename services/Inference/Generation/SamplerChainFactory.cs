@@ -5,12 +5,9 @@ namespace SlmCluster.Inference;
 /// <summary>Builds a llama.cpp sampler chain for one request's <see cref="SamplingOptions"/>.</summary>
 internal static class SamplerChainFactory
 {
-    /// <summary>How many recent tokens the repeat penalty looks at.</summary>
-    public const int RepeatPenaltyWindow = 64;
-
     /// <summary>
-    /// Greedy when the temperature is 0 (after the repeat penalty, if any); otherwise
-    /// penalties → top-k → top-p → min-p → temperature → seeded random pick.
+    /// Logit biases first (on the model's own logits, as llama-server orders them), then the penalties, then greedy
+    /// when the temperature is 0; otherwise top-k → top-p → min-p → temperature → seeded random pick.
     /// </summary>
     public static SafeLlamaSamplerHandle Create(SamplingOptions sampling, int vocabSize)
     {
@@ -24,9 +21,14 @@ internal static class SamplerChainFactory
         }
         try
         {
-            if (sampling.RepeatPenalty != 1f)
+            if (sampling.LogitBias.Count > 0)
             {
-                Add(chain, LlamaApi.llama_sampler_init_penalties(vocabSize, RepeatPenaltyWindow, sampling.RepeatPenalty, 0f, 0f));
+                Add(chain, LogitBias(sampling.LogitBias, vocabSize));
+            }
+            if (HasPenalties(sampling))
+            {
+                Add(chain, LlamaApi.llama_sampler_init_penalties(vocabSize, sampling.PenaltyWindow, sampling.RepeatPenalty,
+                    sampling.FrequencyPenalty, sampling.PresencePenalty));
             }
             if (sampling.Temperature == 0f)
             {
@@ -53,6 +55,23 @@ internal static class SamplerChainFactory
         {
             chain.Dispose();
             throw;
+        }
+    }
+
+    private static bool HasPenalties(SamplingOptions sampling) => sampling.PenaltyWindow > 0
+        && (sampling.RepeatPenalty != 1f || sampling.FrequencyPenalty != 0f || sampling.PresencePenalty != 0f);
+
+    private static unsafe IntPtr LogitBias(IReadOnlyDictionary<int, float> biases, int vocabSize)
+    {
+        var entries = new LlamaLogitBias[biases.Count];
+        int i = 0;
+        foreach ((int token, float bias) in biases)
+        {
+            entries[i++] = new LlamaLogitBias { Token = token, Bias = bias };
+        }
+        fixed (LlamaLogitBias* data = entries)
+        {
+            return LlamaApi.llama_sampler_init_logit_bias(vocabSize, entries.Length, data);
         }
     }
 

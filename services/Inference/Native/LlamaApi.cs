@@ -221,6 +221,10 @@ internal static unsafe partial class LlamaApi
     [LibraryImport(LibraryName)]
     public static partial IntPtr llama_sampler_init_penalties(int nVocab, int penaltyLastN, float penaltyRepeat, float penaltyFreq, float penaltyPresent);
 
+    /// <summary>Adds each entry's bias to its token's logit; llama.cpp copies the entries, so they need not outlive the call.</summary>
+    [LibraryImport(LibraryName)]
+    public static partial IntPtr llama_sampler_init_logit_bias(int nVocab, int nLogitBias, LlamaLogitBias* logitBias);
+
     [LibraryImport(LibraryName)]
     public static partial int llama_sampler_sample(SafeLlamaSamplerHandle sampler, SafeLlamaContextHandle context, int index);
 

@@ -53,6 +53,16 @@ public sealed class WorkerMetrics : IHostedService
             "Seconds in which the worker held at least one request");
         meter.CreateObservableCounter("slm.worker.grain_activations", () => Observe(_ => (long)activations.Count), "{activation}",
             "Activations of this silo's model worker grain: 1 for the silo's life unless the grain was lost and made again");
+        meter.CreateObservableCounter("slm.worker.grammar.requests", () => Observe(e => e.GrammarStatistics.Requests), "{request}",
+            "Generations that ran under a grammar (structured output) to their end");
+        meter.CreateObservableCounter("slm.worker.grammar.tokens", () => Observe(e => e.GrammarStatistics.Tokens), "{token}",
+            "Tokens generated under a grammar");
+        meter.CreateObservableCounter("slm.worker.grammar.resamples", () => Observe(e => e.GrammarStatistics.Resamples), "{token}",
+            "Sampled tokens the grammar rejected, each followed by a second pick (greedy: among the next most likely tokens; else after a grammar mask over the whole vocabulary)");
+        meter.CreateObservableCounter("slm.worker.grammar.failures", ObserveGrammarFailures, "{request}",
+            "Requests a grammar failed, by reason: no_token (the grammar allowed no token) or refused (llama.cpp could not parse it)");
+        meter.CreateObservableCounter("slm.worker.grammar.time", () => Observe(e => e.GrammarStatistics.Seconds), "s",
+            "Seconds the engine spent in grammars (tests, masks, advances)");
         _requests = meter.CreateCounter<long>("slm.worker.requests", "{request}", "Requests this worker ended, by status");
         _promptTokens = meter.CreateCounter<long>("slm.worker.prompt_tokens", "{token}", "Prompt tokens this worker processed");
         _completionTokens = meter.CreateCounter<long>("slm.worker.completion_tokens", "{token}", "Tokens this worker generated");
@@ -112,6 +122,26 @@ public sealed class WorkerMetrics : IHostedService
         }
 
         _duration.Record(duration.TotalSeconds, model);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveGrammarFailures()
+    {
+        IInferenceEngine engine;
+        try
+        {
+            engine = _host.Engine;
+        }
+        catch (InvalidOperationException)
+        {
+            return [];
+        }
+
+        var grammar = engine.GrammarStatistics;
+        return
+        [
+            new Measurement<long>(grammar.DeadEnds, new TagList { { "model", _host.ModelId }, { "worker", _host.WorkerId }, { "reason", "no_token" } }),
+            new Measurement<long>(grammar.Refused, new TagList { { "model", _host.ModelId }, { "worker", _host.WorkerId }, { "reason", "refused" } }),
+        ];
     }
 
     private IEnumerable<Measurement<T>> Observe<T>(Func<IInferenceEngine, T> read) where T : struct

@@ -172,11 +172,7 @@ public sealed class OpenAiRequestMapperTests
     [InlineData(""","tool_choice":{"type":"function","function":{"name":"f"}}""", "tool_choice", "tool calls")]
     [InlineData(""","functions":[{"name":"f"}]""", "functions", "tool calls")]
     [InlineData(""","function_call":{"name":"f"}""", "function_call", "tool calls")]
-    [InlineData(""","presence_penalty":0.5""", "presence_penalty", "'presence_penalty' is 0.5")]
-    [InlineData(""","frequency_penalty":-1""", "frequency_penalty", "frequency penalty")]
-    [InlineData(""","logit_bias":{"50256":-100}""", "logit_bias", "logit biases")]
     [InlineData(""","repetition_penalty":1.1""", "repetition_penalty", "repetition penalty")]
-    [InlineData(""","repeat_penalty":1.3""", "repeat_penalty", "repetition penalty")]
     [InlineData(""","min_p":0.05""", "min_p", "min-p")]
     [InlineData(""","typical_p":0.9""", "typical_p", "typical")]
     [InlineData(""","mirostat":2""", "mirostat", "mirostat")]
@@ -206,6 +202,51 @@ public sealed class OpenAiRequestMapperTests
 
         Assert.Equal(param, e.Param);
         Assert.Equal(400, e.Status);
+    }
+
+    [Fact]
+    public void Penalties_and_logit_biases_reach_the_call_on_both_endpoints()
+    {
+        const string Fields = ""","presence_penalty":0.5,"frequency_penalty":-1,"repeat_penalty":1.3,"repeat_last_n":32,"logit_bias":{"50256":-100,"7":2.5}""";
+
+        foreach (var call in new[]
+        {
+            OpenAiRequestMapper.ToServingRequest(Chat($$"""{"messages":[{"role":"user","content":"x"}]{{Fields}}}""")).Call,
+            OpenAiRequestMapper.ToServingRequest(Completion($$"""{"prompt":"x"{{Fields}}}""")).Call,
+        })
+        {
+            Assert.Equal(0.5f, call.PresencePenalty);
+            Assert.Equal(-1f, call.FrequencyPenalty);
+            Assert.Equal(1.3f, call.RepeatPenalty);
+            Assert.Equal(32, call.RepeatLastN);
+            Assert.Equal(new Dictionary<int, float> { [50256] = -100, [7] = 2.5f }, call.LogitBias);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"a":1}""", "its keys are token ids")]
+    [InlineData("""{"-3":1}""", "its keys are token ids")]
+    [InlineData("""{"3":"big"}""", "a bias is a number")]
+    [InlineData("""[1,2]""", "send an object")]
+    public void A_logit_bias_that_is_not_token_ids_to_numbers_is_a_400_naming_it(string bias, string expected)
+    {
+        var e = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Completion($$"""{"prompt":"x","logit_bias":{{bias}}}""")));
+
+        Assert.Equal("logit_bias", e.Param);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Neutral_penalties_and_an_empty_logit_bias_are_as_if_not_sent()
+    {
+        var call = OpenAiRequestMapper.ToServingRequest(Completion(
+            """{"prompt":"x","presence_penalty":0,"frequency_penalty":0,"repeat_penalty":1,"repeat_last_n":64,"logit_bias":{}}""")).Call;
+
+        Assert.Null(call.PresencePenalty);
+        Assert.Null(call.FrequencyPenalty);
+        Assert.Null(call.RepeatPenalty);
+        Assert.Null(call.RepeatLastN);
+        Assert.Null(call.LogitBias);
     }
 
     [Fact]

@@ -46,6 +46,21 @@ public abstract class OpenAiGenerationRequest
     /// <summary>llama-server's JSON Schema the answer must follow.</summary>
     public JsonElement? JsonSchema { get; set; }
 
+    /// <summary>-2 to 2; 0 is no penalty.</summary>
+    public double? PresencePenalty { get; set; }
+
+    /// <summary>-2 to 2; 0 is no penalty.</summary>
+    public double? FrequencyPenalty { get; set; }
+
+    /// <summary>Token id (as a string key) to a bias of -100 to 100 added to its logit.</summary>
+    public JsonElement? LogitBias { get; set; }
+
+    /// <summary>llama-server's repetition penalty; 1 is none.</summary>
+    public double? RepeatPenalty { get; set; }
+
+    /// <summary>llama-server: how many of the last tokens the penalties see; -1 is all, 0 turns them off.</summary>
+    public int? RepeatLastN { get; set; }
+
     // Read to be refused unless their value changes nothing.
 
     /// <summary>An empty array offers no tools.</summary>
@@ -63,20 +78,10 @@ public abstract class OpenAiGenerationRequest
     /// <summary>The deprecated form of <see cref="ToolChoice"/>.</summary>
     public JsonElement? FunctionCall { get; set; }
 
-    /// <summary>0 is no penalty.</summary>
-    public double? PresencePenalty { get; set; }
-
-    /// <summary>0 is no penalty.</summary>
-    public double? FrequencyPenalty { get; set; }
-
-    /// <summary>An empty object biases nothing.</summary>
-    public JsonElement? LogitBias { get; set; }
 
     /// <summary>vLLM's name for a repetition penalty; 1 is none.</summary>
     public double? RepetitionPenalty { get; set; }
 
-    /// <summary>llama-server's name for a repetition penalty; 1 is none.</summary>
-    public double? RepeatPenalty { get; set; }
 
     /// <summary>llama-server and vLLM: 0 is off.</summary>
     public double? MinP { get; set; }

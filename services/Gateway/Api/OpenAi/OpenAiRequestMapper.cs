@@ -106,8 +106,48 @@ internal static class OpenAiRequestMapper
             // The engine's seed is 32 bits; the low bits keep any 64-bit seed reproducible.
             Seed = body.Seed is { } seed ? unchecked((uint)seed) : null,
             Stop = Stop(body.Stop),
+            PresencePenalty = (float?)body.PresencePenalty,
+            FrequencyPenalty = (float?)body.FrequencyPenalty,
+            RepeatPenalty = (float?)body.RepeatPenalty,
+            RepeatLastN = body.RepeatLastN,
+            LogitBias = LogitBias(body.LogitBias),
         };
     }
+
+    /// <summary>OpenAI's <c>logit_bias</c>: an object whose keys are token ids; its values' ranges are the rules'.</summary>
+    private static Dictionary<int, float>? LogitBias(JsonElement? bias)
+    {
+        switch (bias)
+        {
+            case null:
+            case { ValueKind: JsonValueKind.Null }:
+                return null;
+            case { ValueKind: JsonValueKind.Object } map:
+                var biases = new Dictionary<int, float>();
+                foreach (var entry in map.EnumerateObject())
+                {
+                    if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var token))
+                    {
+                        throw new InvalidOpenAiRequestException(
+                            $"logit_bias has the key \"{Short(entry.Name)}\"; its keys are token ids (\"1234\").", "logit_bias");
+                    }
+
+                    if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetDouble(out var value))
+                    {
+                        throw new InvalidOpenAiRequestException(
+                            $"logit_bias[\"{token}\"] is {Describe(entry.Value)}; a bias is a number from -100 to 100.", "logit_bias");
+                    }
+
+                    biases[token] = (float)value;
+                }
+
+                return biases.Count == 0 ? null : biases;
+            default:
+                throw new InvalidOpenAiRequestException($"'logit_bias' is {Describe(bias.Value)}; send an object of token ids to biases.", "logit_bias");
+        }
+    }
+
+    private static string Short(string text) => text.Length <= 20 ? text : text[..20] + "...";
 
     private static string[] Stop(JsonElement? stop)
     {

@@ -16,11 +16,7 @@ internal static class OpenAiUnsupportedFields
         Tools(body.Functions, "functions");
         ToolChoice(body.ToolChoice, "tool_choice");
         ToolChoice(body.FunctionCall, "function_call");
-        LogitBias(body.LogitBias);
-        Neutral(body.PresencePenalty, 0, "presence_penalty", "apply a presence penalty");
-        Neutral(body.FrequencyPenalty, 0, "frequency_penalty", "apply a frequency penalty");
         Neutral(body.RepetitionPenalty, 1, "repetition_penalty", "apply a repetition penalty");
-        Neutral(body.RepeatPenalty, 1, "repeat_penalty", "apply a repetition penalty");
         Neutral(body.MinP, 0, "min_p", "apply min-p sampling");
         Neutral(body.TypicalP, 1, "typical_p", "apply typical sampling");
         Neutral(body.Mirostat, 0, "mirostat", "apply mirostat sampling");
@@ -63,16 +59,6 @@ internal static class OpenAiUnsupportedFields
         }
 
         throw Unsupported(param, Describe(choice!.Value), "support tool calls yet", "\"none\"");
-    }
-
-    private static void LogitBias(JsonElement? bias)
-    {
-        if (IsAbsent(bias) || bias!.Value is { ValueKind: JsonValueKind.Object } map && !map.EnumerateObject().Any())
-        {
-            return;
-        }
-
-        throw Unsupported("logit_bias", Describe(bias!.Value), "apply logit biases", "an empty object");
     }
 
     private static void Neutral(double? value, double neutral, string param, string what)

@@ -223,10 +223,23 @@ async function send(event) {
   let firstToken = null;
   let cost = null;
   let usage = null;
+  let finish = null;
   try {
     const headers = { 'Content-Type': 'application/json' };
     const key = $('api-key').value.trim();
     if (key) headers.Authorization = 'Bearer ' + key;
+    // A schema, when given, goes as OpenAI's response_format: the gateway decodes the answer under its grammar.
+    const schemaText = $('schema').value.trim();
+    let responseFormat;
+    if (schemaText) {
+      let schema;
+      try {
+        schema = JSON.parse(schemaText);
+      } catch (e) {
+        throw new Error('the JSON Schema is not JSON: ' + e.message);
+      }
+      responseFormat = { type: 'json_schema', json_schema: { name: 'playground', schema } };
+    }
     const response = await fetch('/v1/completions', {
       method: 'POST',
       headers,
@@ -235,6 +248,7 @@ async function send(event) {
         prompt: $('prompt').value,
         max_tokens: Number($('max-tokens').value) || 64,
         temperature: Number($('temperature').value),
+        response_format: responseFormat,
         stream: true,
         stream_options: { include_usage: true },
       }),
@@ -255,8 +269,10 @@ async function send(event) {
       }
       if (message.slm_cost) cost = message.slm_cost;
       if (message.usage) usage = message.usage;
+      finish = message.choices?.[0]?.finish_reason ?? finish;
     });
     const parts = ['done in ' + ms(performance.now() - started)];
+    if (responseFormat) parts.push(finish === 'length' ? 'cut at max tokens: the JSON is incomplete' : 'JSON that follows the schema');
     if (firstToken != null) parts.push('first token ' + ms(firstToken));
     if (usage) parts.push(usage.completion_tokens + ' tokens');
     if (cost) parts.push((cost.cache_hit ? 'cache hit, ' : '') + 'cost ' + usd(cost.cost_usd) + ' vs ' + usd(cost.reference_api_cost_usd) + ' at ' + cost.reference_api);
