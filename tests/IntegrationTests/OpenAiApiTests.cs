@@ -210,7 +210,7 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
         { "/v1/completions", """{"prompt":"hi","max_tokens":"ten"}""", "max_tokens", "wrong type" },
         { "/v1/chat/completions", """{"messages":"hi"}""", "messages", "wrong type" },
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"n":2}""", "n", "only 1" },
-        { "/v1/chat/completions", """{"messages":[{"role":"tool","content":"hi"}]}""", null, "role is 'tool'" },
+        { "/v1/chat/completions", """{"messages":[{"role":"critic","content":"hi"}]}""", null, "role is 'critic'" },
         { "/v1/chat/completions", """{"model":"stories260K"}""", "messages", "'messages' is required" },
         { "/v1/chat/completions", """{"messages":[]}""", "messages", "empty" },
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}""", "messages[0].content[0]", "text part" },
@@ -227,7 +227,8 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs", "between 0 and 20" },
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logprobs":3}""", "logprobs", "wrong type" },
         { "/v1/completions", """{"prompt":"hi","logprobs":6}""", "logprobs", "between 0 and 5" },
-        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required"}""", "tools", "tool calls" },
+        { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}}""", "tool_choice", "not one of the tools" },
+        { "/v1/completions", """{"prompt":"hi","tools":[{"type":"function","function":{"name":"f"}}]}""", "tools", "/v1/chat/completions" },
         { "/v1/chat/completions", """{"messages":[{"role":"user","content":"hi"}],"logit_bias":{"42":5}}""", "logit_bias", "logit biases" },
         { "/v1/completions", """{"prompt":"hi","presence_penalty":0.5}""", "presence_penalty", "presence penalty" },
     };

@@ -46,16 +46,16 @@ public abstract class OpenAiGenerationRequest
     /// <summary>llama-server's JSON Schema the answer must follow.</summary>
     public JsonElement? JsonSchema { get; set; }
 
-    // Read to be refused unless their value changes nothing.
-
-    /// <summary>An empty array offers no tools.</summary>
+    /// <summary>Function tools (<see cref="OpenAiTools"/>) on the chat endpoint; an empty array offers none.</summary>
     public JsonElement? Tools { get; set; }
 
-    /// <summary><c>"none"</c>, or <c>"auto"</c> with no tools, calls nothing.</summary>
+    /// <summary><c>"none"</c>, <c>"auto"</c>, <c>"required"</c> or <c>{"type": "function", "function": {"name"}}</c>.</summary>
     public JsonElement? ToolChoice { get; set; }
 
-    /// <summary>Shapes tool calls only; without tools it changes nothing.</summary>
+    /// <summary>Whether one answer may hold several calls (default true); without tools it changes nothing.</summary>
     public bool? ParallelToolCalls { get; set; }
+
+    // Read to be refused unless their value changes nothing.
 
     /// <summary>The deprecated form of <see cref="Tools"/>.</summary>
     public JsonElement? Functions { get; set; }
