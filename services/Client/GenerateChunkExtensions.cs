@@ -27,16 +27,18 @@ public static class GenerateChunkExtensions
     }
 
     /// <summary>
-    /// Joins the chunks' text and their token logprobs (in order); finish reason, usage and served come from the closing
+    /// Joins the chunks' text, their token logprobs (in order) and their tool call pieces (into whole calls); finish reason, usage and served come from the closing
     /// chunk (the one carrying usage).
     /// </summary>
     public static async Task<GenerateResponse> CollectAsync(this IAsyncEnumerable<GenerateChunk> chunks, CancellationToken cancellationToken = default)
     {
         var response = new GenerateResponse();
         var text = new StringBuilder();
+        var toolCalls = new ToolCallPieces();
         await foreach (var chunk in chunks.WithCancellation(cancellationToken))
         {
             text.Append(chunk.Text);
+            toolCalls.Add(chunk.ToolCalls);
             response.Logprobs.Add(chunk.Logprobs);
             if (chunk.Usage is not null)
             {
@@ -47,6 +49,7 @@ public static class GenerateChunkExtensions
         }
 
         response.Text = text.ToString();
+        response.ToolCalls.Add(toolCalls.Calls);
         return response;
     }
 }

@@ -52,4 +52,7 @@ public sealed record ModelDescription
     [Id(6)] public string FileSha256 { get; init; } = "";
 
     [Id(7)] public ulong SizeBytes { get; init; }
+
+    /// <summary>How tools are offered to it (<see cref="ToolCallFormats"/>).</summary>
+    [Id(8)] public string ToolCallFormat { get; init; } = ToolCallFormats.Json;
 }

@@ -13,6 +13,7 @@ using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
+using SlmCluster.Gateway.Serving.Tools;
 using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Settings;
@@ -73,6 +74,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddCascadeRoutes(builder.Configuration);
     builder.Services.AddHostedService<MetricSeriesAtStart>();
     builder.Services.AddSingleton<ServingRequestRules>();
+    builder.Services.AddSingleton<ToolCallRules>();
     builder.Services.AddSingleton<ModelCatalog>();
     builder.Services.AddSingleton<WorkerCaller>();
     builder.Services.AddSingleton<ServingPipeline>();

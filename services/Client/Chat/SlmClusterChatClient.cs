@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Grpc.Core;
 using Microsoft.Extensions.AI;
 using SlmCluster.Protocol.V1;
@@ -10,7 +11,10 @@ namespace SlmCluster.Client.Chat;
 /// <summary>
 /// An <see cref="IChatClient"/> over the gateway's <c>GenerateStream</c>: chat turns become the request's messages
 /// (rendered with the model's chat template by the worker), text streams back as it is generated, and the closing
-/// chunk gives finish reason, token usage and who served the answer.
+/// chunk gives finish reason, token usage and who served the answer. <see cref="ChatOptions.ResponseFormat"/> (JSON, or a
+/// JSON Schema) and <see cref="ChatOptions.Tools"/> (functions, with <see cref="FunctionCallContent"/> and
+/// <see cref="FunctionResultContent"/> in the turns) are the request's own fields, so
+/// <c>FunctionInvokingChatClient</c> works over it.
 /// </summary>
 /// <remarks>
 /// <see cref="ChatOptions.ConversationId"/> travels as the request's <c>session_id</c>, so a conversation goes back to
@@ -36,8 +40,10 @@ public sealed class SlmClusterChatClient(Inference.InferenceClient inference, Sl
             deadline: _options.Timeout is { } timeout ? DateTime.UtcNow + timeout : null,
             cancellationToken: cancellationToken);
         using var call = inference.GenerateStream(request, callOptions);
+        var toolCalls = new ToolCallPieces();
         await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
+            toolCalls.Add(chunk.ToolCalls);
             var update = new ChatResponseUpdate(ChatRole.Assistant, chunk.Text.Length > 0 ? chunk.Text : null)
             {
                 ResponseId = responseId,
@@ -48,6 +54,12 @@ public sealed class SlmClusterChatClient(Inference.InferenceClient inference, Sl
             if (chunk.Usage is { } usage)
             {
                 update.FinishReason = ToFinishReason(chunk.FinishReason);
+                // A call is handed over whole, once its arguments are complete.
+                foreach (var made in toolCalls.Calls)
+                {
+                    update.Contents.Add(new FunctionCallContent(made.Id, made.Name, Arguments(made.Arguments)));
+                }
+
                 update.Contents.Add(new UsageContent(new UsageDetails
                 {
                     InputTokenCount = usage.PromptTokens,
@@ -128,8 +140,11 @@ public sealed class SlmClusterChatClient(Inference.InferenceClient inference, Sl
 
         foreach (var message in messages)
         {
-            request.Messages.Add(new WireChatMessage { Role = message.Role.Value, Content = message.Text });
+            AddMessage(request, message);
         }
+
+        AddFormat(request, options?.ResponseFormat);
+        AddTools(request, options);
 
         if (request.Messages.Count == 0)
         {
@@ -139,10 +154,101 @@ public sealed class SlmClusterChatClient(Inference.InferenceClient inference, Sl
         return request;
     }
 
+    /// <summary>A turn's text, calls and results: each function result is a "tool" turn of its own, as the wire contract has them.</summary>
+    private static void AddMessage(GenerateRequest request, AiChatMessage message)
+    {
+        var results = message.Contents.OfType<FunctionResultContent>().ToList();
+        var calls = message.Contents.OfType<FunctionCallContent>().ToList();
+        var text = message.Text;
+        if (results.Count == 0 || text.Length > 0 || calls.Count > 0)
+        {
+            var wire = new WireChatMessage { Role = message.Role.Value, Content = text };
+            foreach (var call in calls)
+            {
+                wire.ToolCalls.Add(new ToolCall
+                {
+                    Id = call.CallId,
+                    Name = call.Name,
+                    Arguments = JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions),
+                });
+            }
+
+            request.Messages.Add(wire);
+        }
+
+        foreach (var result in results)
+        {
+            request.Messages.Add(new WireChatMessage
+            {
+                Role = "tool",
+                ToolCallId = result.CallId,
+                Content = result.Result switch
+                {
+                    null => result.Exception?.Message ?? "",
+                    string s => s,
+                    var value => JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions),
+                },
+            });
+        }
+    }
+
+    private static void AddFormat(GenerateRequest request, ChatResponseFormat? format)
+    {
+        switch (format)
+        {
+            case null or ChatResponseFormatText:
+                return;
+            case ChatResponseFormatJson { Schema: { } schema }:
+                request.ResponseFormat = new ResponseFormat { JsonSchema = schema.GetRawText() };
+                return;
+            case ChatResponseFormatJson:
+                request.ResponseFormat = new ResponseFormat { JsonObject = true };
+                return;
+            default:
+                throw new ArgumentException($"The response format {format.GetType().Name} is not one this client can send: use Text, Json or ForJsonSchema.", nameof(format));
+        }
+    }
+
+    private static void AddTools(GenerateRequest request, ChatOptions? options)
+    {
+        foreach (var tool in options?.Tools ?? [])
+        {
+            if (tool is not AIFunctionDeclaration function)
+            {
+                // A tool the cluster cannot run is refused rather than dropped: the model would answer as if it had none.
+                throw new ArgumentException($"The tool '{tool.Name}' is a {tool.GetType().Name}; only functions (AIFunctionDeclaration) can be offered.", nameof(options));
+            }
+
+            request.Tools.Add(new Tool { Name = function.Name, Description = function.Description ?? "", Parameters = function.JsonSchema.GetRawText() });
+        }
+
+        if (options?.AllowMultipleToolCalls is { } parallel)
+        {
+            request.ParallelToolCalls = parallel;
+        }
+
+        switch (options?.ToolMode)
+        {
+            case NoneChatToolMode:
+                request.ToolChoice = new ToolChoice { Mode = ToolChoiceMode.None };
+                break;
+            case RequiredChatToolMode { RequiredFunctionName: { } name }:
+                request.ToolChoice = new ToolChoice { Function = name };
+                break;
+            case RequiredChatToolMode:
+                request.ToolChoice = new ToolChoice { Mode = ToolChoiceMode.Required };
+                break;
+        }
+    }
+
+    private static Dictionary<string, object?>? Arguments(string json) =>
+        json.Length == 0 ? null : JsonSerializer.Deserialize<Dictionary<string, object?>>(json, AIJsonUtilities.DefaultOptions);
+
     private static ChatFinishReason? ToFinishReason(FinishReason reason) => reason switch
     {
         FinishReason.Stop => ChatFinishReason.Stop,
         FinishReason.Length => ChatFinishReason.Length,
+        FinishReason.ToolCalls => ChatFinishReason.ToolCalls,
         _ => null,
     };
 }

@@ -9,7 +9,7 @@ namespace SlmCluster.Gateway.Caching;
 /// The cache key of a request: a SHA-256 over everything that determines the answer — the model id
 /// and its file's SHA-256, the prompt or each chat turn (the model's template is fixed by its file),
 /// the sampling parameters, max_tokens, the stop strings and ignore_eos, then logprobs and top_logprobs when logprobs
-/// are asked for, then the grammar, the penalties and the logit biases when there are any — each length-prefixed, so no two different requests share an encoding.
+/// are asked for, then the grammar, the penalties and the logit biases when there are any, then the tools and the tool choice when there are tools — each length-prefixed, so no two different requests share an encoding.
 /// </summary>
 public static class ResponseCacheKey
 {
@@ -103,6 +103,23 @@ public static class ResponseCacheKey
                 Int(token);
                 Int(BitConverter.SingleToInt32Bits(bias));
             }
+        }
+
+        // The tools decide whether the answer is calls, and whose: appended only when a request has them, as the grammar.
+        if (request.Tools is { } tools)
+        {
+            Int(8);
+            Int(tools.Tools.Count);
+            foreach (var tool in tools.Tools)
+            {
+                Text(tool.Name);
+                Text(tool.Description);
+                Text(tool.Parameters);
+            }
+
+            Int((int)tools.Mode);
+            Text(tools.Named ?? "");
+            Int(tools.Parallel ? 1 : 0);
         }
 
         return prefix + Convert.ToHexStringLower(hash.GetHashAndReset());

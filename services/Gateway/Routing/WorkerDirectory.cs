@@ -206,6 +206,7 @@ public sealed partial class WorkerDirectory(
         Replicas = 1,
         FileSha256 = model.FileSha256,
         SizeBytes = model.SizeBytes,
+        ToolCallFormat = model.ToolCallFormat,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} joined (silo {Silo}): serving {Model} on {Device} with {Slots} slots")]

@@ -6,6 +6,7 @@ using SlmCluster.Gateway.Caching;
 using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Observability;
+using SlmCluster.Gateway.Serving.Tools;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults.Tracing;
 
@@ -19,6 +20,7 @@ namespace SlmCluster.Gateway.Serving;
 /// </summary>
 public sealed class ServingPipeline(
     ServingRequestRules rules,
+    ToolCallRules tools,
     ModelCatalog catalog,
     ResponseCache cache,
     SingleFlight singleFlight,
@@ -53,12 +55,19 @@ public sealed class ServingPipeline(
                     request.ResponseFormat!.Param));
             }
 
-            if (request.ResponseFormat is { } format)
+            if (target.Route is not null && request.Tools is { Offered: true })
             {
-                metrics.Constrained(target.Id, format.Kind);
+                throw new InvalidRequestException(new RequestProblem(
+                    $"'{target.Id}' is a cascade route, which does not offer tools yet; ask one of its models directly.", request.Tools.Param));
             }
 
-            return new PreparedRequest(request.ForModel(target.Id), target);
+            if (request.ResponseFormat is { } responseFormat)
+            {
+                metrics.Constrained(target.Id, responseFormat.Kind);
+            }
+
+            (request, var reader) = tools.Apply(request, target.Model?.ToolCallFormat is { Length: > 0 } format ? format : Contracts.ToolCallFormats.Json);
+            return new PreparedRequest(request.ForModel(target.Id), target) { ToolCalls = reader };
         }
         catch (RpcException e)
         {
@@ -83,7 +92,13 @@ public sealed class ServingPipeline(
         Served? served = null;
         Usage? usage = null;
         var status = "cancelled";
-        await using var chunks = AnswerAsync(prepared, trace, () => reachedWorker = true, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var answer = AnswerAsync(prepared, trace, () => reachedWorker = true, cancellationToken);
+        if (prepared.ToolCalls is { } toolCalls)
+        {
+            answer = toolCalls.ReadAsync(answer, cancellationToken);
+        }
+
+        await using var chunks = answer.GetAsyncEnumerator(cancellationToken);
         try
         {
             while (true)
@@ -113,7 +128,7 @@ public sealed class ServingPipeline(
                 }
 
                 var chunk = chunks.Current;
-                if (firstText is null && (chunk.Text.Length > 0 || chunk.Served is not null))
+                if (firstText is null && (chunk.Text.Length > 0 || chunk.ToolCalls.Count > 0 || chunk.Served is not null))
                 {
                     firstText = Stopwatch.GetElapsedTime(started);
                 }

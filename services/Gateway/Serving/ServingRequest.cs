@@ -1,4 +1,5 @@
 using SlmCluster.Contracts;
+using SlmCluster.Gateway.Serving.Tools;
 
 namespace SlmCluster.Gateway.Serving;
 
@@ -18,6 +19,12 @@ public sealed record ServingRequest
 
     /// <summary>The shape the answer must have (JSON, a schema, a grammar), or null for free text; made a grammar by the rules.</summary>
     public ResponseFormat? ResponseFormat { get; init; }
+
+    /// <summary>The tools offered and how the model may use them, or null; rendered for the model by <see cref="ToolCallRules"/>.</summary>
+    public ToolRequest? Tools { get; init; }
+
+    /// <summary>What each of <see cref="GenerationCall.Messages"/> says beyond its text (earlier calls, results), by position; null when none does.</summary>
+    public IReadOnlyList<ToolTurn?>? ToolTurns { get; init; }
 
     /// <summary>Never answer from, nor keep the answer in, the response cache.</summary>
     public bool BypassCache { get; init; }

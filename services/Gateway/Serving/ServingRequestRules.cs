@@ -18,7 +18,7 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
     /// <summary>Longest GBNF grammar a request may send, the converter's own limit for the grammars it writes.</summary>
     public static readonly int MaxGrammarCharacters = JsonSchemaGrammarOptions.Default.MaxGrammarLength;
 
-    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "user", "assistant" };
+    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "user", "assistant", "tool" };
 
     /// <summary>Converted schemas by a hash of their canonical text: a client sends the same schema request after request.</summary>
     private readonly GrammarCache _grammars = new();
@@ -202,7 +202,7 @@ public sealed class ServingRequestRules(IOptions<GatewayOptions> options)
             var message = messages[i];
             if (!Roles.Contains(message.Role))
             {
-                return new($"messages[{i}].role is '{message.Role}'; use one of: system, user, assistant.", $"messages[{i}].role");
+                return new($"messages[{i}].role is '{message.Role}'; use one of: system, user, assistant, tool.", $"messages[{i}].role");
             }
 
             chars += message.Content.Length;

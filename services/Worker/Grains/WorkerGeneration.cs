@@ -153,6 +153,7 @@ public sealed class WorkerGeneration(
                 Parameters = model.ParameterCount,
                 ContextLength = model.ContextLength,
                 HasChatTemplate = model.ChatTemplate is not null,
+                ToolCallFormat = ToolCallFormats.Of(model.ChatTemplate),
                 FileSha256 = host.ModelSha256.IsCompletedSuccessfully ? host.ModelSha256.Result : "",
                 SizeBytes = (ulong)model.FileSizeBytes,
             },

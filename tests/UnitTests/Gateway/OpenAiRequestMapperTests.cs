@@ -114,9 +114,9 @@ public sealed class OpenAiRequestMapperTests
     public void Roles_are_passed_on_for_the_shared_validator_to_judge()
     {
         // Refusing unknown roles is the serving rules' job, so gRPC and HTTP give the same message.
-        var request = OpenAiRequestMapper.ToServingRequest(Chat("""{"messages":[{"role":"tool","content":"x"},{"content":"y"}]}"""));
+        var request = OpenAiRequestMapper.ToServingRequest(Chat("""{"messages":[{"role":"critic","content":"x"},{"content":"y"}]}"""));
 
-        Assert.Equal(["tool", ""], request.Call.Messages!.Select(m => m.Role));
+        Assert.Equal(["critic", ""], request.Call.Messages!.Select(m => m.Role));
     }
 
     [Fact]
@@ -167,11 +167,8 @@ public sealed class OpenAiRequestMapperTests
     }
 
     [Theory]
-    [InlineData(""","tools":[{"type":"function","function":{"name":"f"}}]""", "tools", "tool calls")]
-    [InlineData(",\"tool_choice\":\"required\"", "tool_choice", "\"required\"")]
-    [InlineData(""","tool_choice":{"type":"function","function":{"name":"f"}}""", "tool_choice", "tool calls")]
-    [InlineData(""","functions":[{"name":"f"}]""", "functions", "tool calls")]
-    [InlineData(""","function_call":{"name":"f"}""", "function_call", "tool calls")]
+    [InlineData(""","functions":[{"name":"f"}]""", "functions", "deprecated functions")]
+    [InlineData(""","function_call":{"name":"f"}""", "function_call", "deprecated function_call")]
     [InlineData(""","repetition_penalty":1.1""", "repetition_penalty", "repetition penalty")]
     [InlineData(""","min_p":0.05""", "min_p", "min-p")]
     [InlineData(""","typical_p":0.9""", "typical_p", "typical")]
@@ -196,6 +193,9 @@ public sealed class OpenAiRequestMapperTests
     [InlineData(""","best_of":3""", "best_of")]
     [InlineData(""","echo":true""", "echo")]
     [InlineData(",\"suffix\":\"The end.\"", "suffix")]
+    [InlineData(""","tools":[{"type":"function","function":{"name":"f"}}]""", "tools")]
+    [InlineData(",\"tool_choice\":\"required\"", "tool_choice")]
+    [InlineData(""","tool_choice":{"type":"function","function":{"name":"f"}}""", "tool_choice")]
     public void A_completion_field_that_is_not_honoured_is_a_400_naming_it(string field, string param)
     {
         var e = Assert.Throws<InvalidOpenAiRequestException>(() => OpenAiRequestMapper.ToServingRequest(Completion($$"""{"prompt":"x"{{field}}}""")));

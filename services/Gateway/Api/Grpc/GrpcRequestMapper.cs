@@ -1,5 +1,6 @@
 using SlmCluster.Contracts;
 using SlmCluster.Gateway.Serving;
+using SlmCluster.Gateway.Serving.Tools;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.Grpc;
@@ -38,7 +39,58 @@ internal static class GrpcRequestMapper
             BypassCache = request.Cache?.Bypass ?? false,
             CacheTtlSeconds = request.Cache?.TtlSeconds ?? 0,
             ResponseFormat = Format(request.ResponseFormat),
+            Tools = Tools(request),
+            ToolTurns = Turns(request),
         };
+    }
+
+    private static ToolRequest? Tools(GenerateRequest request)
+    {
+        var mode = request.ToolChoice?.ChoiceCase switch
+        {
+            ToolChoice.ChoiceOneofCase.Function => ToolChoiceKind.Named,
+            ToolChoice.ChoiceOneofCase.Mode => request.ToolChoice.Mode switch
+            {
+                Protocol.V1.ToolChoiceMode.None => ToolChoiceKind.None,
+                Protocol.V1.ToolChoiceMode.Required => ToolChoiceKind.Required,
+                _ => ToolChoiceKind.Auto,
+            },
+            _ => ToolChoiceKind.Auto,
+        };
+        if (request.Tools.Count == 0)
+        {
+            return mode switch
+            {
+                ToolChoiceKind.Required or ToolChoiceKind.Named =>
+                    throw new InvalidRequestException(new RequestProblem("tool_choice asks for a call, but no tools are offered.", "tool_choice")),
+                _ => null,
+            };
+        }
+
+        var tools = request.Tools.Select((tool, i) => new ToolDefinition(tool.Name, tool.Description,
+            tool.Parameters.Length > 0 ? tool.Parameters : ToolCallRules.NoParameters, $"tools[{i}].parameters")).ToArray();
+        return new ToolRequest(tools, mode, mode == ToolChoiceKind.Named ? request.ToolChoice!.Function : null,
+            !request.HasParallelToolCalls || request.ParallelToolCalls, "tools", "tool_choice");
+    }
+
+    private static ToolTurn?[]? Turns(GenerateRequest request)
+    {
+        ToolTurn?[]? turns = null;
+        for (var i = 0; i < request.Messages.Count; i++)
+        {
+            var message = request.Messages[i];
+            if (message.Role == "tool")
+            {
+                (turns ??= new ToolTurn?[request.Messages.Count])[i] = ToolTurn.ResultOf(message.ToolCallId);
+            }
+            else if (message.ToolCalls.Count > 0)
+            {
+                (turns ??= new ToolTurn?[request.Messages.Count])[i] = ToolTurn.Of(
+                    [.. message.ToolCalls.Select(call => new ToolCallMade(call.Id, call.Name, call.Arguments.Length > 0 ? call.Arguments : "{}"))]);
+            }
+        }
+
+        return turns;
     }
 
     private static Serving.ResponseFormat? Format(Protocol.V1.ResponseFormat? format) => format?.FormatCase switch

@@ -13,7 +13,7 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
     public const string IdPrefix = "chatcmpl-";
 
     public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null,
-        IReadOnlyList<TokenLogprob>? logprobs = null, OpenAiCascade? cascade = null) =>
+        IReadOnlyList<TokenLogprob>? logprobs = null, OpenAiCascade? cascade = null, IReadOnlyList<ToolCall>? toolCalls = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionResponse
         {
             Id = id,
@@ -23,7 +23,9 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             [
                 new ChatCompletionChoice
                 {
-                    Message = new ChatMessageOutput { Content = text },
+                    Message = toolCalls is { Count: > 0 }
+                        ? new ChatMessageOutput { Content = null, ToolCalls = [.. toolCalls.Select(Whole)] }
+                        : new ChatMessageOutput { Content = text },
                     Logprobs = Logprobs(logprobs),
                     FinishReason = finishReason,
                 },
@@ -37,6 +39,9 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
 
     public byte[] Piece(string text, IReadOnlyList<TokenLogprob>? logprobs = null) =>
         Chunk(new ChatDelta { Content = text }, finishReason: null, cost: null, Logprobs(logprobs), cascade: null);
+
+    public byte[] ToolCallPieces(IReadOnlyList<ToolCall> pieces) =>
+        Chunk(new ChatDelta { ToolCalls = [.. pieces.Select(Piece)] }, finishReason: null, cost: null, chunkLogprobs: null, cascade: null);
 
     public byte[] Finish(string finishReason, OpenAiCost? cost = null, OpenAiCascade? cascade = null) =>
         Chunk(new ChatDelta(), finishReason, cost, chunkLogprobs: null, cascade);
@@ -52,6 +57,22 @@ internal sealed class ChatCompletionFormatter(string id, long created, string mo
             SlmCost = cost,
             SlmCascade = cascade,
         }, OpenAiJsonContext.Api.ChatCompletionChunk);
+
+    private static OpenAiToolCall Whole(ToolCall call) => new()
+    {
+        Id = call.Id,
+        Type = "function",
+        Function = new OpenAiFunctionCall { Name = call.Name, Arguments = call.Arguments },
+    };
+
+    /// <summary>A call's first piece names it (id, type, name); later ones carry only their index and arguments' text.</summary>
+    private static OpenAiToolCall Piece(ToolCall piece) => new()
+    {
+        Index = piece.Index,
+        Id = piece.Id.Length > 0 ? piece.Id : null,
+        Type = piece.Id.Length > 0 ? "function" : null,
+        Function = new OpenAiFunctionCall { Name = piece.Name.Length > 0 ? piece.Name : null, Arguments = piece.Arguments },
+    };
 
     private ChatCompletionLogprobs? Logprobs(IReadOnlyList<TokenLogprob>? entries) => logprobs ? OpenAiLogprobs.Chat(entries) : null;
 

@@ -8,4 +8,10 @@ public sealed class ChatMessageInput
     public string? Role { get; set; }
 
     public JsonElement? Content { get; set; }
+
+    /// <summary>An assistant turn's calls: <c>[{"id", "type": "function", "function": {"name", "arguments"}}]</c>.</summary>
+    public JsonElement? ToolCalls { get; set; }
+
+    /// <summary>A <c>tool</c> turn: the call it answers.</summary>
+    public string? ToolCallId { get; set; }
 }

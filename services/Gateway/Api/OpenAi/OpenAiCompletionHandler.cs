@@ -8,6 +8,7 @@ using System.Text.Json.Serialization.Metadata;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using SlmCluster.Client;
 using SlmCluster.Gateway.Configuration;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Security;
@@ -130,10 +131,12 @@ public sealed partial class OpenAiCompletionHandler(
         {
             var text = new StringBuilder();
             List<TokenLogprob>? logprobs = null;
+            var toolCalls = new ToolCallPieces();
             await foreach (var chunk in chunks)
             {
                 Add(chunk);
                 text.Append(chunk.Text);
+                toolCalls.Add(chunk.ToolCalls);
                 if (chunk.Logprobs.Count > 0)
                 {
                     (logprobs ??= []).AddRange(chunk.Logprobs);
@@ -143,7 +146,7 @@ public sealed partial class OpenAiCompletionHandler(
             Response.StatusCode = StatusCodes.Status200OK;
             Response.ContentType = "application/json";
             await Response.Body.WriteAsync(formatter.Complete(text.ToString(), OpenAiFinishReason.From(_finish), OpenAiUsage.From(Usage), Cost(),
-                logprobs, OpenAiCascade.From(_served)), Aborted);
+                logprobs, OpenAiCascade.From(_served), toolCalls.Calls), Aborted);
         }
 
         /// <summary>
@@ -181,6 +184,11 @@ public sealed partial class OpenAiCompletionHandler(
                 if (chunk.Text.Length > 0 || chunk.Logprobs.Count > 0)
                 {
                     yield return new SseItem<byte[]>(formatter.Piece(chunk.Text, chunk.Logprobs));
+                }
+
+                if (chunk.ToolCalls.Count > 0)
+                {
+                    yield return new SseItem<byte[]>(formatter.ToolCallPieces(chunk.ToolCalls));
                 }
 
                 Exception? failure = null;

@@ -61,16 +61,16 @@ public abstract class OpenAiGenerationRequest
     /// <summary>llama-server: how many of the last tokens the penalties see; -1 is all, 0 turns them off.</summary>
     public int? RepeatLastN { get; set; }
 
-    // Read to be refused unless their value changes nothing.
-
-    /// <summary>An empty array offers no tools.</summary>
+    /// <summary>Function tools (<see cref="OpenAiTools"/>) on the chat endpoint; an empty array offers none.</summary>
     public JsonElement? Tools { get; set; }
 
-    /// <summary><c>"none"</c>, or <c>"auto"</c> with no tools, calls nothing.</summary>
+    /// <summary><c>"none"</c>, <c>"auto"</c>, <c>"required"</c> or <c>{"type": "function", "function": {"name"}}</c>.</summary>
     public JsonElement? ToolChoice { get; set; }
 
-    /// <summary>Shapes tool calls only; without tools it changes nothing.</summary>
+    /// <summary>Whether one answer may hold several calls (default true); without tools it changes nothing.</summary>
     public bool? ParallelToolCalls { get; set; }
+
+    // Read to be refused unless their value changes nothing.
 
     /// <summary>The deprecated form of <see cref="Tools"/>.</summary>
     public JsonElement? Functions { get; set; }
@@ -78,10 +78,8 @@ public abstract class OpenAiGenerationRequest
     /// <summary>The deprecated form of <see cref="ToolChoice"/>.</summary>
     public JsonElement? FunctionCall { get; set; }
 
-
     /// <summary>vLLM's name for a repetition penalty; 1 is none.</summary>
     public double? RepetitionPenalty { get; set; }
-
 
     /// <summary>llama-server and vLLM: 0 is off.</summary>
     public double? MinP { get; set; }

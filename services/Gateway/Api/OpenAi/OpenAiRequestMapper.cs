@@ -50,7 +50,11 @@ internal static class OpenAiRequestMapper
             Messages = messages,
             Logprobs = body.Logprobs == true,
             TopLogprobs = body.TopLogprobs ?? 0,
-        });
+        }) with
+        {
+            Tools = OpenAiTools.Read(body),
+            ToolTurns = OpenAiTools.Turns(body.Messages),
+        };
     }
 
     public static ServingRequest ToServingRequest(CompletionRequest body)

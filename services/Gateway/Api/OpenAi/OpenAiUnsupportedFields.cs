@@ -12,10 +12,8 @@ internal static class OpenAiUnsupportedFields
 {
     public static void Refuse(OpenAiGenerationRequest body)
     {
-        Tools(body.Tools, "tools");
-        Tools(body.Functions, "functions");
-        ToolChoice(body.ToolChoice, "tool_choice");
-        ToolChoice(body.FunctionCall, "function_call");
+        Tools(body.Functions, "functions", "support the deprecated functions; send them as 'tools'");
+        ToolChoice(body.FunctionCall, "function_call", "support the deprecated function_call; send it as 'tool_choice'");
         Neutral(body.RepetitionPenalty, 1, "repetition_penalty", "apply a repetition penalty");
         Neutral(body.MinP, 0, "min_p", "apply min-p sampling");
         Neutral(body.TypicalP, 1, "typical_p", "apply typical sampling");
@@ -28,6 +26,8 @@ internal static class OpenAiUnsupportedFields
     {
         Refuse((OpenAiGenerationRequest)body);
         Neutral(body.BestOf, 1, "best_of", "generate several completions to pick the best");
+        Tools(body.Tools, "tools", "call tools from /v1/completions; offer them on /v1/chat/completions");
+        ToolChoice(body.ToolChoice, "tool_choice", "call tools from /v1/completions; choose them on /v1/chat/completions");
         if (body.Echo == true)
         {
             throw Unsupported("echo", "true", "echo the prompt", "false");
@@ -39,26 +39,26 @@ internal static class OpenAiUnsupportedFields
         }
     }
 
-    /// <summary>Tools are a later step of the gateway; an empty list offers none and changes nothing.</summary>
-    private static void Tools(JsonElement? tools, string param)
+    /// <summary>An empty list offers none and changes nothing.</summary>
+    private static void Tools(JsonElement? tools, string param, string what)
     {
         if (IsAbsent(tools) || tools!.Value is { ValueKind: JsonValueKind.Array } list && list.GetArrayLength() == 0)
         {
             return;
         }
 
-        throw Unsupported(param, Describe(tools!.Value), "support tool calls yet", "an empty array");
+        throw Unsupported(param, Describe(tools!.Value), what, "an empty array");
     }
 
-    /// <summary><c>"none"</c> calls nothing; so does <c>"auto"</c>, since no tools are offered (a non-empty list is refused).</summary>
-    private static void ToolChoice(JsonElement? choice, string param)
+    /// <summary><c>"none"</c> calls nothing; so does <c>"auto"</c> where no tools can be offered.</summary>
+    private static void ToolChoice(JsonElement? choice, string param, string what)
     {
         if (IsAbsent(choice) || choice!.Value.ValueKind == JsonValueKind.String && (choice.Value.ValueEquals("none") || choice.Value.ValueEquals("auto")))
         {
             return;
         }
 
-        throw Unsupported(param, Describe(choice!.Value), "support tool calls yet", "\"none\"");
+        throw Unsupported(param, Describe(choice!.Value), what, "\"none\"");
     }
 
     private static void Neutral(double? value, double neutral, string param, string what)

@@ -14,8 +14,11 @@ internal sealed class TextCompletionFormatter(string id, long created, string mo
 
     private readonly OpenAiLogprobs.TextOffsets _offsets = new();
 
+    public byte[] ToolCallPieces(IReadOnlyList<ToolCall> pieces) =>
+        throw new InvalidOperationException("/v1/completions refuses tools, so its answers carry no tool calls.");
+
     public byte[] Complete(string text, string finishReason, OpenAiUsage usage, OpenAiCost? cost = null,
-        IReadOnlyList<TokenLogprob>? logprobs = null, OpenAiCascade? cascade = null) =>
+        IReadOnlyList<TokenLogprob>? logprobs = null, OpenAiCascade? cascade = null, IReadOnlyList<ToolCall>? toolCalls = null) =>
         Serialize([new TextCompletionChoice { Text = text, Logprobs = Logprobs(logprobs), FinishReason = finishReason }], usage, cost, cascade);
 
     public byte[]? Opening() => null;
