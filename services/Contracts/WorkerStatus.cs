@@ -52,4 +52,16 @@ public sealed record ModelDescription
     [Id(6)] public string FileSha256 { get; init; } = "";
 
     [Id(7)] public ulong SizeBytes { get; init; }
+
+    /// <summary>The worker serves embeddings of this model (<c>Worker:Serves</c> embeddings or both).</summary>
+    [Id(8)] public bool ServesEmbeddings { get; init; }
+
+    /// <summary>The worker serves embeddings only: it refuses generations.</summary>
+    [Id(9)] public bool EmbeddingsOnly { get; init; }
+
+    /// <summary>Values in a full embedding vector (the model's hidden size); 0 when it serves no embeddings.</summary>
+    [Id(10)] public int EmbeddingDimensions { get; init; }
+
+    /// <summary>Longest embedding input in tokens; 0 when it serves no embeddings.</summary>
+    [Id(11)] public int MaxEmbeddingInputTokens { get; init; }
 }

@@ -43,11 +43,13 @@ internal sealed class EmbeddingJob
     public void Complete()
     {
         int tokens = 0;
-        foreach (int[] input in Inputs)
+        var perInput = new int[Inputs.Length];
+        for (int i = 0; i < Inputs.Length; i++)
         {
-            tokens += input.Length;
+            perInput[i] = Inputs[i].Length;
+            tokens += perInput[i];
         }
-        _completion.TrySetResult(new EmbeddingResult(Vectors, tokens, TruncatedInputs, Stopwatch.GetElapsedTime(_started)));
+        _completion.TrySetResult(new EmbeddingResult(Vectors, tokens, TruncatedInputs, Stopwatch.GetElapsedTime(_started), perInput));
         _cancellation.Dispose();
     }
 

@@ -5,4 +5,5 @@ namespace SlmCluster.Inference;
 /// <param name="PromptTokens">Tokens decoded for all inputs together (after truncation).</param>
 /// <param name="TruncatedInputs">Inputs that were cut to the longest the engine takes.</param>
 /// <param name="Total">From arrival to the last vector.</param>
-public sealed record EmbeddingResult(IReadOnlyList<float[]> Vectors, int PromptTokens, int TruncatedInputs, TimeSpan Total);
+/// <param name="InputTokens">Tokens of each input (after truncation), in order.</param>
+public sealed record EmbeddingResult(IReadOnlyList<float[]> Vectors, int PromptTokens, int TruncatedInputs, TimeSpan Total, IReadOnlyList<int> InputTokens);

@@ -27,6 +27,9 @@ public interface IInferenceEngine : IAsyncDisposable
     /// <summary>Values in a full embedding vector (the model's hidden size).</summary>
     int EmbeddingDimensions { get; }
 
+    /// <summary>Longest embedding input in tokens; 0 when the engine serves no embeddings.</summary>
+    int MaxEmbeddingInputTokens { get; }
+
     /// <summary>
     /// One unit-length vector per input, in order; the inputs are pooled beside other requests' in the engine's
     /// embedding decodes. Cancelling <paramref name="cancellationToken"/> drops the inputs not decoded yet.
