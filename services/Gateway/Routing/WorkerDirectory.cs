@@ -206,6 +206,10 @@ public sealed partial class WorkerDirectory(
         Replicas = 1,
         FileSha256 = model.FileSha256,
         SizeBytes = model.SizeBytes,
+        Embeddings = model.ServesEmbeddings,
+        EmbeddingsOnly = model.EmbeddingsOnly,
+        EmbeddingDimensions = model.EmbeddingDimensions,
+        MaxEmbeddingInputTokens = model.MaxEmbeddingInputTokens,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} joined (silo {Silo}): serving {Model} on {Device} with {Slots} slots")]
