@@ -9,7 +9,7 @@ namespace SlmCluster.Bench.Scenarios;
 /// <summary>The measurements behind the issues' performance targets, each in one run.</summary>
 internal static class Scenarios
 {
-    public static readonly string[] All = ["engine", "serving-cost", "gateway-overhead", "scaling", "cache", "cascade"];
+    public static readonly string[] All = ["engine", "serving-cost", "gateway-overhead", "scaling", "cache", "cascade", "embeddings"];
 
     private const int ScalingRequestsPerClient = 4;
 
