@@ -81,6 +81,14 @@ internal sealed class AppHostCommandLine
         HelpName = "cpu|cuda",
     };
 
+    public Option<string> Embeddings { get; } = new("--embeddings")
+    {
+        Description = "Which models' workers also serve embeddings (POST /v1/embeddings, gRPC Embed) beside generation: " +
+            "first (the default model), all, or none.",
+        HelpName = "first|all|none",
+        DefaultValueFactory = _ => "first",
+    };
+
     public Option<int> GrpcPort { get; } = new("--grpc-port")
     {
         Description = "The gateway's gRPC port on this machine.",
@@ -230,7 +238,7 @@ internal sealed class AppHostCommandLine
         };
         Option[] options =
         [
-            Models, ModelSha256s, ModelsDirectory, ModelBaseUrl, Workers, Slots, Threads, Device, GrpcPort, HttpPort, Cache, NoCache, Store, TracesPerSecond,
+            Models, ModelSha256s, ModelsDirectory, ModelBaseUrl, Workers, Slots, Threads, Device, Embeddings, GrpcPort, HttpPort, Cache, NoCache, Store, TracesPerSecond,
             Cascade, NoCascade, CascadeMinMeanLogprob, CascadeMinTokenLogprob, CascadeSkipPromptTokens, FlagshipUrl, FlagshipModel,
             FlagshipInputPrice, FlagshipOutputPrice, FlagshipTimeout, Output, ImagePrefix, ImageTag,
         ];
@@ -267,6 +275,7 @@ internal sealed class AppHostCommandLine
                 result.AddError($"--store is '{store}'; use {string.Join(", ", ClusterOptions.StoreKinds)}.");
             }
         });
+        Embeddings.AcceptOnlyFromAmong("first", "all", "none");
         ModelSha256s.Validators.Add(result =>
         {
             foreach (var sha in result.GetValueOrDefault<List<string>>() ?? [])

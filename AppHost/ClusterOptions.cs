@@ -92,6 +92,12 @@ internal sealed record ClusterOptions
 
     public required string Device { get; init; }
 
+    /// <summary>Which models' workers also serve embeddings: first, all or none (<c>--embeddings</c>).</summary>
+    public string Embeddings { get; init; } = "first";
+
+    /// <summary>What the workers of the model at <paramref name="index"/> serve (<c>Worker:Serves</c>).</summary>
+    public string ServesFor(int index) => Embeddings == "all" || (Embeddings == "first" && index == 0) ? "both" : "generation";
+
     public required int GrpcPort { get; init; }
 
     public required int HttpPort { get; init; }
@@ -165,6 +171,7 @@ internal sealed record ClusterOptions
             Slots = parsed.GetValue(commandLine.Slots),
             Threads = parsed.GetValue(commandLine.Threads),
             Device = parsed.GetValue(commandLine.Device) ?? (publishing ? ClusterSettings.Devices.Cuda : ClusterSettings.Devices.Cpu),
+            Embeddings = parsed.GetValue(commandLine.Embeddings) ?? "first",
             GrpcPort = parsed.GetValue(commandLine.GrpcPort),
             HttpPort = parsed.GetValue(commandLine.HttpPort),
             Cache = cache,

@@ -87,6 +87,7 @@ for (var i = 0; i < options.Models.Count; i++)
         .WithHttpHealthCheck("/health", endpointName: "http")
         .WithModel(model)
         .WithEngine(options.ThreadsPerWorker, options.Slots, options.Device)
+        .WithServes(options.ServesFor(i))
         .AsSiloOf(cluster, publishing)
         .WaitFor(model)
         .WaitFor(redis);

@@ -47,7 +47,7 @@ internal sealed record BenchSettings
     public const string Usage = """
         usage: ./build.sh bench [options]
           --model <path>          GGUF model (default: bench-llama-125m-random-q4_0.gguf in $SLM_MODELS_DIR or ../shared/models)
-          --scenarios <list>      engine,apphost,serving-cost,gateway-overhead,ollama-api,scaling,cache,cascade,structured (default: all)
+          --scenarios <list>      engine,apphost,serving-cost,gateway-overhead,ollama-api,scaling,cache,cascade,structured,embeddings (default: all)
           --small-model <path>    model for the latency scenarios (default stories260K.gguf)
           --pairs <n>             alternating request pairs in latency comparisons (default 150)
           --concurrency <list>    concurrent streams, e.g. 1,8 (default 1,8)
@@ -58,6 +58,7 @@ internal sealed record BenchSettings
           --threads <n>           engine threads (default 2)
           --slots <n>             engine sequence slots (default 8)
           --openai-url <url>      an OpenAI-compatible server to compare in the engine scenario, e.g. llama-server at http://127.0.0.1:8090/
+                                  (in the embeddings scenario: llama-server --embeddings, see docs/benchmarks.md)
           --openai-model <id>     model field sent to it
           --llama-server <path>   llama-server, llama.cpp's default build, started as the apphost scenario's peer: $(bench/peer.sh)
           --llama-server-openmp-off <path>  the OpenMP-off build, a second peer there: $(bench/peer.sh --openmp-off)

@@ -43,6 +43,7 @@ foreach (var scenario in settings.Scenarios)
         case "cascade": await CascadeScenario.RunAsync(context); break;
         case "structured": await StructuredScenario.RunAsync(context); break;
         case "serving-cost": await ServingCostScenario.RunAsync(context); break;
+        case "embeddings": await EmbeddingsScenario.RunAsync(context); break;
         default:
             Console.Error.WriteLine($"unknown scenario {scenario}; known: {string.Join(", ", Scenarios.All)}");
             return 2;

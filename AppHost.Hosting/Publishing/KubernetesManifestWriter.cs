@@ -269,6 +269,7 @@ internal static class KubernetesManifestWriter
                 Env(ClusterSettings.Keys.Worker.GpuLayers, ClusterSettings.Devices.GpuLayers(group.Device)),
                 Env(ClusterSettings.Keys.Worker.Threads, threads),
                 Env(ClusterSettings.Keys.Worker.Slots, group.Slots),
+                Env(ClusterSettings.Keys.Worker.Serves, group.Serves),
                 .. RedisEnvironment(),
             ];
 

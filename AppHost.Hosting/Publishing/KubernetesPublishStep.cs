@@ -87,7 +87,8 @@ internal static class KubernetesPublishStep
                 engine.Slots,
                 new ModelSpec(reference.Name, reference.Reference.FileName, reference.Reference.DownloadUri(options.ModelBaseUrl), reference.Reference.Sha256!),
                 // Every pod's HTTP port is the gateway's public one.
-                ClusterSettings.Ports.GatewayHttp);
+                ClusterSettings.Ports.GatewayHttp,
+                p.Annotations.OfType<WorkerServesAnnotation>().LastOrDefault()?.Serves ?? "generation");
         }).ToArray();
 
         var front = projects.Single(p => !p.TryGetLastAnnotation<WorkerModelAnnotation>(out _));

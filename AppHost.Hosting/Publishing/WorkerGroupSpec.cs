@@ -12,6 +12,7 @@ namespace SlmCluster.AppHost.Hosting.Publishing;
 /// <param name="Slots">Concurrent sequences per pod.</param>
 /// <param name="Model">The model every pod loads.</param>
 /// <param name="HttpPort">The port of <c>/health</c> (readiness), <c>/alive</c> (liveness) and <c>/metrics</c>.</param>
+/// <param name="Serves">What the pods serve with the model: generation, embeddings or both (<c>Worker:Serves</c>).</param>
 internal sealed record WorkerGroupSpec(
     string Name,
     string Image,
@@ -20,4 +21,5 @@ internal sealed record WorkerGroupSpec(
     int? Threads,
     int Slots,
     ModelSpec Model,
-    int HttpPort);
+    int HttpPort,
+    string Serves = "generation");

@@ -15,6 +15,15 @@ internal static class WorkerResourceExtensions
             .WithAnnotation(new WorkerModelAnnotation(model.Resource));
 
     /// <summary>
+    /// What the workers serve with their model (<c>Worker:Serves</c>): <c>generation</c>, <c>embeddings</c> or
+    /// <c>both</c>; a model with embeddings is listed by /v1/models with that capability and answers /v1/embeddings.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithServes(this IResourceBuilder<ProjectResource> worker, string serves) =>
+        worker
+            .WithEnvironment(ClusterSettings.Keys.Worker.Serves, serves)
+            .WithAnnotation(new WorkerServesAnnotation(serves));
+
+    /// <summary>
     /// Engine threads and sequence slots per worker, and the device it computes on (one of
     /// <see cref="ClusterSettings.Devices"/>, as the published manifests name it too): on a GPU every layer is offloaded.
     /// </summary>
@@ -26,6 +35,9 @@ internal static class WorkerResourceExtensions
             .WithEnvironment(ClusterSettings.Keys.Worker.GpuLayers, ClusterSettings.Devices.GpuLayers(device).ToString(CultureInfo.InvariantCulture))
             .WithAnnotation(new WorkerEngineAnnotation(threads, slots, device));
 }
+
+/// <summary>What a worker group serves with its model: generation, embeddings or both (read by the publish step).</summary>
+internal sealed record WorkerServesAnnotation(string Serves) : IResourceAnnotation;
 
 /// <summary>Which model a worker group serves (read by the publish step).</summary>
 internal sealed record WorkerModelAnnotation(ModelResource Model) : IResourceAnnotation;

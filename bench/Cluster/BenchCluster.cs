@@ -79,6 +79,10 @@ internal sealed class BenchCluster(BenchClusterOptions options) : IAsyncDisposab
                 [ClusterSettings.Keys.Worker.Slots] = Invariant(options.Slots),
                 [ClusterSettings.Keys.Worker.ContextSize] = Invariant(options.ContextSize),
             };
+            foreach (var (key, value) in options.WorkerEnvironment ?? new Dictionary<string, string>())
+            {
+                environment[key] = value;
+            }
             // taskset pins the whole process, threads it starts later included: to one core per worker, or away from the
             // model's core until the model's thread is moved onto it.
             string[] launcher = options.Placement switch
@@ -271,8 +275,10 @@ internal sealed record BenchWorker(ChildProcess Process, Uri Http);
 /// <param name="MoreModels">Further models, one worker each (after the <paramref name="Workers"/> of <paramref name="ModelPath"/>).</param>
 /// <param name="GatewayEnvironment">Further gateway settings (a cascade route).</param>
 /// <param name="ExternalSelfPath">A gateway setting that gets the gateway's own OpenAI API base URL (an external tier served by itself).</param>
+/// <param name="WorkerEnvironment">Further worker settings (what it serves).</param>
 internal sealed record BenchClusterOptions(string ModelPath, int Workers, int Threads, int Slots, CorePlacement Placement, int ContextSize = 0,
-    IReadOnlyList<string>? MoreModels = null, IReadOnlyDictionary<string, string>? GatewayEnvironment = null, string? ExternalSelfPath = null);
+    IReadOnlyList<string>? MoreModels = null, IReadOnlyDictionary<string, string>? GatewayEnvironment = null, string? ExternalSelfPath = null,
+    IReadOnlyDictionary<string, string>? WorkerEnvironment = null);
 
 /// <summary>Where the cluster's processes run.</summary>
 internal enum CorePlacement

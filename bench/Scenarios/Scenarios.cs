@@ -9,7 +9,7 @@ namespace SlmCluster.Bench.Scenarios;
 /// <summary>The measurements behind the issues' performance targets, each in one run.</summary>
 internal static class Scenarios
 {
-    public static readonly string[] All = ["engine", "apphost", "serving-cost", "gateway-overhead", "ollama-api", "scaling", "cache", "cascade", "structured"];
+    public static readonly string[] All = ["engine", "apphost", "serving-cost", "gateway-overhead", "ollama-api", "scaling", "cache", "cascade", "structured", "embeddings"];
 
     private const int ScalingRequestsPerClient = 4;
 

@@ -24,6 +24,14 @@ public interface IModelWorkerGrain : IGrainWithStringKey
     [Alias("CountPromptTokens")]
     Task<int> CountPromptTokens(GenerationCall call);
 
+    /// <summary>
+    /// Embeds the call's inputs with this worker's model (one unit-length vector each); its inputs are pooled beside
+    /// other calls' in the engine's embedding decodes.
+    /// </summary>
+    /// <exception cref="ModelWorkerException">Another model, a worker that serves no embeddings, bad input, full or draining.</exception>
+    [Alias("Embed")]
+    Task<EmbeddingAnswer> Embed(EmbeddingCall call, CancellationToken cancellationToken = default);
+
     /// <summary>What the worker serves and how loaded it is, for routing.</summary>
     [Alias("GetStatus")]
     Task<WorkerStatus> GetStatus();

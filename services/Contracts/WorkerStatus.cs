@@ -55,4 +55,16 @@ public sealed record ModelDescription
 
     /// <summary>How tools are offered to it (<see cref="ToolCallFormats"/>).</summary>
     [Id(8)] public string ToolCallFormat { get; init; } = ToolCallFormats.Json;
+
+    /// <summary>The worker serves embeddings of this model (<c>Worker:Serves</c> embeddings or both).</summary>
+    [Id(9)] public bool ServesEmbeddings { get; init; }
+
+    /// <summary>The worker serves embeddings only: it refuses generations.</summary>
+    [Id(10)] public bool EmbeddingsOnly { get; init; }
+
+    /// <summary>Values in a full embedding vector (the model's hidden size); 0 when it serves no embeddings.</summary>
+    [Id(11)] public int EmbeddingDimensions { get; init; }
+
+    /// <summary>Longest embedding input in tokens; 0 when it serves no embeddings.</summary>
+    [Id(12)] public int MaxEmbeddingInputTokens { get; init; }
 }

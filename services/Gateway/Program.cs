@@ -13,6 +13,7 @@ using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Routing;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
+using SlmCluster.Gateway.Serving.Embeddings;
 using SlmCluster.Gateway.Serving.Tools;
 using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
@@ -78,6 +79,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<ModelCatalog>();
     builder.Services.AddSingleton<WorkerCaller>();
     builder.Services.AddSingleton<ServingPipeline>();
+    builder.Services.AddEmbeddings();
     builder.Services.AddGatewaySecurity();
     builder.Services.AddSingleton<OpenAiCompletionHandler>();
     builder.Services.AddSingleton<OpenAiModelsHandler>();

@@ -96,6 +96,7 @@ public static class ClusterSettings
             public const string GpuLayers = "Worker__GpuLayers";
             public const string HttpPort = "Worker__HttpPort";
             public const string BindAddress = "Worker__BindAddress";
+            public const string Serves = "Worker__Serves";
         }
 
         /// <summary>The gateway's <c>Gateway</c> section.</summary>

@@ -324,7 +324,7 @@ public sealed class OpenAiApiTests(ClusterFixture cluster) : IDisposable
     [Fact]
     public async Task An_unknown_path_or_method_under_v1_is_404_with_an_OpenAI_error()
     {
-        var unknown = await _client.PostAsync("/v1/embeddings", """{"input":"hi"}""");
+        var unknown = await _client.PostAsync("/v1/images/generations", """{"prompt":"hi"}""");
         var wrongMethod = await _client.GetAsync("/v1/chat/completions");
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.Status);

@@ -16,6 +16,18 @@ public sealed class OpenAiServingFailureTests(SingleSlotClusterFixture cluster) 
     private const string Short = """{"prompt":"Once upon a time","max_tokens":4,"temperature":0}""";
 
     [Fact]
+    public async Task Embeddings_from_a_model_served_for_generation_only_are_a_400_naming_the_model()
+    {
+        using var http = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
+
+        var response = await http.PostAsync("/v1/embeddings", $$"""{"model":"{{ClusterFixture.ModelId}}","input":"Once upon a time"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Equal("model", response.Error.GetProperty("param").GetString());
+        Assert.Contains("generation only", response.Error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_full_worker_queue_is_429_with_retry_after_and_the_request_can_be_retried()
     {
         using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SlmCluster.Client.Chat;
+using SlmCluster.Client.Embeddings;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Client.DependencyInjection;
@@ -51,6 +52,27 @@ public static class SlmClusterClientServiceCollectionExtensions
         return services.AddChatClient(sp => new SlmClusterChatClient(
             sp.GetRequiredService<Inference.InferenceClient>(),
             sp.GetRequiredService<SlmClusterChatClientOptions>()));
+    }
+
+    /// <summary>
+    /// Adds an <see cref="IEmbeddingGenerator{TInput,TEmbedding}"/> (<c>string</c> to <c>Embedding&lt;float&gt;</c>) that
+    /// talks to the gateway <paramref name="gateway"/> over gRPC (see <see cref="AddSlmClusterClient"/>), beside the chat
+    /// client; the returned builder adds middleware such as caching or OpenTelemetry.
+    /// </summary>
+    public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddSlmClusterEmbeddingGenerator(this IServiceCollection services,
+        string gateway = "gateway", Action<SlmClusterEmbeddingGeneratorOptions>? configure = null)
+    {
+        services.AddSlmClusterClient(gateway);
+        var options = services.AddOptions<SlmClusterEmbeddingGeneratorOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SlmClusterEmbeddingGeneratorOptions>>().Value);
+        return services.AddEmbeddingGenerator(sp => new SlmClusterEmbeddingGenerator(
+            sp.GetRequiredService<Inference.InferenceClient>(),
+            sp.GetRequiredService<SlmClusterEmbeddingGeneratorOptions>()));
     }
 
     /// <summary>

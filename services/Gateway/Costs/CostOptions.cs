@@ -15,6 +15,13 @@ public sealed class CostOptions
     /// Paid APIs by id (the <c>api</c> label of <c>slm_reference_api_cost_usd_total</c>). Configuration adds entries
     /// or overrides these defaults' prices.
     /// </summary>
+    /// <summary>
+    /// The reference price of embeddings, USD per million input tokens (OpenAI's text-embedding-3-small list price by
+    /// default), that embedding requests are priced against in <c>served.reference_api_cost_usd</c> and
+    /// <c>slm_embeddings_reference_api_cost_usd_total</c>.
+    /// </summary>
+    public double EmbeddingsPerMillion { get; set; } = 0.02;
+
     public Dictionary<string, ReferenceApiPrice> ReferenceApis { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
         ["gpt-5.4"] = new() { Name = "GPT-5.4", InputPerMillion = 2.50, OutputPerMillion = 15.00 },

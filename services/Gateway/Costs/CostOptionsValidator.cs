@@ -22,6 +22,11 @@ public sealed class CostOptionsValidator : IValidateOptions<CostOptions>
             }
         }
 
+        if (options.EmbeddingsPerMillion is < 0 or double.NaN)
+        {
+            failures.Add($"Gateway:Cost:EmbeddingsPerMillion is {options.EmbeddingsPerMillion}; it is USD per million tokens, 0 or more.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

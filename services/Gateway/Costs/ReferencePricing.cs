@@ -12,6 +12,9 @@ public sealed class ReferencePricing(IOptions<CostOptions> options)
 
     public IReadOnlyDictionary<string, ReferenceApiPrice> Apis => options.Value.ReferenceApis;
 
+    /// <summary>What <paramref name="tokens"/> embedded tokens cost at the reference embeddings price.</summary>
+    public double EmbeddingsCostOf(long tokens) => tokens * options.Value.EmbeddingsPerMillion / 1_000_000;
+
     /// <summary>What the same tokens would have cost at the default API.</summary>
     public double DefaultCostOf(long promptTokens, long completionTokens) => DefaultPrice.CostOf(promptTokens, completionTokens);
 }

@@ -207,6 +207,10 @@ public sealed partial class WorkerDirectory(
         FileSha256 = model.FileSha256,
         SizeBytes = model.SizeBytes,
         ToolCallFormat = model.ToolCallFormat,
+        Embeddings = model.ServesEmbeddings,
+        EmbeddingsOnly = model.EmbeddingsOnly,
+        EmbeddingDimensions = model.EmbeddingDimensions,
+        MaxEmbeddingInputTokens = model.MaxEmbeddingInputTokens,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} joined (silo {Silo}): serving {Model} on {Device} with {Slots} slots")]

@@ -86,6 +86,9 @@ internal sealed class AdmissionQueue
     /// <summary>Engine thread: sleeps until a job is queued (or one was queued since the last wait) or <paramref name="stopping"/> fires.</summary>
     public void WaitForWork(CancellationToken stopping) => _workArrived.Wait(stopping);
 
+    /// <summary>Any thread: wakes the engine thread for work that does not pass through this queue (embeddings).</summary>
+    public void Wake() => _workArrived.Release();
+
     /// <summary>Refuses further jobs and hands back the ones still waiting.</summary>
     public List<GenerationJob> Close()
     {

@@ -34,6 +34,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     private readonly int _totalCells;
     private readonly int _usableCells;
     private readonly int _scratchSequence;
+    private readonly EmbeddingScheduler? _embeddings;
     private LlamaBatch _batch;
     private GCHandle _self;
     private int _inBatchCount;
@@ -55,8 +56,10 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         int sequenceLimit,
         bool unifiedKvCache,
         bool batchInvariant,
-        ILogger logger)
+        ILogger logger,
+        EmbeddingScheduler? embeddings = null)
     {
+        _embeddings = embeddings;
         _model = model;
         _context = context;
         _queue = queue;
@@ -119,6 +122,11 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
                     EngineLog.StepFailed(_logger, ex);
                     FailBusySlots(new InferenceException(InferenceErrorKind.Internal, $"generation failed: {ex.Message}", ex));
                     busy = false;
+                }
+                // The embedding context's turn, bounded against generation's (EmbeddingOptions.GenerationStepsPerDecode).
+                if (_embeddings is not null && _embeddings.Step(busy))
+                {
+                    busy = true;
                 }
                 if (!busy)
                 {

@@ -32,6 +32,12 @@ public sealed class EngineOptions
     /// <summary>Largest <see cref="GenerationRequest.MaxTokens"/> accepted.</summary>
     public int MaxTokensLimit { get; set; } = 4096;
 
+    /// <summary>What the engine serves: generation (the default), embeddings, or both, interleaved on its thread.</summary>
+    public ServedTasks Serves { get; set; } = ServedTasks.Generation;
+
+    /// <summary>The embedding context's settings, used when <see cref="Serves"/> includes embeddings.</summary>
+    public EmbeddingOptions Embedding { get; set; } = new();
+
     /// <summary>
     /// One KV pool shared by all slots (llama.cpp's <c>kv_unified</c>): a single request may use the whole
     /// <see cref="ContextSize"/>, and a full cache evicts idle prefixes or refuses the newest request. Off by default:

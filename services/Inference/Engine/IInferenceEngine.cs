@@ -24,6 +24,22 @@ public interface IInferenceEngine : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>What this engine serves: generation, embeddings, or both.</summary>
+    ServedTasks Serves { get; }
+
+    /// <summary>Values in a full embedding vector (the model's hidden size).</summary>
+    int EmbeddingDimensions { get; }
+
+    /// <summary>Longest embedding input in tokens; 0 when the engine serves no embeddings.</summary>
+    int MaxEmbeddingInputTokens { get; }
+
+    /// <summary>
+    /// One unit-length vector per input, in order; the inputs are pooled beside other requests' in the engine's
+    /// embedding decodes. Cancelling <paramref name="cancellationToken"/> drops the inputs not decoded yet.
+    /// </summary>
+    /// <exception cref="InferenceException">InvalidArgument for a bad request or an engine that serves no embeddings; ResourceExhausted when the queue is full.</exception>
+    Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>The exact prompt text that would be decoded for <paramref name="request"/> (after the chat template).</summary>
     string RenderPrompt(GenerationRequest request);
 

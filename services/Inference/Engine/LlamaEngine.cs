@@ -30,6 +30,7 @@ public sealed class LlamaEngine : IInferenceEngine
     private readonly ILogger _logger;
     private readonly AdmissionQueue _queue;
     private readonly ContinuousBatchScheduler _scheduler;
+    private readonly EmbeddingScheduler? _embeddings;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
@@ -48,7 +49,10 @@ public sealed class LlamaEngine : IInferenceEngine
         // With a unified KV cache one sequence may use every cell, but not more positions than the model was trained on.
         _sequenceLimit = Math.Min((int)LlamaApi.llama_n_ctx_seq(context), trainedContext);
         _queue = new AdmissionQueue(options.MaxQueue);
-        _scheduler = new ContinuousBatchScheduler(model, context, _queue, options.Slots, _sequenceLimit, UsesUnifiedKvCache(options), options.BatchInvariant, logger);
+        _embeddings = options.Serves.HasFlag(ServedTasks.Embeddings)
+            ? EmbeddingScheduler.Create(model, options, threadpool?.Handle ?? IntPtr.Zero, _queue.Wake, logger)
+            : null;
+        _scheduler = new ContinuousBatchScheduler(model, context, _queue, options.Slots, _sequenceLimit, UsesUnifiedKvCache(options), options.BatchInvariant, logger, _embeddings);
         _thread = new Thread(RunLoop) { IsBackground = true, Name = "llama-engine" };
     }
 
@@ -74,6 +78,16 @@ public sealed class LlamaEngine : IInferenceEngine
     public int ActiveSequences => _scheduler.ActiveSequences;
 
     public GrammarStatistics GrammarStatistics => _scheduler.Grammar.Snapshot();
+
+    public ServedTasks Serves => _options.Serves;
+
+    public int EmbeddingDimensions => _model.Metadata.EmbeddingLength;
+
+    /// <summary>Longest embedding input in tokens; 0 when the engine serves no embeddings.</summary>
+    public int MaxEmbeddingInputTokens => _embeddings?.MaxInputTokens ?? 0;
+
+    /// <summary>The pooling of the embedding context (the model's own resolved); null when the engine serves no embeddings.</summary>
+    public EmbeddingPooling? EmbeddingPooling => _embeddings?.Pooling;
 
     public double KvCacheUsage => Math.Clamp((double)_scheduler.UsedCells / Math.Max(1, _scheduler.TotalCells), 0, 1);
 
@@ -188,6 +202,19 @@ public sealed class LlamaEngine : IInferenceEngine
                 $"MaxQueue={options.MaxQueue}, MaxTokensLimit={options.MaxTokensLimit}, ContextSize={options.ContextSize} " +
                 "(all must be at least 1; ContextSize 0 means automatic).", nameof(options));
         }
+        EmbeddingOptions embedding = options.Embedding ?? throw new ArgumentException("EngineOptions.Embedding is null.", nameof(options));
+        if (options.Serves is not (ServedTasks.Generation or ServedTasks.Embeddings or ServedTasks.Both))
+        {
+            throw new ArgumentException($"EngineOptions.Serves is {options.Serves}; use Generation, Embeddings or Both.", nameof(options));
+        }
+        if (embedding.BatchSize < 1 || embedding.MaxSequences is < 1 or > EmbeddingOptions.MaxSequencesPerDecode ||
+            embedding.GenerationStepsPerDecode < 1 || embedding.MaxQueue < 1 || embedding.MaxInputs < 1 || !Enum.IsDefined(embedding.Pooling))
+        {
+            throw new ArgumentException(
+                $"EmbeddingOptions out of range: BatchSize={embedding.BatchSize}, MaxSequences={embedding.MaxSequences} (1 to " +
+                $"{EmbeddingOptions.MaxSequencesPerDecode}), GenerationStepsPerDecode={embedding.GenerationStepsPerDecode}, " +
+                $"MaxQueue={embedding.MaxQueue}, MaxInputs={embedding.MaxInputs}, Pooling={embedding.Pooling} (the others at least 1).", nameof(options));
+        }
         if (options.Slots > 256)
         {
             throw new ArgumentException($"EngineOptions.Slots is {options.Slots}; llama.cpp decodes at most 256 sequences together.", nameof(options));
@@ -229,10 +256,39 @@ public sealed class LlamaEngine : IInferenceEngine
         }
     }
 
+    public Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
+    {
+        long started = Stopwatch.GetTimestamp();
+        ThrowIfStopped();
+        EmbeddingScheduler embeddings = _embeddings ?? throw new InferenceException(InferenceErrorKind.InvalidArgument,
+            $"model {_model.Metadata.Name} is served for generation only here; embeddings need a worker that serves them (Worker:Serves)");
+        int[][] inputs = EmbeddingRequestValidator.Prepare(request, _model, embeddings.MaxInputTokens, _options.Embedding.MaxInputs,
+            embeddings.Dimensions, out int truncated);
+        var job = new EmbeddingJob(inputs, request.Dimensions, truncated, started, cancellationToken);
+        if (!embeddings.Enqueue(job))
+        {
+            ThrowIfStopped();
+            int waiting = embeddings.QueueDepth;
+            EmbeddingLog.QueueFull(_logger, waiting);
+            throw new InferenceException(InferenceErrorKind.ResourceExhausted,
+                $"the embedding queue is full ({waiting} requests waiting); retry shortly or send the request to another worker")
+            {
+                RetryAfter = TimeSpan.FromSeconds(1),
+            };
+        }
+        return job.Completion;
+    }
+
     private GenerationJob Admit(GenerationRequest request, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         ThrowIfStopped();
+        if (!_options.Serves.HasFlag(ServedTasks.Generation))
+        {
+            throw new InferenceException(InferenceErrorKind.InvalidArgument,
+                $"model {_model.Metadata.Name} is served for embeddings only here; generation needs a worker that serves it (Worker:Serves)");
+        }
+
         GenerationRequestValidator.Validate(request, _options.MaxTokensLimit, _model.Metadata.VocabSize);
 
         int[] tokens = TokenizePrompt(request);
@@ -323,6 +379,8 @@ public sealed class LlamaEngine : IInferenceEngine
         }
         ContinuousBatchScheduler.FailWaiting(_queue.Close());
         _scheduler.Dispose();
+        _embeddings?.FailAll();
+        _embeddings?.Dispose();
         if (_threadpool is not null)
         {
             LlamaApi.llama_detach_threadpool(_context);

@@ -39,6 +39,15 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
             GpuLayers = o.GpuLayers,
             MaxQueue = o.MaxQueue,
             MaxTokensLimit = o.MaxTokensLimit,
+            Serves = o.ServedTasks,
+            Embedding = new EmbeddingOptions
+            {
+                Pooling = Enum.Parse<EmbeddingPooling>(o.EmbeddingPooling, ignoreCase: true),
+                BatchSize = o.EmbeddingBatchSize,
+                GenerationStepsPerDecode = o.EmbeddingGenerationStepsPerDecode,
+                MaxInputs = o.EmbeddingMaxInputs,
+                MaxQueue = o.MaxQueue,
+            },
         }, loggerFactory);
         ModelId = o.ModelId is { Length: > 0 } modelId ? modelId : Path.GetFileNameWithoutExtension(path);
         ModelSha256 = Task.Run(() => HashFileAsync(path));

@@ -39,6 +39,7 @@ public static class WorkerApplicationBuilderExtensions
         services.AddSingleton<WorkerMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerMetrics>());
         services.AddSingleton<WorkerGeneration>();
+        services.AddSingleton<WorkerEmbeddings>();
         services.AddSingleton<WorkerGrainActivations>();
 
         builder.AddSlmSilo(workerOptions.Id is { Length: > 0 } workerId ? workerId : $"{Environment.MachineName}-{Environment.ProcessId}", configureSilo);

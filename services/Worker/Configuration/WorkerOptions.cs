@@ -56,6 +56,37 @@ public sealed class WorkerOptions
         ErrorMessage = "Worker:Device must be cpu or cuda (the device kind; which GPU a process uses is the driver's CUDA_VISIBLE_DEVICES).")]
     public string Device { get; set; } = ClusterSettings.Devices.Cpu;
 
+    /// <summary>
+    /// What the worker serves with its model: <c>generation</c> (the default), <c>embeddings</c> (only) or <c>both</c>,
+    /// their decodes interleaved on the engine thread under <see cref="EmbeddingGenerationStepsPerDecode"/>.
+    /// </summary>
+    [AllowedValues("generation", "embeddings", "both", ErrorMessage = "Worker:Serves must be generation, embeddings or both.")]
+    public string Serves { get; set; } = "generation";
+
+    /// <summary>How token states are pooled into one vector: the <c>model</c>'s own (mean when it declares none), <c>mean</c>, <c>cls</c> or <c>last</c>.</summary>
+    [AllowedValues("model", "mean", "cls", "last", ErrorMessage = "Worker:EmbeddingPooling must be model, mean, cls or last.")]
+    public string EmbeddingPooling { get; set; } = "model";
+
+    /// <summary>Tokens in one embedding decode, and so the longest input (inputs of many requests are packed into it).</summary>
+    [Range(1, 1 << 16)]
+    public int EmbeddingBatchSize { get; set; } = 512;
+
+    /// <summary>While both have work, one embedding decode runs after every this many generation steps (the fairness bound).</summary>
+    [Range(1, 1000)]
+    public int EmbeddingGenerationStepsPerDecode { get; set; } = 1;
+
+    /// <summary>Inputs one embedding request may carry.</summary>
+    [Range(1, 1 << 16)]
+    public int EmbeddingMaxInputs { get; set; } = 2048;
+
+    /// <summary>The engine's <see cref="Inference.ServedTasks"/> for <see cref="Serves"/>.</summary>
+    public Inference.ServedTasks ServedTasks => Serves switch
+    {
+        "embeddings" => Inference.ServedTasks.Embeddings,
+        "both" => Inference.ServedTasks.Both,
+        _ => Inference.ServedTasks.Generation,
+    };
+
     /// <summary>How long a stopping worker waits for its running requests before it exits anyway.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);

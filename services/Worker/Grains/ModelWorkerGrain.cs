@@ -17,7 +17,7 @@ namespace SlmCluster.Worker.Grains;
 [KeepAlive]
 [Reentrant]
 [GrainDirectory(GrainDirectoryName = WorkerGrainKey.Directory)]
-internal sealed partial class ModelWorkerGrain(WorkerGeneration generation, WorkerGrainActivations activations, ILogger<ModelWorkerGrain> logger)
+internal sealed partial class ModelWorkerGrain(WorkerGeneration generation, WorkerEmbeddings embeddings, WorkerGrainActivations activations, ILogger<ModelWorkerGrain> logger)
     : Grain, IModelWorkerGrain
 {
     private int _activation;
@@ -33,6 +33,8 @@ internal sealed partial class ModelWorkerGrain(WorkerGeneration generation, Work
         generation.RunAsync(call, cancellationToken);
 
     public Task<int> CountPromptTokens(GenerationCall call) => Task.FromResult(generation.CountPromptTokens(call));
+
+    public Task<EmbeddingAnswer> Embed(EmbeddingCall call, CancellationToken cancellationToken) => embeddings.EmbedAsync(call, cancellationToken);
 
     public Task<WorkerStatus> GetStatus() => Task.FromResult(generation.Status(activations.Count));
 

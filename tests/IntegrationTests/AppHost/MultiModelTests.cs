@@ -92,6 +92,30 @@ public sealed class MultiModelTests(MultiModelTests.Cluster cluster) : IClassFix
     }
 
     [Fact]
+    public async Task The_default_cluster_embeds_with_its_first_model_and_answers_a_repeat_from_the_cache()
+    {
+        // The README's curl.
+        const string Body = """{"model":"stories260K","input":["Once upon a time","The cat sat on the mat."]}""";
+        using var openAi = new OpenAiHttpClient(new Uri($"http://127.0.0.1:{_httpPort}/"));
+
+        var first = await openAi.PostAsync("/v1/embeddings", Body);
+        var repeat = await openAi.PostAsync("/v1/embeddings", Body);
+        var generationOnly = await openAi.PostAsync("/v1/embeddings", """{"model":"tinystories-656k-q8_0","input":"Once upon a time"}""");
+        var listed = (await openAi.GetAsync("/v1/models")).Json.GetProperty("data").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("id").GetString()!, m => m.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()!).ToArray());
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal(2, first.Json.GetProperty("data").GetArrayLength());
+        Assert.False(first.Json.GetProperty("served").GetProperty("cache_hit").GetBoolean());
+        Assert.True(repeat.Json.GetProperty("served").GetProperty("cache_hit").GetBoolean());
+        Assert.Equal(first.Json.GetProperty("data").GetRawText(), repeat.Json.GetProperty("data").GetRawText());
+        Assert.Equal(first.Json.GetProperty("usage").GetRawText(), repeat.Json.GetProperty("usage").GetRawText());
+        Assert.Equal(HttpStatusCode.BadRequest, generationOnly.Status);
+        Assert.Equal(["generation", "embeddings"], listed["stories260K"]);
+        Assert.Equal(["generation"], listed["tinystories-656k-q8_0"]);
+    }
+
+    [Fact]
     public async Task A_prompt_the_model_cannot_encode_is_refused_and_its_worker_keeps_serving()
     {
         // tinystories-656k's vocabulary has no '(' and no byte tokens to fall back on; llama.cpp would throw through its

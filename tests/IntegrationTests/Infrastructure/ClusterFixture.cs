@@ -4,11 +4,17 @@ using InferenceClient = SlmCluster.Protocol.V1.Inference.InferenceClient;
 
 namespace SlmCluster.IntegrationTests.Infrastructure;
 
-/// <summary>Two real worker silos serving stories260K and a real gateway silo in front of them, shared by a test collection.</summary>
+/// <summary>
+/// Two real worker silos serving stories260K (for generation and embeddings) and a real gateway silo in front of them,
+/// shared by a test collection.
+/// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string ModelFile = "stories260K.gguf";
     public const string ModelId = "stories260K";
+
+    /// <summary>The workers' option that makes them serve embeddings beside generation.</summary>
+    public const string ServesBoth = "--Worker:Serves=both";
 
     internal LocalRedisServer Redis { get; private set; } = null!;
 
@@ -24,8 +30,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         var model = TestPaths.Model(ModelFile);
         Redis = await LocalRedisServer.StartAsync();
-        Worker0 = ServiceProcess.StartWorker("worker-0", Redis, model);
-        Worker1 = ServiceProcess.StartWorker("worker-1", Redis, model);
+        Worker0 = ServiceProcess.StartWorker("worker-0", Redis, model, ServesBoth);
+        Worker1 = ServiceProcess.StartWorker("worker-1", Redis, model, ServesBoth);
         await Task.WhenAll(Worker0.WaitHealthyAsync(), Worker1.WaitHealthyAsync());
         Gateway = ServiceProcess.StartGateway(Redis, ServiceProcess.WithoutResponseCache);
         await Gateway.WaitHealthyAsync();

@@ -64,5 +64,7 @@ public sealed class WorkerStatusReadTests
             throw new NotSupportedException();
 
         public Task<int> CountPromptTokens(GenerationCall call) => throw new NotSupportedException();
+
+        public Task<EmbeddingAnswer> Embed(EmbeddingCall call, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }

@@ -2,12 +2,13 @@ using Grpc.Core;
 using SlmCluster.Client;
 using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
+using SlmCluster.Gateway.Serving.Embeddings;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.Grpc;
 
 /// <summary>The gateway's <c>slm.v1.Inference</c>: the wire request into the serving pipeline, its chunks back out.</summary>
-public sealed class InferenceGrpcService(ServingPipeline pipeline, ModelCatalog catalog) : Inference.InferenceBase
+public sealed class InferenceGrpcService(ServingPipeline pipeline, ModelCatalog catalog, EmbeddingPipeline embeddings) : Inference.InferenceBase
 {
     public override async Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context) =>
         await ServeAsync(request, context).CollectAsync(context.CancellationToken);
@@ -17,6 +18,14 @@ public sealed class InferenceGrpcService(ServingPipeline pipeline, ModelCatalog 
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
         Task.FromResult(new ListModelsResponse { Models = { catalog.List() } });
+
+    public override async Task<EmbedResponse> Embed(EmbedRequest request, ServerCallContext context)
+    {
+        var response = await embeddings.EmbedAsync(embeddings.Prepare(GrpcEmbeddingMapper.ToServingRequest(request)), context.CancellationToken);
+        // A tenant's token budget is charged with the embedded tokens, as with a generation's.
+        context.GetHttpContext().Features.Get<TokenUsageFeature>()?.Count(new GenerateChunk { Usage = response.Usage });
+        return response;
+    }
 
     private IAsyncEnumerable<GenerateChunk> ServeAsync(GenerateRequest request, ServerCallContext context) =>
         TokenUsageFeature.CountedFor(context.GetHttpContext(),

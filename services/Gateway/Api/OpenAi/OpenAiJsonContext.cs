@@ -10,6 +10,7 @@ namespace SlmCluster.Gateway.Api.OpenAi;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ChatCompletionRequest))]
 [JsonSerializable(typeof(CompletionRequest))]
+[JsonSerializable(typeof(EmbeddingsRequest))]
 [JsonSerializable(typeof(ChatCompletionResponse))]
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(TextCompletionResponse))]

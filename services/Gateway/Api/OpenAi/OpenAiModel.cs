@@ -16,4 +16,10 @@ public sealed class OpenAiModel
 
     /// <summary>Extension: how many healthy workers serve it.</summary>
     public int Replicas { get; init; }
+
+    /// <summary>Extension: what it serves, <c>generation</c> and/or <c>embeddings</c> (<c>POST /v1/embeddings</c>).</summary>
+    public string[] Capabilities { get; init; } = ["generation"];
+
+    /// <summary>Extension: values in a full embedding vector; left out when it serves no embeddings.</summary>
+    public int? EmbeddingDimensions { get; init; }
 }

@@ -27,6 +27,14 @@ public sealed class OpenAiModelsHandler(ModelCatalog catalog, TimeProvider time)
     }
 
     private OpenAiModel[] Models() => catalog.List()
-        .Select(m => new OpenAiModel { Id = m.Id, Created = _created, ContextLength = m.ContextLength, Replicas = m.Replicas })
+        .Select(m => new OpenAiModel
+        {
+            Id = m.Id,
+            Created = _created,
+            ContextLength = m.ContextLength,
+            Replicas = m.Replicas,
+            Capabilities = m.Embeddings ? m.EmbeddingsOnly ? ["embeddings"] : ["generation", "embeddings"] : ["generation"],
+            EmbeddingDimensions = m.Embeddings ? m.EmbeddingDimensions : null,
+        })
         .ToArray();
 }
