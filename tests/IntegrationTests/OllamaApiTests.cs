@@ -111,7 +111,7 @@ public sealed class OllamaApiTests(ClusterFixture cluster)
     [InlineData("/api/chat", """{"model": "stories260K", "messages": {"role": "user"}}""", HttpStatusCode.BadRequest, "messages")]
     [InlineData("/api/generate", """{"prompt": "Once"}""", HttpStatusCode.BadRequest, "'model' is required")]
     [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "options": {"num_gqa": 8}}""", HttpStatusCode.BadRequest, "options.num_gqa")]
-    [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "options": {"repeat_penalty": 1.3}}""", HttpStatusCode.BadRequest, "options.repeat_penalty")]
+    [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "options": {"repeat_penalty": 0}}""", HttpStatusCode.BadRequest, "repeat_penalty")]
     [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "options": {"num_ctx": 16}}""", HttpStatusCode.BadRequest, "options.num_ctx is 16")]
     [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "template": "{{ .Prompt }}"}""", HttpStatusCode.BadRequest, "'template'")]
     [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "images": ["aGk="]}""", HttpStatusCode.BadRequest, "images")]

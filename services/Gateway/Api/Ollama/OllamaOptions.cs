@@ -26,7 +26,7 @@ internal sealed record OllamaOptions
     ];
 
     /// <summary>Options that shape sampling only together with another that is refused unless neutral.</summary>
-    private static readonly HashSet<string> OnlyWithRefused = ["repeat_last_n", "penalize_newline", "mirostat_tau", "mirostat_eta"];
+    private static readonly HashSet<string> OnlyWithRefused = ["penalize_newline", "mirostat_tau", "mirostat_eta"];
 
     public static OllamaOptions None { get; } = new();
 
@@ -43,6 +43,15 @@ internal sealed record OllamaOptions
     public uint? Seed { get; init; }
 
     public string[] Stop { get; init; } = [];
+
+    /// <summary>Penalties as the request sent them; null applies none (the serving rules check their ranges).</summary>
+    public float? RepeatPenalty { get; init; }
+
+    public int? RepeatLastN { get; init; }
+
+    public float? PresencePenalty { get; init; }
+
+    public float? FrequencyPenalty { get; init; }
 
     /// <summary>The context the caller asked for; the handler holds it against the model's own.</summary>
     public int? NumCtx { get; init; }
@@ -80,10 +89,10 @@ internal sealed record OllamaOptions
                 "seed" => read with { Seed = Integer(name, value) is var seed and >= 0 ? unchecked((uint)seed) : null },
                 "stop" => read with { Stop = ReadStop(value) },
                 "num_ctx" => read with { NumCtx = (int)Positive(name, value) },
-                // The serving request has no penalties yet: they are refused unless their value applies none.
-                "repeat_penalty" => Neutral(read, name, value, 1, "apply a repetition penalty"),
-                "presence_penalty" => Neutral(read, name, value, 0, "apply a presence penalty"),
-                "frequency_penalty" => Neutral(read, name, value, 0, "apply a frequency penalty"),
+                "repeat_penalty" => read with { RepeatPenalty = (float)Number(name, value) },
+                "repeat_last_n" => read with { RepeatLastN = (int)Math.Clamp(Integer(name, value), int.MinValue, int.MaxValue) },
+                "presence_penalty" => read with { PresencePenalty = (float)Number(name, value) },
+                "frequency_penalty" => read with { FrequencyPenalty = (float)Number(name, value) },
                 "min_p" => Neutral(read, name, value, 0, "apply min-p sampling"),
                 "typical_p" => Neutral(read, name, value, 1, "apply typical sampling"),
                 "tfs_z" => Neutral(read, name, value, 1, "apply tail-free sampling"),
@@ -92,7 +101,7 @@ internal sealed record OllamaOptions
                     throw new InvalidOllamaRequestException("options.vocab_only true loads no weights, so nothing could be generated; leave it out."),
                 _ when RuntimeOnly.Contains(name) || OnlyWithRefused.Contains(name) || name == "vocab_only" => read,
                 _ => throw new InvalidOllamaRequestException(
-                    $"options.{name} is not an option this gateway knows; the options served are num_predict, temperature, top_k, top_p, seed, stop and num_ctx."),
+                    $"options.{name} is not an option this gateway knows; the options served are num_predict, temperature, top_k, top_p, seed, stop, num_ctx, repeat_penalty, repeat_last_n, presence_penalty and frequency_penalty."),
             };
         }
 

@@ -103,6 +103,10 @@ internal static class OllamaRequestMapper
                 TopP = options.TopP,
                 Seed = options.Seed,
                 Stop = options.Stop,
+                RepeatPenalty = options.RepeatPenalty,
+                RepeatLastN = options.RepeatLastN,
+                PresencePenalty = options.PresencePenalty,
+                FrequencyPenalty = options.FrequencyPenalty,
             }),
             ResponseFormat = Format(body.Format),
         };
