@@ -119,6 +119,10 @@ public sealed class OllamaApiTests(ClusterFixture cluster)
     [InlineData("/api/chat", """{"model": "stories260K", "messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""",
         HttpStatusCode.BadRequest, "'tools' are not yet served on the Ollama API")]
     [InlineData("/api/pull", """{"model": "llama3"}""", HttpStatusCode.Forbidden, "declared in the cluster's AppHost")]
+    [InlineData("/api/embed", """{"model": "stories260K"}""", HttpStatusCode.BadRequest, "'input' is required")]
+    [InlineData("/api/embed", """{"model": "stories260K", "input": [1, 2]}""", HttpStatusCode.BadRequest, "input[0] is not a string")]
+    [InlineData("/api/embed", """{"model": "no-such-model", "input": "hi"}""", HttpStatusCode.NotFound, "no-such-model")]
+    [InlineData("/api/embeddings", """{"model": "stories260K"}""", HttpStatusCode.BadRequest, "'prompt' is required")]
     [InlineData("/api/embeddings/nothing", """{}""", HttpStatusCode.NotFound, "No endpoint POST /api/embeddings/nothing")]
     public async Task A_bad_request_is_refused_with_its_status_and_an_Ollama_error_that_says_what_is_wrong(string path, string body, HttpStatusCode status, string says)
     {

@@ -122,6 +122,37 @@ public sealed class OllamaClientInteropTests(ClusterFixture cluster)
         Assert.Contains(ClusterFixture.ModelId, unknown.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_ollama_js_client_and_OllamaSharp_embed_unit_vectors_that_agree_with_each_other()
+    {
+        var embed = await RunOllamaJsAsync("embed");
+        var legacy = await RunOllamaJsAsync("embeddings");
+        var sharp = await Client.EmbedAsync(new OllamaSharp.Models.EmbedRequest { Model = ClusterFixture.ModelId, Input = ["Once upon a time"] });
+
+        var vectors = embed.GetProperty("embeddings").EnumerateArray().Select(v => v.EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToArray();
+        Assert.Equal(3, vectors.Length);
+        Assert.All(vectors, v => Assert.Equal(1.0, Math.Sqrt(v.Sum(x => (double)x * x)), 3));
+        Assert.Equal(1.0, Cosine(vectors[0], vectors[1]), 4);
+        Assert.True(Cosine(vectors[0], vectors[2]) < 0.999, "different inputs gave the same vector");
+        Assert.True(embed.GetProperty("prompt_eval_count").GetInt32() > 0);
+        Assert.Equal(1.0, Cosine(vectors[0], legacy.GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray()), 4);
+        Assert.Equal(1.0, Cosine(vectors[0], Assert.Single(sharp.Embeddings)), 4);
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+
+        return dot / Math.Sqrt(na * nb);
+    }
+
     private Task<JsonElement> RunOllamaJsAsync(string scenario) => RunOllamaJsAsync(cluster.Gateway.HttpAddress, scenario);
 
     /// <summary>Runs a scenario of <c>ollama-peer.js</c> against a gateway; the client's answer, or its error (name, message, status).</summary>

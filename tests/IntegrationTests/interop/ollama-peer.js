@@ -42,6 +42,8 @@ const scenarios = {
     format: { type: 'object', properties: { name: { type: 'string', maxLength: 8 } }, required: ['name'] },
     options: { temperature: 0, num_predict: 40 },
   }),
+  embed: async () => ollama.embed({ model, input: ['Once upon a time', 'Once upon a time', 'The cat sat on the mat.'] }),
+  embeddings: async () => ollama.embeddings({ model, prompt: 'Once upon a time' }),
   'unknown-model': async () => ollama.generate({ model: 'no-such-model', prompt: 'Once upon a time' }),
 };
 

@@ -17,6 +17,7 @@ public static class OllamaEndpoints
     {
         services.AddSingleton<OllamaGenerationHandler>();
         services.AddSingleton<OllamaModelsHandler>();
+        services.AddSingleton<OllamaEmbeddingsHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, OllamaRootEndpointPolicy>());
         return services;
     }
@@ -25,6 +26,7 @@ public static class OllamaEndpoints
     {
         var generation = endpoints.ServiceProvider.GetRequiredService<OllamaGenerationHandler>();
         var models = endpoints.ServiceProvider.GetRequiredService<OllamaModelsHandler>();
+        var embeddings = endpoints.ServiceProvider.GetRequiredService<OllamaEmbeddingsHandler>();
 
         // What clients probe before anything else, as Ollama answers it: no key needed, nothing about the models told.
         endpoints.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], models.HandleRootAsync).WithMetadata(OllamaRootMetadata.Instance, OllamaApiMetadata.Instance);
@@ -35,6 +37,8 @@ public static class OllamaEndpoints
         endpoints.MapPost("/api/show", models.HandleShowAsync).RequireAuthorization(ApiKeyAuthenticationHandler.TenantPolicy).WithMetadata(OllamaApiMetadata.Instance);
         endpoints.MapPost("/api/generate", generation.HandleGenerateAsync).RequireTenantLimits().WithMetadata(OllamaApiMetadata.Instance);
         endpoints.MapPost("/api/chat", generation.HandleChatAsync).RequireTenantLimits().WithMetadata(OllamaApiMetadata.Instance);
+        endpoints.MapPost("/api/embed", embeddings.HandleEmbedAsync).RequireTenantLimits().WithMetadata(OllamaApiMetadata.Instance);
+        endpoints.MapPost("/api/embeddings", embeddings.HandleEmbeddingsAsync).RequireTenantLimits().WithMetadata(OllamaApiMetadata.Instance);
 
         foreach (var (path, method, verb) in new[]
         {
@@ -54,7 +58,7 @@ public static class OllamaEndpoints
 
         // Anything else under /api (a wrong path or method) answers in Ollama's shape, not with an empty 404/405.
         endpoints.Map("/api/{**rest}", context => new OllamaProblem(StatusCodes.Status404NotFound,
-                $"No endpoint {context.Request.Method} {context.Request.Path}. The Ollama API here serves GET /api/version, /api/tags and /api/ps, and POST /api/show, /api/generate and /api/chat.")
+                $"No endpoint {context.Request.Method} {context.Request.Path}. The Ollama API here serves GET /api/version, /api/tags and /api/ps, and POST /api/show, /api/generate, /api/chat, /api/embed and /api/embeddings.")
             .WriteAsync(context.Response)).WithMetadata(OllamaApiMetadata.Instance);
 
         return endpoints;
