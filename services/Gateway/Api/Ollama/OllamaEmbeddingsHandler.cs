@@ -32,19 +32,9 @@ public sealed class OllamaEmbeddingsHandler(EmbeddingPipeline pipeline)
             var prepared = pipeline.Prepare(ToServingRequest(body, name, legacy));
             response = await pipeline.EmbedAsync(prepared, aborted);
         }
-        catch (InvalidOpenAiRequestException e)
+        catch (Exception e) when (OllamaProblem.Of(e) is { } problem)
         {
-            await OllamaProblem.From(e).WriteAsync(context.Response);
-            return;
-        }
-        catch (InvalidOllamaRequestException e)
-        {
-            await OllamaProblem.From(e).WriteAsync(context.Response);
-            return;
-        }
-        catch (RpcException e)
-        {
-            await OllamaProblem.From(e).WriteAsync(context.Response);
+            await problem.WriteAsync(context.Response);
             return;
         }
         catch (Exception) when (aborted.IsCancellationRequested)

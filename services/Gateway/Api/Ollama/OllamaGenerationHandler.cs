@@ -53,19 +53,9 @@ public sealed partial class OllamaGenerationHandler(
                 RefuseSmallerContext(mapped.NumCtx, catalog.Resolve(mapped.ModelId));
             }
         }
-        catch (InvalidOpenAiRequestException e)
+        catch (Exception e) when (OllamaProblem.Of(e) is { } problem)
         {
-            await OllamaProblem.From(e).WriteAsync(context.Response);
-            return;
-        }
-        catch (InvalidOllamaRequestException e)
-        {
-            await OllamaProblem.From(e).WriteAsync(context.Response);
-            return;
-        }
-        catch (RpcException e)
-        {
-            await OllamaProblem.From(e).WriteAsync(context.Response);
+            await problem.WriteAsync(context.Response);
             return;
         }
         catch (Exception) when (aborted.IsCancellationRequested)

@@ -17,6 +17,15 @@ public sealed record OllamaProblem(int Status, string Message, string? RetryAfte
     /// <summary>A body the shared reader refused (empty, not UTF-8, not JSON, the wrong type, too large).</summary>
     public static OllamaProblem From(InvalidOpenAiRequestException e) => new(e.Status, e.Message);
 
+    /// <summary>The answer to a refusal of the body, the Ollama mapping or the shared path; null for any other exception.</summary>
+    public static OllamaProblem? Of(Exception e) => e switch
+    {
+        InvalidOllamaRequestException invalid => From(invalid),
+        InvalidOpenAiRequestException body => From(body),
+        RpcException rpc => From(rpc),
+        _ => null,
+    };
+
     public OllamaErrorResponse Body => new() { Error = Message };
 
     /// <summary>Writes the error as the whole response; the response must not have started.</summary>

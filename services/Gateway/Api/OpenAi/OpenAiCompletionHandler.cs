@@ -58,14 +58,9 @@ public sealed partial class OpenAiCompletionHandler(
             body = await OpenAiRequestBody.ReadAsync(context.Request, bodyType, aborted);
             prepared = pipeline.Prepare(map(body));
         }
-        catch (InvalidOpenAiRequestException e)
+        catch (Exception e) when (OpenAiProblem.Of(e) is { } problem)
         {
-            await OpenAiProblem.From(e).WriteAsync(context.Response);
-            return;
-        }
-        catch (RpcException e)
-        {
-            await OpenAiProblem.From(e).WriteAsync(context.Response);
+            await problem.WriteAsync(context.Response);
             return;
         }
         catch (Exception) when (aborted.IsCancellationRequested)

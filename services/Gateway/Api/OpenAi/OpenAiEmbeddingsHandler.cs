@@ -19,37 +19,19 @@ public sealed class OpenAiEmbeddingsHandler(EmbeddingPipeline pipeline)
         var aborted = context.RequestAborted;
         EmbeddingsRequest body;
         PreparedEmbedding prepared;
+        EmbedResponse response;
         try
         {
             body = await OpenAiRequestBody.ReadAsync(context.Request, OpenAiJsonContext.Api.EmbeddingsRequest, aborted);
             prepared = pipeline.Prepare(OpenAiEmbeddingsMapper.ToServingRequest(body));
+            response = await pipeline.EmbedAsync(prepared, aborted);
         }
-        catch (InvalidOpenAiRequestException e)
+        catch (Exception e) when (OpenAiProblem.Of(e) is { } problem)
         {
-            await OpenAiProblem.From(e).WriteAsync(context.Response);
-            return;
-        }
-        catch (RpcException e)
-        {
-            await OpenAiProblem.From(e).WriteAsync(context.Response);
+            await problem.WriteAsync(context.Response);
             return;
         }
         catch (Exception) when (aborted.IsCancellationRequested)
-        {
-            return;
-        }
-
-        EmbedResponse response;
-        try
-        {
-            response = await pipeline.EmbedAsync(prepared, aborted);
-        }
-        catch (RpcException e)
-        {
-            await OpenAiProblem.From(e).WriteAsync(context.Response);
-            return;
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             return;
         }

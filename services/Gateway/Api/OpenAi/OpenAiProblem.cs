@@ -56,6 +56,14 @@ public sealed record OpenAiProblem(int Status, OpenAiError Error, string? RetryA
         new(e.Status, new OpenAiError { Message = e.Message, Type = "invalid_request_error", Param = e.Param, Code = e.Code });
 
     /// <summary>Writes the error as the whole response; the response must not have started.</summary>
+    /// <summary>The answer to a refusal of the body or of the shared path; null for any other exception.</summary>
+    public static OpenAiProblem? Of(Exception e) => e switch
+    {
+        InvalidOpenAiRequestException body => From(body),
+        RpcException rpc => From(rpc),
+        _ => null,
+    };
+
     public Task WriteAsync(HttpResponse response)
     {
         response.StatusCode = Status;
