@@ -11,7 +11,7 @@ namespace SlmCluster.Bench.Scenarios;
 /// llama-server <c>--embeddings</c> on the same model, threads and batch size (<c>--openai-url</c>), at each concurrency in
 /// interleaved rounds (inputs/s, target 1.1 x); then generation on the same worker (which serves both) alone and under a
 /// steady embedding load, alternated round by round: tokens/s and time per output token, with the bound that keeps them
-/// fair (Worker:EmbeddingGenerationStepsPerDecode, 1: one embedding decode per generation step).
+/// fair (Worker:EmbeddingTokensPerGenerationToken, 1: an embedding token per token generation decodes).
 /// </summary>
 internal static class EmbeddingsScenario
 {
@@ -106,7 +106,8 @@ internal static class EmbeddingsScenario
 
         context.Note($"generation tok/s beside a steady embedding load / alone at c={GenerationConcurrency}: median {InterleavedResult.Median(speed):F3} " +
             $"(range {speed.Min():F3}-{speed.Max():F3}); time per output token p50 mixed / alone: median {InterleavedResult.Median(pace):F3} " +
-            $"(range {pace.Min():F3}-{pace.Max():F3}); bound: one embedding decode (at most 512 tokens) per generation step" +
+            $"(range {pace.Min():F3}-{pace.Max():F3}); bound: embeddings decode at most one token per token generation decodes " +
+            "(Worker:EmbeddingTokensPerGenerationToken 1), so generation waits at most one embedding decode of at most 512 tokens between its steps" +
             (refused > 0 ? $"; {refused} embedding requests of the mix were refused" : ""));
     }
 }

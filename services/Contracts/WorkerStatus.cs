@@ -67,4 +67,7 @@ public sealed record ModelDescription
 
     /// <summary>Longest embedding input in tokens; 0 when it serves no embeddings.</summary>
     [Id(12)] public int MaxEmbeddingInputTokens { get; init; }
+
+    /// <summary>How its embedding vectors are pooled (<c>mean</c>, <c>cls</c>, <c>last</c>); empty when it serves no embeddings.</summary>
+    [Id(13)] public string EmbeddingPooling { get; init; } = "";
 }

@@ -61,7 +61,7 @@ public sealed partial class CascadeRouteTests(CascadeClusterFixture cluster, ITe
         var models = (await cluster.Client.ListModelsAsync(new ListModelsRequest(), Deadline())).Models.Select(m => m.Id).ToList();
         var http = await _http.GetAsync("/v1/models");
 
-        string[] expected = ["anyok", "confident", "escalate", "long", "external", "badkey", "hang", "hang-fallback",
+        string[] expected = ["anyok", "confident", "escalate", "long", "external", "badkey", "hang", "hang-fallback", "tools",
             CascadeClusterFixture.SmallModel, CascadeClusterFixture.LargeModel];
         Assert.Equal(expected.Order(), models.Order());
         Assert.Equal(expected.Order(), http.Json.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!).Order());

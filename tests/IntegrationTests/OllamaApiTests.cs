@@ -104,6 +104,53 @@ public sealed class OllamaApiTests(ClusterFixture cluster)
         }
     }
 
+    [Fact]
+    public async Task A_chat_with_tools_answers_in_text_or_in_whole_calls_and_reads_earlier_calls_and_results()
+    {
+        const string Weather = """{"type": "object", "properties": {"city": {"type": "string", "maxLength": 10}, "unit": {"enum": ["c", "f"]}}, "required": ["city", "unit"]}""";
+        const string History = """
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}}]},
+            {"role": "tool", "tool_name": "get_weather", "content": "{\"temp\": 21}"},
+            """;
+        string Body(string history, bool stream) => $$$"""
+            {"model": "{{{ClusterFixture.ModelId}}}", "stream": {{{(stream ? "true" : "false")}}}, "options": {"temperature": 0, "num_predict": 24},
+             "tools": [{"type": "function", "function": {"name": "get_weather", "description": "The weather in a city.", "parameters": {{{Weather}}}}}],
+             "messages": [{{{history}}} {"role": "user", "content": "And in Rome?"}]}
+            """;
+        using var client = new OpenAiHttpClient(cluster.Gateway.HttpAddress);
+
+        var alone = await client.PostAsync("/api/chat", Body("", stream: false));
+        var whole = await client.PostAsync("/api/chat", Body(History, stream: false));
+        using var streamed = await client.PostStreamingAsync("/api/chat", Body(History, stream: true));
+        var lines = (await streamed.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+        Assert.Equal(HttpStatusCode.OK, whole.Status);
+        // The call and its result are in the prompt.
+        Assert.True(whole.Json.GetProperty("prompt_eval_count").GetInt32() > alone.Json.GetProperty("prompt_eval_count").GetInt32() + 20);
+        var message = whole.Json.GetProperty("message");
+        if (message.TryGetProperty("tool_calls", out var calls))
+        {
+            // The model chose to call: whole calls of the tool offered, arguments an object that validates.
+            Assert.All(calls.EnumerateArray(), call =>
+            {
+                Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+                Assert.Null(SlmCluster.Testing.SchemaValidator.Problem(Weather, call.GetProperty("function").GetProperty("arguments").GetRawText()));
+            });
+        }
+        else
+        {
+            Assert.False(string.IsNullOrEmpty(message.GetProperty("content").GetString()));
+            Assert.DoesNotContain("tool_calls", message.GetProperty("content").GetString(), StringComparison.Ordinal);
+        }
+
+        // Greedy: the stream is the same answer, its calls (if any) in lines of their own before the closing one.
+        Assert.True(lines[^1].GetProperty("done").GetBoolean());
+        Assert.Equal(message.GetProperty("content").GetString(), string.Concat(lines.Select(l => l.GetProperty("message").GetProperty("content").GetString())));
+        Assert.Equal(calls.ValueKind == JsonValueKind.Array ? calls.GetArrayLength() : 0,
+            lines.Sum(l => l.GetProperty("message").TryGetProperty("tool_calls", out var c) ? c.GetArrayLength() : 0));
+    }
+
     [Theory]
     [InlineData("/api/generate", """{"model": "no-such-model", "prompt": "Once"}""", HttpStatusCode.NotFound, "stories260K")]
     [InlineData("/api/show", """{"model": "no-such-model"}""", HttpStatusCode.NotFound, "no-such-model")]
@@ -116,8 +163,10 @@ public sealed class OllamaApiTests(ClusterFixture cluster)
     [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "template": "{{ .Prompt }}"}""", HttpStatusCode.BadRequest, "'template'")]
     [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "images": ["aGk="]}""", HttpStatusCode.BadRequest, "images")]
     [InlineData("/api/generate", """{"model": "stories260K", "prompt": "Once", "format": "yaml"}""", HttpStatusCode.BadRequest, "'format'")]
-    [InlineData("/api/chat", """{"model": "stories260K", "messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""",
-        HttpStatusCode.BadRequest, "'tools' are not yet served on the Ollama API")]
+    [InlineData("/api/chat", """{"model": "stories260K", "messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}], "format": "json"}""",
+        HttpStatusCode.BadRequest, "'tools' is sent together with 'format'")]
+    [InlineData("/api/chat", """{"model": "stories260K", "messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "not": {}}}}]}""",
+        HttpStatusCode.BadRequest, "'not'")]
     [InlineData("/api/pull", """{"model": "llama3"}""", HttpStatusCode.Forbidden, "declared in the cluster's AppHost")]
     [InlineData("/api/embed", """{"model": "stories260K"}""", HttpStatusCode.BadRequest, "'input' is required")]
     [InlineData("/api/embed", """{"model": "stories260K", "input": [1, 2]}""", HttpStatusCode.BadRequest, "input[0] is not a string")]

@@ -123,6 +123,26 @@ public sealed class OllamaClientInteropTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task The_ollama_js_client_chats_with_tools_and_sends_a_call_and_its_result_back()
+    {
+        var chat = await RunOllamaJsAsync("chat-tools");
+
+        Assert.False(chat.TryGetProperty("status", out _), $"the client was refused: {chat}");
+        var last = chat.GetProperty("last");
+        Assert.True(last.GetProperty("done").GetBoolean());
+        Assert.True(last.GetProperty("prompt_eval_count").GetInt32() > 40, "the tools, the call and its result were not in the prompt");
+        var calls = chat.GetProperty("calls").EnumerateArray().ToList();
+        // The story model chooses text or calls; either way the client reads the answer, and any call is whole.
+        Assert.All(calls, call =>
+        {
+            Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+            Assert.Equal(JsonValueKind.Object, call.GetProperty("function").GetProperty("arguments").ValueKind);
+        });
+        Assert.True(calls.Count > 0 || chat.GetProperty("content").GetString()!.Length > 0, "the answer had neither text nor calls");
+        Assert.Equal(chat.GetProperty("content").GetString(), chat.GetProperty("whole").GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task The_ollama_js_client_and_OllamaSharp_embed_unit_vectors_that_agree_with_each_other()
     {
         var embed = await RunOllamaJsAsync("embed");

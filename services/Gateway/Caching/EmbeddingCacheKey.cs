@@ -7,12 +7,13 @@ namespace SlmCluster.Gateway.Caching;
 
 /// <summary>
 /// The cache key of one embedded input: a SHA-256 over a tag that keeps it apart from generation keys, the model id
-/// and its file's SHA-256, the dimensions asked for, whether truncation was allowed, and the input (its text, or its
-/// token ids), each length-prefixed. One key per input, so a batch that repeats earlier inputs embeds only the new ones.
+/// and its file's SHA-256, the pooling its workers embed with (the same file pooled another way gives other vectors),
+/// the dimensions asked for, whether truncation was allowed, and the input (its text, or its token ids), each
+/// length-prefixed. One key per input, so a batch that repeats earlier inputs embeds only the new ones.
 /// </summary>
 public static class EmbeddingCacheKey
 {
-    public static string For(string model, string modelSha256, EmbeddingCall call, EmbeddingCallInput input, string prefix)
+    public static string For(string model, string modelSha256, string pooling, EmbeddingCall call, EmbeddingCallInput input, string prefix)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var number = new byte[8];
@@ -29,9 +30,11 @@ public static class EmbeddingCacheKey
             hash.AppendData(bytes);
         }
 
-        Text("embedding:v1");
+        // v2: the pooling joined the key; v1 entries, pooled who knows how, are never read.
+        Text("embedding:v2");
         Text(model);
         Text(modelSha256);
+        Text(pooling);
         Int(call.Dimensions);
         Int(call.Truncate ? 1 : 0);
         if (input.Tokens is { } tokens)

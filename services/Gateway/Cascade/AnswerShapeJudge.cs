@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Json.Schema;
 using SlmCluster.Gateway.Serving;
+using SlmCluster.Gateway.Serving.Tools;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Cascade;
@@ -9,7 +10,8 @@ namespace SlmCluster.Gateway.Cascade;
 /// Whether a judged tier's answer has the shape the request asked for, before its confidence is weighed: a tier's
 /// worker decodes under the request's grammar, but an answer cut at max_tokens (or by a stop string) is not whole.
 /// A schema is checked by a validator we did not write (JsonSchema.Net), so a gap in our converter escalates instead
-/// of reaching the caller.
+/// of reaching the caller. An answer to a request with tools must be calls of the tools offered, as many as allowed,
+/// whose arguments validate against each tool's parameters; where the model may choose text, text is a valid shape.
 /// </summary>
 public static class AnswerShapeJudge
 {
@@ -51,6 +53,72 @@ public static class AnswerShapeJudge
 
             return SchemaProblem(format.Text, answer.RootElement);
         }
+    }
+
+    /// <summary>Null when <paramref name="text"/> is a valid answer to <paramref name="tools"/> (or none are offered); else the escalation's reason.</summary>
+    /// <param name="reader">The request's reader of calls, in the format its tiers were asked to write them.</param>
+    public static string? ToolCallProblem(ToolRequest? tools, ToolCallReader? reader, string text, FinishReason finish)
+    {
+        if (tools is not { Offered: true } || reader is null)
+        {
+            return null;
+        }
+
+        if (finish == FinishReason.Length)
+        {
+            return "escalated: the answer was cut at max_tokens before its tool calls were complete";
+        }
+
+        var (calls, complete) = reader.ReadWhole(text);
+        if (calls is null)
+        {
+            // The model chose to answer in text, which the tool choice allows.
+            return null;
+        }
+
+        if (!complete)
+        {
+            return "escalated: the answer's tool calls are not whole calls in the tool format";
+        }
+
+        if (calls.Count == 0)
+        {
+            return "escalated: the answer holds no tool call";
+        }
+
+        if (calls.Count > 1 && !tools.Parallel)
+        {
+            return $"escalated: the answer makes {calls.Count} tool calls where one is allowed";
+        }
+
+        foreach (var call in calls)
+        {
+            var tool = tools.Tools.FirstOrDefault(t => t.Name == call.Name);
+            if (tool is null || (tools.Mode == ToolChoiceKind.Named && call.Name != tools.Named))
+            {
+                return $"escalated: tool call {call.Index + 1} names '{call.Name}', which is not {(tools.Mode == ToolChoiceKind.Named ? "the tool asked for" : "a tool offered")}";
+            }
+
+            JsonDocument arguments;
+            try
+            {
+                arguments = JsonDocument.Parse(call.Arguments);
+            }
+            catch (JsonException e)
+            {
+                return $"escalated: the arguments of tool call {call.Index + 1} ('{call.Name}') are not JSON ({e.Message})";
+            }
+
+            using (arguments)
+            {
+                if (SchemaProblem(tool.Parameters, arguments.RootElement) is { } problem)
+                {
+                    return $"{problem} of the parameters of '{call.Name}' (tool call {call.Index + 1})";
+                }
+            }
+        }
+
+        return null;
     }
 
     private static string? SchemaProblem(string schemaText, JsonElement answer)

@@ -4,6 +4,7 @@ using System.Text;
 using Grpc.Core;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Serving;
+using SlmCluster.Gateway.Serving.Tools;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Cascade;
@@ -35,8 +36,9 @@ public sealed partial class CascadeRunner(
     public readonly record struct TierWorkers(WorkerStream Stream, PromptTokenCount CountPromptTokens);
 
     /// <param name="request">Validated; its model is the route's name.</param>
+    /// <param name="toolCalls">The reader of the answer's tool calls when the request offers tools: a judged tier's answer must be valid calls.</param>
     /// <exception cref="RpcException">The last tier failed (and no lower tier's answer stands in for it).</exception>
-    public async IAsyncEnumerable<GenerateChunk> RunAsync(CascadeRoute route, ServingRequest request, TierWorkers workers,
+    public async IAsyncEnumerable<GenerateChunk> RunAsync(CascadeRoute route, ServingRequest request, TierWorkers workers, ToolCallReader? toolCalls,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var trail = new CascadeTrail(route, Stopwatch.GetTimestamp());
@@ -77,7 +79,8 @@ public sealed partial class CascadeRunner(
                     continue;
                 }
 
-                var shape = AnswerShapeJudge.Problem(request.ResponseFormat, held.Text, held.Closing.FinishReason);
+                var shape = AnswerShapeJudge.Problem(request.ResponseFormat, held.Text, held.Closing.FinishReason)
+                    ?? AnswerShapeJudge.ToolCallProblem(request.Tools, toolCalls, held.Text, held.Closing.FinishReason);
                 var verdict = shape is null ? TierJudge.Judge(tier.Accept!, held.Text, held.Confidence) : new TierVerdict(false, shape);
                 var cost = held.Closing.Served?.CostUsd ?? 0;
                 if (!verdict.Accepted)

@@ -211,6 +211,7 @@ public sealed partial class WorkerDirectory(
         EmbeddingsOnly = model.EmbeddingsOnly,
         EmbeddingDimensions = model.EmbeddingDimensions,
         MaxEmbeddingInputTokens = model.MaxEmbeddingInputTokens,
+        EmbeddingPooling = model.EmbeddingPooling,
     };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {WorkerId} joined (silo {Silo}): serving {Model} on {Device} with {Slots} slots")]

@@ -73,6 +73,23 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
     }
 
     /// <summary>
+    /// The tool call format (a <see cref="Contracts.ToolCallFormats"/> name) a request for <paramref name="target"/>
+    /// is rendered in: a model's own (from its chat template); for a route, the one its served cluster tiers share, so
+    /// that every tier is asked alike and one reader reads whichever answers; the generic JSON format otherwise.
+    /// </summary>
+    public string ToolCallFormat(ServingTarget target)
+    {
+        if (target.Route is not { } route)
+        {
+            return target.Model?.ToolCallFormat is { Length: > 0 } own ? own : Contracts.ToolCallFormats.Json;
+        }
+
+        var formats = route.Tiers.Where(t => t.Model is not null).Select(t => pool.ServedModel(t.Model!)?.ToolCallFormat)
+            .Where(f => f is { Length: > 0 }).Distinct().ToList();
+        return formats is [{ } shared] ? shared : Contracts.ToolCallFormats.Json;
+    }
+
+    /// <summary>
     /// What a route's answers depend on besides the request, for its cache key: the route's configuration fingerprint
     /// and its cluster tiers' model files, in order; null while one of those models is not served (its file unknown).
     /// </summary>

@@ -55,10 +55,14 @@ public sealed class ServingPipeline(
                     request.ResponseFormat!.Param));
             }
 
-            if (target.Route is not null && request.Tools is { Offered: true })
+            if (target.Route is { } toolRoute && request.Tools is { Offered: true }
+                && toolRoute.Tiers.FirstOrDefault(t => t.External is not null) is { } externalTier)
             {
+                // Cluster tiers write calls under the tools' grammar and a judged tier's calls are validated; an
+                // external endpoint is not asked for them in a format the gateway reads.
                 throw new InvalidRequestException(new RequestProblem(
-                    $"'{target.Id}' is a cascade route, which does not offer tools yet; ask one of its models directly.", request.Tools.Param));
+                    $"'{target.Id}' is a cascade route whose {externalTier} is an external API, which is not offered the tools; ask one of its cluster models directly.",
+                    request.Tools.Param));
             }
 
             if (request.ResponseFormat is { } responseFormat)
@@ -66,7 +70,7 @@ public sealed class ServingPipeline(
                 metrics.Constrained(target.Id, responseFormat.Kind);
             }
 
-            (request, var reader) = tools.Apply(request, target.Model?.ToolCallFormat is { Length: > 0 } format ? format : Contracts.ToolCallFormats.Json);
+            (request, var reader) = tools.Apply(request, catalog.ToolCallFormat(target));
             return new PreparedRequest(request.ForModel(target.Id), target) { ToolCalls = reader };
         }
         catch (RpcException e)
@@ -190,7 +194,7 @@ public sealed class ServingPipeline(
         var generated = prepared.Target.Route is { } route
             ? cascade.RunAsync(route, request, new CascadeRunner.TierWorkers(
                 (tierRequest, token) => workers.StreamAsync(tierRequest, trace, reachedWorker, token),
-                (tierRequest, token) => workers.CallAsync(tierRequest, static (grain, call) => grain.CountPromptTokens(call), token)), cancellationToken)
+                (tierRequest, token) => workers.CallAsync(tierRequest, static (grain, call) => grain.CountPromptTokens(call), token)), prepared.ToolCalls, cancellationToken)
             : workers.StreamAsync(request, trace, reachedWorker, cancellationToken);
         if (CacheKeyOf(prepared) is not { } key)
         {

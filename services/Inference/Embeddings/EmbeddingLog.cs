@@ -5,8 +5,8 @@ namespace SlmCluster.Inference;
 /// <summary>Embedding log messages (source-generated).</summary>
 internal static partial class EmbeddingLog
 {
-    [LoggerMessage(101, LogLevel.Information, "Embeddings served: {Pooling} pooling, inputs up to {MaxInputTokens} tokens, up to {MaxSequences} inputs per decode, one decode per {GenerationSteps} generation steps under load")]
-    public static partial void Started(ILogger logger, EmbeddingPooling pooling, int maxInputTokens, int maxSequences, int generationSteps);
+    [LoggerMessage(101, LogLevel.Information, "Embeddings served: {Pooling} pooling, inputs up to {MaxInputTokens} tokens, up to {MaxSequences} inputs per decode, {TokensPerGenerationToken} embedding tokens per generation token under load")]
+    public static partial void Started(ILogger logger, EmbeddingPooling pooling, int maxInputTokens, int maxSequences, double tokensPerGenerationToken);
 
     [LoggerMessage(102, LogLevel.Debug, "Embedding decode: {Inputs} inputs, {Tokens} tokens")]
     public static partial void Decoded(ILogger logger, int inputs, int tokens);

@@ -6,6 +6,9 @@ public sealed class EmbeddingOptions
     /// <summary>Largest <see cref="BatchSize"/>: llama.cpp pools at most this many sequences in one decode.</summary>
     public const int MaxSequencesPerDecode = 256;
 
+    /// <summary>Largest <see cref="TokensPerGenerationToken"/>: beyond it generation would wait a whole batch per step anyway.</summary>
+    public const double MaxTokensPerGenerationToken = 1000;
+
     /// <summary>How token states are pooled into one vector.</summary>
     public EmbeddingPooling Pooling { get; set; } = EmbeddingPooling.Model;
 
@@ -20,12 +23,14 @@ public sealed class EmbeddingOptions
     public int MaxSequences { get; set; } = 64;
 
     /// <summary>
-    /// The bound that keeps generation and embeddings fair on one engine thread: while both have work, one embedding
-    /// decode (at most <see cref="BatchSize"/> tokens) runs after every this many generation steps. A running
-    /// generation then waits at most one embedding decode between two of its tokens, and embeddings get a decode at
-    /// least every this many steps. When either side is idle, the other runs back to back.
+    /// The token budget that keeps generation and embeddings fair on one engine thread: while both have work, each
+    /// generation step earns embeddings this many tokens per token it decoded (its batch: one per running sequence,
+    /// plus prompt chunks), up to <see cref="BatchSize"/>, and an embedding decode runs only with what was earned. So
+    /// embeddings get about this share of the tokens decoded whatever the load, and a running generation waits at most
+    /// one embedding decode of at most <see cref="BatchSize"/> tokens between two of its steps (an input is pooled
+    /// whole, so a decode holds at least one). When either side is idle, the other runs back to back.
     /// </summary>
-    public int GenerationStepsPerDecode { get; set; } = 1;
+    public double TokensPerGenerationToken { get; set; } = 1;
 
     /// <summary>Embedding requests that may wait; more are refused with ResourceExhausted.</summary>
     public int MaxQueue { get; set; } = 64;

@@ -22,7 +22,13 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
     private readonly (EmbeddingJob Job, int Input)[] _inBatch;
     private readonly int _width;
     private LlamaBatch _batch;
-    private int _generationStepsSinceDecode;
+    /// <summary>Embedding tokens earned by generation steps and not yet spent (the fairness budget).</summary>
+    private double _credit;
+    private long _decodes;
+    private long _tokens;
+    private long _sharedDecodes;
+    private long _sharedTokens;
+    private long _generationTokensShared;
 
     private EmbeddingScheduler(SafeLlamaContextHandle context, EmbeddingOptions options, int width, Action wake, ILogger logger)
     {
@@ -73,7 +79,7 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
                 Pooling = (EmbeddingPooling)LlamaApi.llama_pooling_type(context),
                 MaxInputTokens = maxInput,
             };
-            EmbeddingLog.Started(logger, scheduler.Pooling, maxInput, options.MaxSequences, options.GenerationStepsPerDecode);
+            EmbeddingLog.Started(logger, scheduler.Pooling, maxInput, options.MaxSequences, options.TokensPerGenerationToken);
             return scheduler;
         }
         catch
@@ -116,25 +122,48 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
     /// <summary>Caller thread: false when the queue is full or closed.</summary>
     public bool Enqueue(EmbeddingJob job) => _queue.TryEnqueue(job);
 
+    /// <summary>What the embedding side has decoded since the engine started; read from any thread.</summary>
+    public EmbeddingStatistics Statistics => new(
+        Interlocked.Read(ref _decodes), Interlocked.Read(ref _tokens), Interlocked.Read(ref _sharedDecodes),
+        Interlocked.Read(ref _sharedTokens), Interlocked.Read(ref _generationTokensShared));
+
     /// <summary>
-    /// Engine thread, after each generation step: decodes one batch of inputs unless generation is busy and has not had
-    /// its <see cref="EmbeddingOptions.GenerationStepsPerDecode"/> steps since the last one. True while inputs wait.
+    /// Engine thread, after each generation step, with the tokens that step decoded (0: generation had nothing to
+    /// decode). Decodes one batch of waiting inputs: as many as fit <see cref="EmbeddingOptions.BatchSize"/> when
+    /// generation is idle, else as many as the budget its steps earned allows
+    /// (<see cref="EmbeddingOptions.TokensPerGenerationToken"/>). True while inputs wait.
     /// </summary>
-    public bool Step(bool generationBusy)
+    public bool Step(int generationTokens)
     {
         Take();
         if (_running.Count == 0)
         {
+            // Credit is earned only while embeddings wait: an idle spell saves nothing up for a later burst.
+            _credit = 0;
             return false;
         }
-        if (generationBusy && ++_generationStepsSinceDecode < _options.GenerationStepsPerDecode)
+        int budget = _options.BatchSize;
+        if (generationTokens > 0)
         {
-            return true;
+            _credit = Math.Min(_credit + generationTokens * _options.TokensPerGenerationToken, _options.BatchSize);
+            Interlocked.Add(ref _generationTokensShared, generationTokens);
+            budget = (int)_credit;
+            if (NextInputTokens() > budget)
+            {
+                return true;
+            }
         }
-        _generationStepsSinceDecode = 0;
         try
         {
-            DecodeOneBatch();
+            int decoded = DecodeOneBatch(budget);
+            Interlocked.Increment(ref _decodes);
+            Interlocked.Add(ref _tokens, decoded);
+            if (generationTokens > 0)
+            {
+                _credit -= decoded;
+                Interlocked.Increment(ref _sharedDecodes);
+                Interlocked.Add(ref _sharedTokens, decoded);
+            }
         }
         catch (Exception ex) when (ex is not InferenceException)
         {
@@ -142,6 +171,19 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
             FailRunning(new InferenceException(InferenceErrorKind.Internal, $"embedding failed: {ex.Message}", ex));
         }
         return _running.Count > 0 || _queue.Count > 0;
+    }
+
+    /// <summary>Tokens of the oldest input not decoded yet: the least a decode can hold.</summary>
+    private int NextInputTokens()
+    {
+        foreach (EmbeddingJob job in _running)
+        {
+            if (job.Next < job.Inputs.Length)
+            {
+                return job.Inputs[job.Next].Length;
+            }
+        }
+        return 0;
     }
 
     /// <summary>Moves waiting jobs to the running list and drops the ones nobody waits for any more.</summary>
@@ -157,7 +199,8 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
         }
     }
 
-    private void DecodeOneBatch()
+    /// <summary>Decodes the oldest waiting inputs that fit <paramref name="maxTokens"/>; the tokens it decoded.</summary>
+    private int DecodeOneBatch(int maxTokens)
     {
         _batch.NTokens = 0;
         int sequences = 0;
@@ -166,7 +209,7 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
             while (job.Next < job.Inputs.Length && sequences < _options.MaxSequences)
             {
                 int[] tokens = job.Inputs[job.Next];
-                if (_batch.NTokens + tokens.Length > _options.BatchSize)
+                if (_batch.NTokens + tokens.Length > maxTokens)
                 {
                     break;
                 }
@@ -183,7 +226,7 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
 
         if (sequences == 0)
         {
-            return;
+            return 0;
         }
 
         int status = LlamaApi.llama_decode(_context, _batch);
@@ -200,7 +243,7 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
                 {
                     _inBatch[i].Job.Fail(error);
                 }
-                return;
+                return _batch.NTokens;
             }
             for (int i = 0; i < sequences; i++)
             {
@@ -231,6 +274,7 @@ internal sealed unsafe class EmbeddingScheduler : IDisposable
             }
         }
         _running.RemoveAll(static job => job.IsFinished);
+        return _batch.NTokens;
     }
 
     private void Add(int[] tokens, int sequence)

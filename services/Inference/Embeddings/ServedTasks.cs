@@ -10,6 +10,6 @@ public enum ServedTasks
     /// <summary>Pooled, L2-normalised embeddings (a second context, made with <c>embeddings = true</c>).</summary>
     Embeddings = 2,
 
-    /// <summary>Both, their steps interleaved on the engine thread (<see cref="EmbeddingOptions.GenerationStepsPerDecode"/>).</summary>
+    /// <summary>Both, their steps interleaved on the engine thread (<see cref="EmbeddingOptions.TokensPerGenerationToken"/>).</summary>
     Both = Generation | Embeddings,
 }

@@ -35,6 +35,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     private readonly int _usableCells;
     private readonly int _scratchSequence;
     private readonly EmbeddingScheduler? _embeddings;
+    /// <summary>Tokens the current step decoded for generation: what it earns the embedding side.</summary>
+    private int _stepTokens;
     private LlamaBatch _batch;
     private GCHandle _self;
     private int _inBatchCount;
@@ -111,6 +113,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
             while (!stopping.IsCancellationRequested)
             {
                 bool busy;
+                _stepTokens = 0;
                 try
                 {
                     busy = Step();
@@ -123,8 +126,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
                     FailBusySlots(new InferenceException(InferenceErrorKind.Internal, $"generation failed: {ex.Message}", ex));
                     busy = false;
                 }
-                // The embedding context's turn, bounded against generation's (EmbeddingOptions.GenerationStepsPerDecode).
-                if (_embeddings is not null && _embeddings.Step(busy))
+                // The embedding context's turn, on the budget generation's tokens earned (EmbeddingOptions.TokensPerGenerationToken).
+                if (_embeddings is not null && _embeddings.Step(_stepTokens))
                 {
                     busy = true;
                 }
@@ -174,7 +177,8 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         switch (status)
         {
             case 0:
-                _usedCells += _batch.NTokens - (_scratchRowInBatch ? 1 : 0);
+                _stepTokens = _batch.NTokens - (_scratchRowInBatch ? 1 : 0);
+                _usedCells += _stepTokens;
                 for (int i = 0; i < _inBatchCount; i++)
                 {
                     SequenceSlot slot = _inBatch[i];

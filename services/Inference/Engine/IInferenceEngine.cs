@@ -33,6 +33,9 @@ public interface IInferenceEngine : IAsyncDisposable
     /// <summary>Longest embedding input in tokens; 0 when the engine serves no embeddings.</summary>
     int MaxEmbeddingInputTokens { get; }
 
+    /// <summary>How the embedding vectors are pooled (the model's own resolved); null when the engine serves no embeddings.</summary>
+    EmbeddingPooling? EmbeddingPooling => null;
+
     /// <summary>
     /// One unit-length vector per input, in order; the inputs are pooled beside other requests' in the engine's
     /// embedding decodes. Cancelling <paramref name="cancellationToken"/> drops the inputs not decoded yet.

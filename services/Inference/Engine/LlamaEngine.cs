@@ -86,6 +86,9 @@ public sealed class LlamaEngine : IInferenceEngine
     /// <summary>Longest embedding input in tokens; 0 when the engine serves no embeddings.</summary>
     public int MaxEmbeddingInputTokens => _embeddings?.MaxInputTokens ?? 0;
 
+    /// <summary>What the embedding side has decoded, and how much of it beside generation; zero when the engine serves no embeddings.</summary>
+    public EmbeddingStatistics EmbeddingStatistics => _embeddings?.Statistics ?? default;
+
     /// <summary>The pooling of the embedding context (the model's own resolved); null when the engine serves no embeddings.</summary>
     public EmbeddingPooling? EmbeddingPooling => _embeddings?.Pooling;
 
@@ -208,11 +211,12 @@ public sealed class LlamaEngine : IInferenceEngine
             throw new ArgumentException($"EngineOptions.Serves is {options.Serves}; use Generation, Embeddings or Both.", nameof(options));
         }
         if (embedding.BatchSize < 1 || embedding.MaxSequences is < 1 or > EmbeddingOptions.MaxSequencesPerDecode ||
-            embedding.GenerationStepsPerDecode < 1 || embedding.MaxQueue < 1 || embedding.MaxInputs < 1 || !Enum.IsDefined(embedding.Pooling))
+            !(embedding.TokensPerGenerationToken is > 0 and <= EmbeddingOptions.MaxTokensPerGenerationToken) || embedding.MaxQueue < 1 || embedding.MaxInputs < 1 || !Enum.IsDefined(embedding.Pooling))
         {
             throw new ArgumentException(
                 $"EmbeddingOptions out of range: BatchSize={embedding.BatchSize}, MaxSequences={embedding.MaxSequences} (1 to " +
-                $"{EmbeddingOptions.MaxSequencesPerDecode}), GenerationStepsPerDecode={embedding.GenerationStepsPerDecode}, " +
+                $"{EmbeddingOptions.MaxSequencesPerDecode}), TokensPerGenerationToken={embedding.TokensPerGenerationToken} (above 0, at most " +
+                $"{EmbeddingOptions.MaxTokensPerGenerationToken}), " +
                 $"MaxQueue={embedding.MaxQueue}, MaxInputs={embedding.MaxInputs}, Pooling={embedding.Pooling} (the others at least 1).", nameof(options));
         }
         if (options.Slots > 256)

@@ -44,7 +44,7 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
             {
                 Pooling = Enum.Parse<EmbeddingPooling>(o.EmbeddingPooling, ignoreCase: true),
                 BatchSize = o.EmbeddingBatchSize,
-                GenerationStepsPerDecode = o.EmbeddingGenerationStepsPerDecode,
+                TokensPerGenerationToken = o.EmbeddingTokensPerGenerationToken,
                 MaxInputs = o.EmbeddingMaxInputs,
                 MaxQueue = o.MaxQueue,
             },

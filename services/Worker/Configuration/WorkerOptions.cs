@@ -58,7 +58,7 @@ public sealed class WorkerOptions
 
     /// <summary>
     /// What the worker serves with its model: <c>generation</c> (the default), <c>embeddings</c> (only) or <c>both</c>,
-    /// their decodes interleaved on the engine thread under <see cref="EmbeddingGenerationStepsPerDecode"/>.
+    /// their decodes interleaved on the engine thread under <see cref="EmbeddingTokensPerGenerationToken"/>.
     /// </summary>
     [AllowedValues("generation", "embeddings", "both", ErrorMessage = "Worker:Serves must be generation, embeddings or both.")]
     public string Serves { get; set; } = "generation";
@@ -71,9 +71,12 @@ public sealed class WorkerOptions
     [Range(1, 1 << 16)]
     public int EmbeddingBatchSize { get; set; } = 512;
 
-    /// <summary>While both have work, one embedding decode runs after every this many generation steps (the fairness bound).</summary>
-    [Range(1, 1000)]
-    public int EmbeddingGenerationStepsPerDecode { get; set; } = 1;
+    /// <summary>
+    /// The fairness budget: while both have work, embeddings may decode this many tokens per token generation decoded
+    /// (a decode at most <see cref="EmbeddingBatchSize"/>, and at least one whole input).
+    /// </summary>
+    [Range(0.001, 1000)]
+    public double EmbeddingTokensPerGenerationToken { get; set; } = 1;
 
     /// <summary>Inputs one embedding request may carry.</summary>
     [Range(1, 1 << 16)]

@@ -160,6 +160,7 @@ public sealed class WorkerGeneration(
                 EmbeddingsOnly = !engine.Serves.HasFlag(ServedTasks.Generation),
                 EmbeddingDimensions = engine.Serves.HasFlag(ServedTasks.Embeddings) ? engine.EmbeddingDimensions : 0,
                 MaxEmbeddingInputTokens = engine.MaxEmbeddingInputTokens,
+                EmbeddingPooling = engine.EmbeddingPooling?.ToString().ToLowerInvariant() ?? "",
             },
             Device = options.Value.Device,
             Slots = options.Value.Slots,

@@ -19,6 +19,7 @@ namespace SlmCluster.IntegrationTests.Infrastructure;
 /// <item><c>long</c>: small with an empty rule, skipped for prompts over 24 of its tokens, then large.</item>
 /// <item><c>external</c>: small always escalating, then the external tier.</item>
 /// <item><c>badkey</c>: as external, with a key the provider refuses.</item>
+/// <item><c>tools</c>: small with thresholds any real answer meets, then small again (<c>small-again</c>): tool calls, judged by their shape.</item>
 /// <item><c>hang</c> / <c>hang-fallback</c>: small always escalating, then the stuck provider with a 2 s timeout; the
 /// second answers with the small tier's text when it times out (BestLowerTier).</item>
 /// </list>
@@ -74,6 +75,7 @@ public sealed class CascadeClusterFixture : IAsyncLifetime
             .. Route("escalate", Judged(SmallModel, accept: ("1", null)), Model("large", LargeModel)),
             .. Route("long", [.. Judged(SmallModel, accept: null), $"SkipWhenPromptTokensOver={LongPromptTokens}"], Model("large", LargeModel)),
             .. Route("external", Judged(SmallModel, accept: ("1", null)), External(provider, ProviderKey)),
+            .. Route("tools", Judged(SmallModel, accept: ("-1000", "-1000")), Model("small-again", SmallModel)),
             .. Route("badkey", Judged(SmallModel, accept: ("1", null)), External(provider, WrongKey)),
             .. Route("hang", Judged(SmallModel, accept: ("1", null)), External(Stuck.BaseUrl, ProviderKey, HangTimeout)),
             .. Route("hang-fallback", Judged(SmallModel, accept: ("1", null)), External(Stuck.BaseUrl, ProviderKey, HangTimeout)),

@@ -42,6 +42,33 @@ const scenarios = {
     format: { type: 'object', properties: { name: { type: 'string', maxLength: 8 } }, required: ['name'] },
     options: { temperature: 0, num_predict: 40 },
   }),
+  // Tools, and a history that sends a call (arguments an object, no id) and its result back, streamed.
+  'chat-tools': async () => {
+    const tools = [{
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        description: 'The weather in a city.',
+        parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 10 }, unit: { enum: ['c', 'f'] } }, required: ['city', 'unit'] },
+      },
+    }];
+    const messages = [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris', unit: 'c' } } }] },
+      { role: 'tool', tool_name: 'get_weather', content: '{"temp": 21}' },
+      { role: 'user', content: 'And in Rome?' },
+    ];
+    let content = '';
+    const calls = [];
+    let last = null;
+    for await (const part of await ollama.chat({ model, messages, tools, options: { temperature: 0, num_predict: 24 }, stream: true })) {
+      content += part.message.content;
+      calls.push(...(part.message.tool_calls ?? []));
+      last = part;
+    }
+    const whole = await ollama.chat({ model, messages, tools, options: { temperature: 0, num_predict: 24 } });
+    return { content, calls, last, whole: whole.message };
+  },
   embed: async () => ollama.embed({ model, input: ['Once upon a time', 'Once upon a time', 'The cat sat on the mat.'] }),
   embeddings: async () => ollama.embeddings({ model, prompt: 'Once upon a time' }),
   'unknown-model': async () => ollama.generate({ model: 'no-such-model', prompt: 'Once upon a time' }),

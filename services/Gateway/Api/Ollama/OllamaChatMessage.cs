@@ -12,6 +12,12 @@ public sealed class OllamaChatMessage
     /// <summary>Read to be refused unless empty.</summary>
     public JsonElement? Images { get; set; }
 
-    /// <summary>Read to be refused unless empty: tool calls are not served on the Ollama API yet.</summary>
+    /// <summary>An assistant turn's calls, each <c>{"function": {"name", "arguments": {...}}}</c>.</summary>
     public JsonElement? ToolCalls { get; set; }
+
+    /// <summary>A <c>tool</c> turn's function, naming the call its content answers.</summary>
+    public string? ToolName { get; set; }
+
+    /// <summary>A <c>tool</c> turn's call id, when the call had one.</summary>
+    public string? ToolCallId { get; set; }
 }

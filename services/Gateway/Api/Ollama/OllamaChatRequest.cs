@@ -7,6 +7,6 @@ public sealed class OllamaChatRequest : OllamaGenerationRequest
 {
     public List<OllamaChatMessage?>? Messages { get; set; }
 
-    /// <summary>Tools the model may call: refused unless empty, until the Ollama API serves tool calls.</summary>
+    /// <summary>Function tools the model may call (<see cref="OllamaTools"/>); it chooses text or calls.</summary>
     public JsonElement? Tools { get; set; }
 }

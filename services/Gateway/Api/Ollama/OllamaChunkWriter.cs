@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Api.Ollama;
 
@@ -23,6 +24,12 @@ internal sealed class OllamaChunkWriter(string model, bool chat)
     private static readonly JsonEncodedText Content = JsonEncodedText.Encode("content");
     private static readonly JsonEncodedText Done = JsonEncodedText.Encode("done");
     private static readonly JsonEncodedText DoneReason = JsonEncodedText.Encode("done_reason");
+    private static readonly JsonEncodedText ToolCallsName = JsonEncodedText.Encode("tool_calls");
+    private static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText Function = JsonEncodedText.Encode("function");
+    private static readonly JsonEncodedText Index = JsonEncodedText.Encode("index");
+    private static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+    private static readonly JsonEncodedText Arguments = JsonEncodedText.Encode("arguments");
 
     private readonly JsonEncodedText _model = JsonEncodedText.Encode(model, Options.Encoder);
 
@@ -36,10 +43,18 @@ internal sealed class OllamaChunkWriter(string model, bool chat)
         End(writer, output);
     }
 
-    /// <summary>The closing object: the rest of the text (all of it for a whole answer), done, and the counts.</summary>
-    public void Final(IBufferWriter<byte> output, string text, OllamaStats stats)
+    /// <summary>Whole tool calls of the answer, not yet done; each call's arguments are complete JSON.</summary>
+    public void Calls(IBufferWriter<byte> output, IReadOnlyList<ToolCall> calls)
     {
-        var writer = Start(output, text);
+        var writer = Start(output, "", calls);
+        writer.WriteBoolean(Done, false);
+        End(writer, output);
+    }
+
+    /// <summary>The closing object: the rest of the text (all of it for a whole answer), its calls, done, and the counts.</summary>
+    public void Final(IBufferWriter<byte> output, string text, OllamaStats stats, IReadOnlyList<ToolCall>? calls = null)
+    {
+        var writer = Start(output, text, calls);
         writer.WriteBoolean(Done, true);
         writer.WriteString(DoneReason, stats.DoneReason);
         writer.WriteNumber("total_duration", stats.TotalNs);
@@ -60,7 +75,7 @@ internal sealed class OllamaChunkWriter(string model, bool chat)
         End(writer, output);
     }
 
-    private Utf8JsonWriter Start(IBufferWriter<byte> output, string text)
+    private Utf8JsonWriter Start(IBufferWriter<byte> output, string text, IReadOnlyList<ToolCall>? calls = null)
     {
         var writer = _writer ??= new Utf8JsonWriter(output, Options);
         writer.Reset(output);
@@ -72,6 +87,11 @@ internal sealed class OllamaChunkWriter(string model, bool chat)
             writer.WriteStartObject(Message);
             writer.WriteString(Role, Assistant);
             writer.WriteString(Content, text);
+            if (calls is { Count: > 0 })
+            {
+                WriteCalls(writer, calls);
+            }
+
             writer.WriteEndObject();
         }
         else
@@ -80,6 +100,31 @@ internal sealed class OllamaChunkWriter(string model, bool chat)
         }
 
         return writer;
+    }
+
+    private static void WriteCalls(Utf8JsonWriter writer, IReadOnlyList<ToolCall> calls)
+    {
+        writer.WriteStartArray(ToolCallsName);
+        foreach (var call in calls)
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Id, call.Id);
+            writer.WriteStartObject(Function);
+            writer.WriteNumber(Index, call.Index);
+            writer.WriteString(Name, call.Name);
+            writer.WritePropertyName(Arguments);
+            // Rewritten compact: the grammar lets a model break lines between tokens, and an NDJSON line must not break.
+            // OllamaToolCalls passes only arguments that parse.
+            using (var arguments = JsonDocument.Parse(call.Arguments))
+            {
+                arguments.RootElement.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void End(Utf8JsonWriter writer, IBufferWriter<byte> output)

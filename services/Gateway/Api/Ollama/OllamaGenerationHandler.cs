@@ -122,20 +122,24 @@ public sealed partial class OllamaGenerationHandler(
         CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
+        var toolCalls = new OllamaToolCalls();
+        var calls = new List<ToolCall>();
         GenerateChunk? closing = null;
         await foreach (var chunk in chunks.WithCancellation(cancellationToken))
         {
             text.Append(chunk.Text);
+            calls.AddRange(toolCalls.Add(chunk));
             if (chunk.Usage is not null)
             {
                 closing = chunk;
             }
         }
 
+        calls.AddRange(toolCalls.Rest());
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = JsonContentType;
-        writer.Final(response.BodyWriter, text.ToString(), Stats(closing, started));
+        writer.Final(response.BodyWriter, text.ToString(), Stats(closing, started), calls);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
@@ -157,11 +161,19 @@ public sealed partial class OllamaGenerationHandler(
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         var output = response.BodyWriter;
+        var toolCalls = new OllamaToolCalls();
         while (more)
         {
             var chunk = pending.Current;
+            var calls = toolCalls.Add(chunk);
             if (chunk.Usage is not null)
             {
+                // As Ollama streams them: the calls in a line of their own, then the closing line.
+                if (calls.Concat(toolCalls.Rest()).ToList() is { Count: > 0 } last)
+                {
+                    writer.Calls(output, last);
+                }
+
                 writer.Final(output, chunk.Text, Stats(chunk, started));
                 await output.FlushAsync(aborted);
                 return;
@@ -170,6 +182,12 @@ public sealed partial class OllamaGenerationHandler(
             if (chunk.Text.Length > 0)
             {
                 writer.Piece(output, chunk.Text);
+                await output.FlushAsync(aborted);
+            }
+
+            if (calls.Count > 0)
+            {
+                writer.Calls(output, calls);
                 await output.FlushAsync(aborted);
             }
 

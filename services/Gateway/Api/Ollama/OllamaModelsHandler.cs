@@ -81,7 +81,8 @@ public sealed class OllamaModelsHandler(ModelCatalog catalog, TimeProvider time)
                 ["general.parameter_count"] = info.Parameters,
                 [architecture + ".context_length"] = info.ContextLength,
             },
-            Capabilities = ["completion"],
+            // Every chat model here can call tools: the grammar writes the calls (in its template's format, else JSON).
+            Capabilities = ["completion", "tools"],
             ModifiedAt = _started,
         }, OllamaJsonContext.Api.OllamaShowResponse, cancellationToken: context.RequestAborted);
     }

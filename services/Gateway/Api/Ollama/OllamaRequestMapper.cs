@@ -55,32 +55,25 @@ internal static class OllamaRequestMapper
     public static OllamaMappedRequest ToServingRequest(OllamaChatRequest body)
     {
         var name = Name(body);
-        if (body.Tools is { } tools && !IsEmpty(tools))
-        {
-            throw new InvalidOllamaRequestException("'tools' are not yet served on the Ollama API; send the request without tools.");
-        }
-
-        var messages = new ChatTurnMessage[body.Messages?.Count ?? 0];
+        var messages = new OllamaChatMessage[body.Messages?.Count ?? 0];
         for (var i = 0; i < messages.Length; i++)
         {
-            var message = body.Messages![i]
+            messages[i] = body.Messages![i]
                 ?? throw new InvalidOllamaRequestException($"messages[{i}] is null; each message is an object with 'role' and 'content'.");
-            RefuseImages(message.Images, $"messages[{i}].images");
-            if (!IsEmpty(message.ToolCalls))
-            {
-                throw new InvalidOllamaRequestException($"messages[{i}].tool_calls: tool calls are not yet served on the Ollama API.");
-            }
-
-            messages[i] = new ChatTurnMessage(message.Role ?? "", message.Content ?? "");
+            RefuseImages(messages[i].Images, $"messages[{i}].images");
         }
 
+        var tools = OllamaTools.Read(body.Tools);
+        var turns = OllamaTools.Turns(messages);
         var options = OllamaOptions.Read(body.Options);
         if (messages.Length == 0)
         {
             return new OllamaMappedRequest(name, null, OllamaModelNames.ToModelId(name), body.Stream ?? true, options.NumCtx);
         }
 
-        return Request(body, name, new GenerationCall { Messages = messages }, options);
+        var call = new GenerationCall { Messages = [.. messages.Select(m => new ChatTurnMessage(m.Role ?? "", m.Content ?? ""))] };
+        var mapped = Request(body, name, call, options);
+        return mapped with { Request = mapped.Request! with { Tools = tools, ToolTurns = turns } };
     }
 
     /// <summary>The serving request for a call of either endpoint: its options, its format and its model.</summary>

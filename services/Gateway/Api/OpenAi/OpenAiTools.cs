@@ -106,7 +106,8 @@ internal static class OpenAiTools
         throw new InvalidOpenAiRequestException("'tool_choice' must be \"none\", \"auto\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}.", "tool_choice");
     }
 
-    private static ToolDefinition Tool(JsonElement tool, string param)
+    /// <summary>One function tool, <c>{"type": "function", "function": {"name", "description", "parameters"}}</c>: OpenAI's shape, which Ollama's API shares.</summary>
+    internal static ToolDefinition Tool(JsonElement tool, string param)
     {
         if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || !type.ValueEquals("function"))
         {

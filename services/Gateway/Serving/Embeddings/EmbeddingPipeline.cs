@@ -208,7 +208,7 @@ public sealed class EmbeddingPipeline(
         }
 
         var call = prepared.Request.Call;
-        return call.Inputs.Select(input => EmbeddingCacheKey.For(call.Model, prepared.Model.FileSha256, call, input, cache.KeyPrefix)).ToArray();
+        return call.Inputs.Select(input => EmbeddingCacheKey.For(call.Model, prepared.Model.FileSha256, prepared.Model.EmbeddingPooling, call, input, cache.KeyPrefix)).ToArray();
     }
 
     private async Task<EmbeddingAnswer> CallWorkerAsync(EmbeddingCall call, CancellationToken cancellationToken)

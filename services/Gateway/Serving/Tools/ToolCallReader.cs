@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using SlmCluster.Client;
 using SlmCluster.Protocol.V1;
 
 namespace SlmCluster.Gateway.Serving.Tools;
@@ -18,6 +19,26 @@ public sealed class ToolCallReader
     {
         _syntax = syntax;
         _callsOnly = callsOnly;
+    }
+
+    /// <summary>Whether the answer must be calls (a required or named tool choice), not text.</summary>
+    public bool CallsOnly => _callsOnly;
+
+    /// <summary>
+    /// The calls of a whole answer's text, for a judge that holds it; null for a text answer (only where the model may
+    /// choose text). <c>Complete</c> is false when the text left the format or ended inside a call.
+    /// </summary>
+    public (IReadOnlyList<ToolCall>? Calls, bool Complete) ReadWhole(string text)
+    {
+        if (!_callsOnly && !text.StartsWith(_syntax.Start, StringComparison.Ordinal))
+        {
+            return (null, true);
+        }
+
+        var scanner = new ToolCallScanner(_syntax);
+        var pieces = new ToolCallPieces();
+        pieces.Add(scanner.Read(text));
+        return (pieces.Calls, scanner.Complete);
     }
 
     public async IAsyncEnumerable<GenerateChunk> ReadAsync(IAsyncEnumerable<GenerateChunk> chunks,

@@ -39,6 +39,9 @@ internal sealed class ToolCallScanner(ToolCallSyntax syntax)
     /// <summary>Whether the text so far left the syntax.</summary>
     public bool Broken { get; private set; }
 
+    /// <summary>Whether the text so far is whole calls: the last one closed, and the calls' closing written where the syntax has one.</summary>
+    public bool Complete => !Broken && (_state == State.Done || (_state == State.AfterCall && syntax.Closing.Length == 0));
+
     /// <summary>Reads <paramref name="text"/>; returns what it adds to the calls, at most one piece per call.</summary>
     public IReadOnlyList<ToolCall> Read(string text)
     {

@@ -96,7 +96,7 @@ public sealed class CascadeRunnerTests : IDisposable
         var (runner, route) = Build(options);
         var chunks = new List<GenerateChunk>();
         await foreach (var chunk in runner.RunAsync(route, GrpcRequestMapper.ToServingRequest(request ?? new GenerateRequest { Model = "auto", Prompt = "Once upon a time" }),
-            new CascadeRunner.TierWorkers(FromWorkers, static (_, _) => Task.FromException<int>(new InvalidOperationException("no tier here counts prompt tokens"))), CancellationToken.None))
+            new CascadeRunner.TierWorkers(FromWorkers, static (_, _) => Task.FromException<int>(new InvalidOperationException("no tier here counts prompt tokens"))), null, CancellationToken.None))
         {
             chunks.Add(chunk);
         }

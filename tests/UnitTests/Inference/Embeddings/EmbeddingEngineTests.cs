@@ -79,6 +79,45 @@ public sealed class EmbeddingEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_generation_keeps_going_beside_a_stream_of_embeddings_which_decode_on_the_budget_its_tokens_earn()
+    {
+        const int generatedTokens = 64;
+        EmbeddingStatistics before = _engine.EmbeddingStatistics;
+        using var stop = new CancellationTokenSource();
+        int embedded = 0;
+        async Task StreamAsync()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await _engine.EmbedAsync(Of("Lily went to the park.", "Tom had a red ball."));
+                Interlocked.Increment(ref embedded);
+            }
+        }
+        // Two requests always in flight, so embeddings wait at every generation step; the stream runs before the generation starts.
+        Task[] streams = [Task.Run(StreamAsync), Task.Run(StreamAsync)];
+        while (Volatile.Read(ref embedded) < 2)
+        {
+            await Task.WhenAny(streams.Append(Task.Delay(10)));
+        }
+
+        int embeddedBefore = Volatile.Read(ref embedded);
+        Generated generated = await Generated.CollectAsync(_engine, new GenerationRequest { Prompt = "Once upon a time", MaxTokens = generatedTokens, IgnoreEndOfSequence = true });
+        int embeddedDuring = Volatile.Read(ref embedded) - embeddedBefore;
+        await stop.CancelAsync();
+        await Task.WhenAll(streams);
+        EmbeddingStatistics after = _engine.EmbeddingStatistics;
+
+        long sharedTokens = after.SharedTokens - before.SharedTokens;
+        long earned = after.GenerationTokensShared - before.GenerationTokensShared;
+        Assert.Equal(generatedTokens, generated.Final.CompletionTokens);
+        Assert.True(embeddedDuring > 0, "no embedding request was answered while the generation ran");
+        Assert.True(after.SharedDecodes > before.SharedDecodes, "no embedding decode ran beside the generation");
+        Assert.True(earned > 0, "generation decoded nothing while embeddings waited");
+        // One embedding token per generation token (the default budget), plus at most one batch (64) saved before the test.
+        Assert.True(sharedTokens <= earned + 64, $"embeddings decoded {sharedTokens} tokens beside generation's {earned}");
+    }
+
+    [Fact]
     public async Task Dimensions_keep_the_first_values_at_unit_length()
     {
         EmbeddingResult full = await _engine.EmbedAsync(Of("Once upon a time"));
