@@ -15,6 +15,7 @@ using SlmCluster.Gateway.Security;
 using SlmCluster.Gateway.Serving;
 using SlmCluster.Gateway.Serving.Embeddings;
 using SlmCluster.Gateway.Serving.Tools;
+using SlmCluster.Gateway.Shadows;
 using SlmCluster.Redis;
 using SlmCluster.ServiceDefaults;
 using SlmCluster.Settings;
@@ -73,6 +74,7 @@ return ServiceMain.Run("gateway", () =>
     builder.Services.AddSingleton<ServingStats>();
     builder.Services.AddSingleton<GatewayMetrics>();
     builder.Services.AddCascadeRoutes(builder.Configuration);
+    builder.Services.AddShadowComparison(builder.Configuration);
     builder.Services.AddHostedService<MetricSeriesAtStart>();
     builder.Services.AddSingleton<ServingRequestRules>();
     builder.Services.AddSingleton<ToolCallRules>();

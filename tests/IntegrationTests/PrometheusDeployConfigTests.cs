@@ -19,18 +19,28 @@ public sealed partial class PrometheusDeployConfigTests
     }
 
     [Fact]
-    public async Task The_alert_rules_pass_promtool_check_rules_and_cover_the_four_alerts()
+    public async Task The_alert_rules_pass_promtool_check_rules_and_cover_the_five_alerts()
     {
         var path = Deploy("prometheus", "alerts.yml");
         var (exitCode, output) = await Promtool.RunAsync(null, "check", "rules", path);
 
         Assert.True(exitCode == 0, output);
-        Assert.Contains("SUCCESS: 4 rules found", output);
+        Assert.Contains("SUCCESS: 5 rules found", output);
         var rules = await File.ReadAllTextAsync(path);
-        foreach (var alert in new[] { "SlmWorkerDown", "SlmWorkerQueueSaturated", "SlmHighErrorRatio", "SlmHighP99Latency" })
+        foreach (var alert in new[] { "SlmWorkerDown", "SlmWorkerQueueSaturated", "SlmHighErrorRatio", "SlmHighP99Latency", "SlmShadowAgreementLow" })
         {
             Assert.Contains($"alert: {alert}", rules);
         }
+    }
+
+    [Fact]
+    public async Task The_drift_alert_fires_when_agreement_stays_low_for_its_window_and_not_on_too_few_pairs()
+    {
+        // deploy/prometheus/alerts.test.yml: a route at 0.3 F1 for an hour fires, one at 0.9 does not, nor a route with too few pairs.
+        var (exitCode, output) = await Promtool.RunAsync(null, "test", "rules", Deploy("prometheus", "alerts.test.yml"));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("SUCCESS", output);
     }
 
     [Fact]
@@ -42,7 +52,8 @@ public sealed partial class PrometheusDeployConfigTests
         var expressions = string.Join('\n', panels.SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()));
 
         foreach (var title in new[] { "Requests/s", "Tokens/s", "Latency percentiles", "Cache hit ratio", "Cost so far (self-hosted)", "Money saved vs $api", "Workers",
-                     "Cascade: share answered by each tier", "Cascade: money saved vs last tier only" })
+                     "Cascade: share answered by each tier", "Cascade: money saved vs last tier only",
+                     "Shadow: agreement with the reference by route and metric", "Shadow: agreement beside money saved" })
         {
             Assert.Contains(title, titles);
         }
@@ -54,6 +65,7 @@ public sealed partial class PrometheusDeployConfigTests
             "slm_prompt_tokens_total", "slm_cache_hits_total", "slm_cache_misses_total", "slm_cost_usd_total", "slm_reference_api_cost_usd_total",
             "slm_workers", "slm_worker_slots", "slm_worker_active_sequences", "slm_worker_queue_depth", "slm_worker_kv_cache_usage_ratio",
             "slm_cascade_requests_total", "slm_cascade_cost_usd_total", "slm_cascade_last_tier_cost_usd_total",
+            "slm_shadow_agreement_sum", "slm_shadow_agreement_count", "slm_shadow_requests_total", "slm_shadow_cost_usd_total",
         };
         foreach (Match metric in MetricName().Matches(expressions))
         {

@@ -54,7 +54,7 @@ public static class CascadeServiceCollectionExtensions
     /// a stream that has begun cannot be taken back). The client itself has no timeout of its own: the tier's bounds
     /// the whole exchange, body included.
     /// </summary>
-    private static void AddExternalTierClient(IServiceCollection services, string name, TimeSpan timeout)
+    internal static void AddExternalTierClient(IServiceCollection services, string name, TimeSpan timeout)
     {
         var bounded = timeout < CascadeOptionsValidator.MinExternalTimeout || timeout > CascadeOptionsValidator.MaxExternalTimeout
             ? TimeSpan.FromSeconds(30)

@@ -36,17 +36,18 @@ public static class DashboardEndpoints
         var stats = endpoints.ServiceProvider.GetRequiredService<ServingStats>();
         var pricing = endpoints.ServiceProvider.GetRequiredService<ReferencePricing>();
         var cascade = endpoints.ServiceProvider.GetRequiredService<CascadeStats>();
+        var shadow = endpoints.ServiceProvider.GetRequiredService<ShadowStats>();
         endpoints.MapGet("/api/stats", (RequestDelegate)(context =>
         {
             context.Response.ContentType = "application/json";
             context.Response.Headers.CacheControl = "no-store";
-            return JsonSerializer.SerializeAsync(context.Response.Body, Snapshot(pool, stats, pricing, cascade),
+            return JsonSerializer.SerializeAsync(context.Response.Body, Snapshot(pool, stats, pricing, cascade, shadow),
                 DashboardJsonContext.Default.DashboardSnapshot, context.RequestAborted);
         }));
         return endpoints;
     }
 
-    internal static DashboardSnapshot Snapshot(WorkerPool pool, ServingStats stats, ReferencePricing pricing, CascadeStats cascade)
+    internal static DashboardSnapshot Snapshot(WorkerPool pool, ServingStats stats, ReferencePricing pricing, CascadeStats cascade, ShadowStats shadow)
     {
         var totals = stats.Snapshot();
         var reference = totals.ReferenceCostUsd.GetValueOrDefault(pricing.DefaultApi);
@@ -73,7 +74,8 @@ public static class DashboardEndpoints
                 InputPerMillion: a.Value.InputPerMillion,
                 OutputPerMillion: a.Value.OutputPerMillion,
                 CostUsd: totals.ReferenceCostUsd.GetValueOrDefault(a.Key))).ToArray(),
-            Cascade: cascade.Snapshot());
+            Cascade: cascade.Snapshot(),
+            Shadow: shadow.Snapshot());
     }
 
     private static byte[] Read(string resource)

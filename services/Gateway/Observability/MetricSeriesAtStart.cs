@@ -7,13 +7,15 @@ namespace SlmCluster.Gateway.Observability;
 /// <summary>
 /// Makes the series whose labels the configuration names exist at 0 before the first scrape: the model labels of
 /// <see cref="GatewayMetrics"/> (the default model, each cascade route's name and its tiers' models, and
-/// <see cref="RequestRecord.UnknownModel"/>) and every route, tier and outcome of <see cref="CascadeMetrics"/>, which
-/// declares its own when it is made. A series that appears with its first event hides that event from <c>rate()</c>
-/// and from alerts. The models workers report are declared as they join the pool (<see cref="GatewayMetrics"/>).
+/// <see cref="RequestRecord.UnknownModel"/>), every route, tier and outcome of <see cref="CascadeMetrics"/>, and every
+/// shadow target's series of <see cref="ShadowMetrics"/>; those two declare their own when they are made. A series
+/// that appears with its first event hides that event from <c>rate()</c> and from alerts. The models workers report
+/// are declared as they join the pool (<see cref="GatewayMetrics"/>).
 /// </summary>
 public sealed class MetricSeriesAtStart(
     GatewayMetrics gateway,
     CascadeMetrics cascade,
+    ShadowMetrics shadows,
     CascadeRoutes routes,
     IOptions<GatewayOptions> options) : IHostedService
 {
@@ -21,6 +23,7 @@ public sealed class MetricSeriesAtStart(
     {
         // Taken only to be made now rather than at the first request: its constructor declares the routes' series.
         _ = cascade;
+        _ = shadows;
         gateway.DeclareModel(RequestRecord.UnknownModel);
         if (options.Value.DefaultModel is { Length: > 0 } defaultModel)
         {

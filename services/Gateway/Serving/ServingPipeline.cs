@@ -7,6 +7,7 @@ using SlmCluster.Gateway.Cascade;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Observability;
 using SlmCluster.Gateway.Serving.Tools;
+using SlmCluster.Gateway.Shadows;
 using SlmCluster.Protocol.V1;
 using SlmCluster.ServiceDefaults.Tracing;
 
@@ -16,7 +17,9 @@ namespace SlmCluster.Gateway.Serving;
 /// The one path every front door's requests take: <see cref="Prepare"/> applies the rules and resolves the model once;
 /// <see cref="ServeAsync"/> answers from the response cache when the request is reproducible and was answered before
 /// (or is being answered right now), else from a cascade route's tiers or a worker, with metrics and a trace around
-/// the whole stream. The closing chunk carries the self-hosted cost and the reference API's.
+/// the whole stream. The closing chunk carries the self-hosted cost and the reference API's. A request drawn for a
+/// shadow comparison has its answer gathered as it leaves, and is offered to the <see cref="ShadowComparer"/> once the
+/// caller has it all (never a cache hit, a failure or a cancelled one).
 /// </summary>
 public sealed class ServingPipeline(
     ServingRequestRules rules,
@@ -27,7 +30,8 @@ public sealed class ServingPipeline(
     WorkerCaller workers,
     CascadeRunner cascade,
     GatewayMetrics metrics,
-    ReferencePricing pricing)
+    ReferencePricing pricing,
+    ShadowComparer shadows)
 {
     private const string CacheWorkerId = "cache";
 
@@ -102,6 +106,7 @@ public sealed class ServingPipeline(
             answer = toolCalls.ReadAsync(answer, cancellationToken);
         }
 
+        var shadow = shadows.Draw(prepared);
         await using var chunks = answer.GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -149,6 +154,7 @@ public sealed class ServingPipeline(
                     served.ReferenceApiCostUsd = pricing.DefaultCostOf(usage?.PromptTokens ?? 0, usage?.CompletionTokens ?? 0);
                 }
 
+                shadow?.Add(chunk);
                 yield return chunk;
             }
         }
@@ -173,6 +179,20 @@ public sealed class ServingPipeline(
             else
             {
                 afterResponse(() => metrics.RequestEnded(record));
+            }
+
+            if (shadow is not null && status == "ok" && served is { CacheHit: false } answered)
+            {
+                // The caller has its whole answer: the shadow starts now (over gRPC once the response is on the wire)
+                // and runs on its own; nothing here waits for it.
+                if (afterResponse is null)
+                {
+                    shadows.Offer(shadow, answered);
+                }
+                else
+                {
+                    afterResponse(() => shadows.Offer(shadow, answered));
+                }
             }
 
             activity?.SetTag("slm.model", record.Model);

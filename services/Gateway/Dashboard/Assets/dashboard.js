@@ -3,7 +3,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const history = { rps: [], tps: [] };
+const history = { rps: [], tps: [], agreement: [], saved: [] };
 const HISTORY = 60;
 let previous = null;
 let modelsShown = '';
@@ -118,6 +118,65 @@ function renderCascade(routes) {
   }
 }
 
+// Agreement with the reference (shadow comparison) and money saved, one point per poll: both lines scaled to the
+// chart, agreement from 0 to 1 and money from 0 to its largest value shown.
+function qualityChart() {
+  const canvas = $('quality-chart');
+  const context = canvas.getContext('2d');
+  const { width, height } = canvas;
+  context.clearRect(0, 0, width, height);
+  const line = (values, max, color) => {
+    if (values.length < 2) return;
+    context.strokeStyle = color;
+    context.lineWidth = 2;
+    context.beginPath();
+    values.forEach((v, i) => {
+      const x = (i / (HISTORY - 1)) * width;
+      const y = height - 2 - (Math.max(0, v) / max) * (height - 4);
+      if (i === 0) context.moveTo(x, y); else context.lineTo(x, y);
+    });
+    context.stroke();
+  };
+  line(history.agreement, 1, '#ffb347');
+  line(history.saved, Math.max(...history.saved, 1e-9), '#5fd38d');
+}
+
+function mean(agreement, metric) {
+  return agreement && agreement[metric] != null ? agreement[metric].toFixed(3) : '–';
+}
+
+// Each shadowed route or model: its shadows by outcome, mean agreement by metric and by answering tier, the reference's cost.
+function renderShadows(stats) {
+  const targets = stats.shadow || [];
+  $('quality').hidden = targets.length === 0;
+  if (targets.length === 0) return;
+  const scored = targets.reduce((n, t) => n + t.scored, 0);
+  const f1 = scored > 0 ? targets.reduce((sum, t) => sum + (t.agreement.f1 ?? 0) * t.scored, 0) / scored : null;
+  text('agreement', f1 == null ? '–' : (100 * f1).toFixed(1) + ' %');
+  text('pairs', scored);
+  text('shadow-cost', usd(targets.reduce((sum, t) => sum + t.reference_cost_usd, 0)));
+  push(history.agreement, f1 ?? 0);
+  push(history.saved, stats.saved_usd);
+  qualityChart();
+  const body = $('shadows').tBodies[0];
+  body.replaceChildren();
+  for (const t of targets) {
+    const row = body.insertRow();
+    row.className = 'shadow';
+    cell(row, t.route);
+    cell(row, t.reference);
+    cell(row, (100 * t.rate).toFixed(1) + ' %');
+    cell(row, String(t.scored));
+    cell(row, String(t.shed));
+    cell(row, String(t.failed));
+    cell(row, mean(t.agreement, 'exact_match'));
+    cell(row, mean(t.agreement, 'f1'));
+    cell(row, mean(t.agreement, 'rouge_l'));
+    cell(row, t.tiers.map(x => `${x.tier} (${x.model}): ${mean(x.agreement, 'f1')}`).join(' · ') || '–');
+    cell(row, usd(t.reference_cost_usd));
+  }
+}
+
 function renderModels(models) {
   const key = models.join('\n');
   if (key === modelsShown) return;
@@ -167,6 +226,7 @@ function render(stats) {
   renderWorkers(stats.workers);
   renderApis(stats);
   renderCascade(stats.cascade);
+  renderShadows(stats);
   renderModels(stats.models);
 }
 
