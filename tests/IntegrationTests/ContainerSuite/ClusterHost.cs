@@ -37,7 +37,25 @@ internal sealed class ClusterHost(IContainer container, string name, string netw
     }
 
     /// <summary>Frozen: its processes stop, its connections stay open and unanswered.</summary>
-    public Task PauseAsync() => Container.PauseAsync();
+    /// <remarks>
+    /// The engine freezes the container's cgroup (v1 here); with its threads busy on a loaded machine the freezer can
+    /// give up ("unable to freeze", the container left running), so the freeze is asked for again.
+    /// </remarks>
+    public async Task PauseAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Container.PauseAsync();
+                return;
+            }
+            catch (Docker.DotNet.DockerApiException e) when (attempt < 10 && e.Message.Contains("unable to freeze", StringComparison.Ordinal))
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
 
     public Task UnpauseAsync() => Container.UnpauseAsync();
 

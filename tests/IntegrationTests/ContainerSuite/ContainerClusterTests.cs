@@ -12,6 +12,7 @@ namespace SlmCluster.IntegrationTests.ContainerSuite;
 /// outside its network, and when its hosts and links fail. Kept out of <c>./build.sh test</c> by its category.
 /// </summary>
 [Trait("Category", "Containers")]
+[Collection(ContainerSuiteCollection.Name)]
 public sealed class ContainerClusterTests(ITestOutputHelper output)
 {
     [Fact]
@@ -79,14 +80,14 @@ public sealed class ContainerClusterTests(ITestOutputHelper output)
 
             var from = clock.Elapsed;
             await victim.CutAsync();
-            var outOfRouting = await Until(async () => !(await cluster.RoutedWorkersAsync(gateway)).Contains(victim.Name), TimeSpan.FromSeconds(60));
+            var outOfRouting = await Waiting.UntilAsync(async () => !(await cluster.RoutedWorkersAsync(gateway)).Contains(victim.Name), TimeSpan.FromSeconds(60));
             // The cut lasts until every stream under way at the cut has ended: those on the victim end when the
             // cluster declares its silo dead.
-            var inFlightEnded = await Until(() => Task.FromResult(load.AllEndedSince(from, Callers)), TimeSpan.FromSeconds(85));
+            var inFlightEnded = await Waiting.UntilAsync(() => Task.FromResult(load.AllEndedSince(from, Callers)), TimeSpan.FromSeconds(85));
 
             await victim.ReconnectAsync();
             var reconnected = clock.Elapsed;
-            var backInRouting = await Until(async () => (await cluster.RoutedWorkersAsync(gateway)).Contains(victim.Name), TimeSpan.FromSeconds(120));
+            var backInRouting = await Waiting.UntilAsync(async () => (await cluster.RoutedWorkersAsync(gateway)).Contains(victim.Name), TimeSpan.FromSeconds(120));
             // It takes traffic again.
             await Eventually.HoldsAsync(() => Task.FromResult(load.Outcomes.Any(o => o.Worker == victim.Name && o.Started > reconnected)), seconds: 120);
             faults.Add((victim.Name, from, outOfRouting, inFlightEnded, backInRouting));
@@ -97,34 +98,12 @@ public sealed class ContainerClusterTests(ITestOutputHelper output)
         var outcomes = await load.StopAsync();
         var failed = outcomes.Where(o => o.Error is not null).ToArray();
         output.WriteLine($"{outcomes.Count} requests, {failed.Length} failed:\n  {string.Join("\n  ", failed.Select(f => f.ToString()))}");
-        output.WriteLine($"restarts: {string.Join(", ", await Task.WhenAll(cluster.Workers.Select(async w => $"{w.Name} {await RestartCountAsync(w)}")))}");
+        output.WriteLine($"restarts: {string.Join(", ", await Task.WhenAll(cluster.Workers.Select(async w => $"{w.Name} {await Waiting.RestartCountAsync(w)}")))}");
 
         // What fails is a stream under way on the cut worker when it was cut: UNAVAILABLE, naming it, after its first chunk.
         Assert.All(failed, f => Assert.True(
             faults.Any(fault => f.FailedMidwayOn(fault.Worker) && f.Started < fault.From && f.Ended > fault.From),
             $"a request that was not under way on a cut worker failed: {f}"));
         Assert.All(faults, t => Assert.True(t.Out < TimeSpan.FromSeconds(15), $"{t.Worker} left routing only after {t.Out}"));
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds; returns how long that took.</summary>
-    private static async Task<TimeSpan> Until(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(watch.Elapsed < timeout, $"condition not met within {timeout.TotalSeconds} s");
-            await Task.Delay(50);
-        }
-
-        return watch.Elapsed;
-    }
-
-    private static async Task<string> RestartCountAsync(ClusterHost host)
-    {
-        var psi = new ProcessStartInfo("docker", ["inspect", "--format", "{{.RestartCount}}", host.Container.Id]) { RedirectStandardOutput = true };
-        using var process = Process.Start(psi)!;
-        var text = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return text.Trim();
     }
 }
