@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# ./build.sh [test|test-containers|run|bench] [args...]
+# ./build.sh [test|test-containers|soak [minutes]|run|bench] [args...]
 #   test  (default) install what is missing, build, run every test in the solution but the container suite
 #   test-containers  build the production images (deploy/docker/build-images.sh) and run the container suite:
 #         the cluster in containers on a private network, and its faults (docs/deploy.md)
+#   soak [minutes]  the soak with faults on the container cluster (default 10 minutes); report in bench/results
 #   run   build and start the local cluster (same as `dotnet run --project AppHost`)
 #   bench build and run the benchmark program (bench/)
 set -euo pipefail
@@ -186,8 +187,8 @@ case "$verb" in
     out=$(mktemp)
     set +e
     # A test that hangs is stopped after 8 minutes and named in the output, instead of holding CI until its limit.
-    # The container suite (category Containers) has its own verb, test-containers; a --filter given here replaces that.
-    filter=(--filter "Category!=Containers")
+    # The container suite (category Containers) and the soak (Soak) have verbs of their own; a --filter given here replaces that.
+    filter=(--filter "Category!=Containers&Category!=Soak")
     for arg in "$@"; do [ "$arg" = --filter ] && filter=(); done
     dotnet test SlmCluster.sln -c "$config" --no-build -nologo --blame-hang-timeout 8m --blame-hang-dump-type none "${filter[@]}" "$@" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}
@@ -200,7 +201,7 @@ case "$verb" in
     echo "$passed passed, $failed failed, $skipped skipped"
     exit "$rc"
     ;;
-  test-containers)
+  test-containers|soak)
     install_prerequisites
     need debootstrap debootstrap   # the images' base, made once (deploy/docker/build-images.sh)
     start_docker_engine
@@ -208,10 +209,17 @@ case "$verb" in
     build
     log "building the images (deploy/docker/build-images.sh)"
     deploy/docker/build-images.sh
-    log "dotnet test (category Containers)"
+    category=Containers hang=10m verbosity=normal
+    if [ "$verb" = soak ]; then
+      category=Soak verbosity=detailed   # the soak's summary and fault log are its output
+      export SLM_SOAK_MINUTES=${1:-10}
+      [ $# -gt 0 ] && shift
+      hang=$(( ${SLM_SOAK_MINUTES%.*} + 10 ))m
+    fi
+    log "dotnet test (category $category)"
     set +e
-    dotnet test tests/IntegrationTests/IntegrationTests.csproj -c "$config" --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none \
-      --filter "Category=Containers" "$@"
+    dotnet test tests/IntegrationTests/IntegrationTests.csproj -c "$config" --no-build -nologo --blame-hang-timeout "$hang" --blame-hang-dump-type none \
+      --filter "Category=$category" --logger "console;verbosity=$verbosity" "$@"
     rc=$?
     set -e
     stop_docker_engine
@@ -229,7 +237,7 @@ case "$verb" in
     exec dotnet "bench/bin/$config/net10.0/SlmCluster.Bench.dll" "$@"
     ;;
   *)
-    echo "usage: ./build.sh [test|test-containers|run|bench] [args...]" >&2
+    echo "usage: ./build.sh [test|test-containers|soak [minutes]|run|bench] [args...]" >&2
     exit 2
     ;;
 esac

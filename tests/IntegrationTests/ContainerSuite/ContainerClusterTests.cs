@@ -69,7 +69,7 @@ public sealed class ContainerClusterTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var client = cluster.GrpcClient(gateway);
         await using var load = ClosedLoopLoad.Start(_ => client, Callers, maxTokens: 200, clock);
-        var faults = new List<(string Worker, TimeSpan From, TimeSpan Out, TimeSpan InFlightEnded, TimeSpan Back)>();
+        var faults = new List<(string Worker, TimeSpan CutDone, TimeSpan Out, TimeSpan InFlightEnded, TimeSpan Back)>();
 
         for (var cut = 0; cut < cuts; cut++)
         {
@@ -80,30 +80,41 @@ public sealed class ContainerClusterTests(ITestOutputHelper output)
 
             var from = clock.Elapsed;
             await victim.CutAsync();
+            // A request sent before the engine had cut the link may have gone to the victim: it was under way there.
+            var cutDone = clock.Elapsed;
             var outOfRouting = await Waiting.UntilAsync(async () => !(await cluster.RoutedWorkersAsync(gateway)).Contains(victim.Name), TimeSpan.FromSeconds(60));
-            // The cut lasts until every stream under way at the cut has ended: those on the victim end when the
-            // cluster declares its silo dead.
-            var inFlightEnded = await Waiting.UntilAsync(() => Task.FromResult(load.AllEndedSince(from, Callers)), TimeSpan.FromSeconds(85));
+            // The cut lasts until every stream under way at the cut has ended (those on the victim end when the cluster
+            // declares its silo dead) and past the time a death declaration takes, so every cut meets the same path.
+            var inFlightEnded = await Waiting.UntilAsync(() => Task.FromResult(load.AllEndedSince(cutDone, Callers)), TimeSpan.FromSeconds(85));
+            await Eventually.HoldsAsync(() => Task.FromResult(clock.Elapsed - from > TimeSpan.FromSeconds(15)), seconds: 30, pollMilliseconds: 100);
 
             await victim.ReconnectAsync();
             var reconnected = clock.Elapsed;
             var backInRouting = await Waiting.UntilAsync(async () => (await cluster.RoutedWorkersAsync(gateway)).Contains(victim.Name), TimeSpan.FromSeconds(120));
             // It takes traffic again.
             await Eventually.HoldsAsync(() => Task.FromResult(load.Outcomes.Any(o => o.Worker == victim.Name && o.Started > reconnected)), seconds: 120);
-            faults.Add((victim.Name, from, outOfRouting, inFlightEnded, backInRouting));
+            faults.Add((victim.Name, cutDone, outOfRouting, inFlightEnded, backInRouting));
             output.WriteLine($"cut {cut + 1} of {victim.Name}: out of routing after {outOfRouting.TotalMilliseconds:F0} ms, streams under way ended " +
-                             $"{inFlightEnded.TotalMilliseconds:F0} ms after the cut, back in routing {backInRouting.TotalMilliseconds:F0} ms after reconnecting");
+                             $"{(outOfRouting + inFlightEnded).TotalMilliseconds:F0} ms after the cut, back in routing {backInRouting.TotalMilliseconds:F0} ms after reconnecting");
         }
 
         var outcomes = await load.StopAsync();
         var failed = outcomes.Where(o => o.Error is not null).ToArray();
+        output.WriteLine($"over {faults.Count} cuts: out of routing median {Median(faults.Select(f => f.Out)):F0} ms, max {faults.Max(f => f.Out).TotalMilliseconds:F0} ms; " +
+                         $"back in routing median {Median(faults.Select(f => f.Back)):F0} ms, max {faults.Max(f => f.Back).TotalMilliseconds:F0} ms");
         output.WriteLine($"{outcomes.Count} requests, {failed.Length} failed:\n  {string.Join("\n  ", failed.Select(f => f.ToString()))}");
         output.WriteLine($"restarts: {string.Join(", ", await Task.WhenAll(cluster.Workers.Select(async w => $"{w.Name} {await Waiting.RestartCountAsync(w)}")))}");
 
         // What fails is a stream under way on the cut worker when it was cut: UNAVAILABLE, naming it, after its first chunk.
         Assert.All(failed, f => Assert.True(
-            faults.Any(fault => f.FailedMidwayOn(fault.Worker) && f.Started < fault.From && f.Ended > fault.From),
+            faults.Any(fault => f.FailedMidwayOn(fault.Worker) && f.Started < fault.CutDone && f.Ended > fault.CutDone),
             $"a request that was not under way on a cut worker failed: {f}"));
         Assert.All(faults, t => Assert.True(t.Out < TimeSpan.FromSeconds(15), $"{t.Worker} left routing only after {t.Out}"));
+    }
+
+    private static double Median(IEnumerable<TimeSpan> values)
+    {
+        var sorted = values.Select(v => v.TotalMilliseconds).Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
