@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# ./build.sh [test|run|bench] [args...]
-#   test  (default) install what is missing, build, run every test in the solution
+# ./build.sh [test|test-containers|soak [minutes]|run|bench] [args...]
+#   test  (default) install what is missing, build, run every test in the solution but the container suite
+#   test-containers  build the production images (deploy/docker/build-images.sh) and run the container suite:
+#         the cluster in containers on a private network, and its faults (docs/deploy.md)
+#   soak [minutes]  the soak with faults on the container cluster (default 10 minutes); report in bench/results
 #   run   build and start the local cluster (same as `dotnet run --project AppHost`)
 #   bench build and run the benchmark program (bench/)
 set -euo pipefail
@@ -98,10 +101,19 @@ test_containers() {
 remove_stale_test_containers() {
   local stale
   stale=$(test_containers stale)
-  [ -z "$stale" ] && return 0
-  log "removing test containers left by an earlier run"
-  # shellcheck disable=SC2086 # one id a word
-  docker rm --force --volumes $stale >/dev/null
+  if [ -n "$stale" ]; then
+    log "removing test containers left by an earlier run"
+    # shellcheck disable=SC2086 # one id a word
+    docker rm --force --volumes $stale >/dev/null
+  fi
+  # The container suite's private networks, by the same label (after their containers, which they must outlive).
+  local id pid
+  for id in $(docker network ls -q --filter label=org.slmcluster.test-pid); do
+    pid=$(docker network inspect --format '{{index .Labels "org.slmcluster.test-pid"}}' "$id" 2>/dev/null || true)
+    if ! { [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; }; then
+      docker network rm "$id" >/dev/null 2>&1 || true
+    fi
+  done
 }
 
 stop_docker_engine() {
@@ -175,7 +187,10 @@ case "$verb" in
     out=$(mktemp)
     set +e
     # A test that hangs is stopped after 8 minutes and named in the output, instead of holding CI until its limit.
-    dotnet test SlmCluster.sln -c "$config" --no-build -nologo --blame-hang-timeout 8m --blame-hang-dump-type none "$@" 2>&1 | tee "$out"
+    # The container suite (category Containers) and the soak (Soak) have verbs of their own; a --filter given here replaces that.
+    filter=(--filter "Category!=Containers&Category!=Soak")
+    for arg in "$@"; do [ "$arg" = --filter ] && filter=(); done
+    dotnet test SlmCluster.sln -c "$config" --no-build -nologo --blame-hang-timeout 8m --blame-hang-dump-type none "${filter[@]}" "$@" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}
     set -e
     # One closing line for the whole solution, summed over the test assemblies.
@@ -184,6 +199,30 @@ case "$verb" in
     rm -f "$out"
     stop_docker_engine   # before the closing line, which stays the last one
     echo "$passed passed, $failed failed, $skipped skipped"
+    exit "$rc"
+    ;;
+  test-containers|soak)
+    install_prerequisites
+    need debootstrap debootstrap   # the images' base, made once (deploy/docker/build-images.sh)
+    start_docker_engine
+    remove_stale_test_containers
+    build
+    log "building the images (deploy/docker/build-images.sh)"
+    deploy/docker/build-images.sh
+    category=Containers hang=10m verbosity=normal
+    if [ "$verb" = soak ]; then
+      category=Soak verbosity=detailed   # the soak's summary and fault log are its output
+      export SLM_SOAK_MINUTES=${1:-10}
+      [ $# -gt 0 ] && shift
+      hang=$(( ${SLM_SOAK_MINUTES%.*} + 10 ))m
+    fi
+    log "dotnet test (category $category)"
+    set +e
+    dotnet test tests/IntegrationTests/IntegrationTests.csproj -c "$config" --no-build -nologo --blame-hang-timeout "$hang" --blame-hang-dump-type none \
+      --filter "Category=$category" --logger "console;verbosity=$verbosity" "$@"
+    rc=$?
+    set -e
+    stop_docker_engine
     exit "$rc"
     ;;
   run)
@@ -198,7 +237,7 @@ case "$verb" in
     exec dotnet "bench/bin/$config/net10.0/SlmCluster.Bench.dll" "$@"
     ;;
   *)
-    echo "usage: ./build.sh [test|run|bench] [args...]" >&2
+    echo "usage: ./build.sh [test|test-containers|soak [minutes]|run|bench] [args...]" >&2
     exit 2
     ;;
 esac

@@ -56,14 +56,21 @@ internal static partial class PublishedEnvironment
         return environments;
     }
 
-    private static Dictionary<string, string> Resolve(Dictionary<object, object> container)
+    private static Dictionary<string, string> Resolve(Dictionary<object, object> container) => Resolve(container, PodFields, _ => SecretValue);
+
+    /// <summary>
+    /// A container's own variables as a pod named by <paramref name="podFields"/> would see them, each Secret's key
+    /// read through <paramref name="secret"/> (by the Secret's name and key).
+    /// </summary>
+    public static Dictionary<string, string> Resolve(
+        Dictionary<object, object> container, IReadOnlyDictionary<string, string> podFields, Func<(string Secret, string Key), string> secret)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var variable in ListAt(container, "env").Cast<Dictionary<object, object>>())
         {
             var value = Str(variable, "value")
-                ?? (Str(variable, "valueFrom.fieldRef.fieldPath") is { } field ? PodFields[field] : null)
-                ?? (At(variable, "valueFrom.secretKeyRef") is not null ? SecretValue : null)
+                ?? (Str(variable, "valueFrom.fieldRef.fieldPath") is { } field ? podFields[field] : null)
+                ?? (At(variable, "valueFrom.secretKeyRef") is { } reference ? secret((Str(reference, "name")!, Str(reference, "key")!)) : null)
                 ?? throw new InvalidOperationException($"{Str(variable, "name")} has neither a value nor a valueFrom this test knows");
             // Kubernetes expands $(NAME) from the variables defined before it.
             environment[Str(variable, "name")!] = Reference().Replace(value, m => environment.GetValueOrDefault(m.Groups[1].Value, m.Value));
