@@ -67,4 +67,10 @@ public sealed record ModelDescription
 
     /// <summary>Longest embedding input in tokens; 0 when it serves no embeddings.</summary>
     [Id(12)] public int MaxEmbeddingInputTokens { get; init; }
+
+    /// <summary>LoRA adapters loaded with the model, chosen per request by name.</summary>
+    [Id(13)] public IReadOnlyList<AdapterDescription> Adapters { get; init; } = [];
+
+    /// <summary>Declared adapters the worker refused at start, with the reason (the base serves without them).</summary>
+    [Id(14)] public IReadOnlyList<AdapterRefusal> RefusedAdapters { get; init; } = [];
 }
