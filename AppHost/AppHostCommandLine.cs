@@ -41,6 +41,15 @@ internal sealed class AppHostCommandLine
         AllowMultipleArgumentsPerToken = false,
     };
 
+    public Option<List<string>> Adapters { get; } = new("--adapter")
+    {
+        Description = "A LoRA adapter of a model, chosen per request by NAME (a model id of its own): NAME=SOURCE, SOURCE a file in " +
+            "the models folder, a path, or hf://owner/repo/adapter.gguf@SHA256 (the SHA-256 is required to download, checked when given). " +
+            "It is for the first --model; prefix N: for the N-th (2:legal=legal.gguf). Every worker of that model loads it.",
+        HelpName = "[N:]NAME=SOURCE[@sha256]",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public Option<string> ModelsDirectory { get; } = new("--models-dir")
     {
         Description = "Where models are looked for and downloaded to: $SLM_MODELS_DIR, else ./models.",
@@ -238,7 +247,7 @@ internal sealed class AppHostCommandLine
         };
         Option[] options =
         [
-            Models, ModelSha256s, ModelsDirectory, ModelBaseUrl, Workers, Slots, Threads, Device, Embeddings, GrpcPort, HttpPort, Cache, NoCache, Store, TracesPerSecond,
+            Models, ModelSha256s, Adapters, ModelsDirectory, ModelBaseUrl, Workers, Slots, Threads, Device, Embeddings, GrpcPort, HttpPort, Cache, NoCache, Store, TracesPerSecond,
             Cascade, NoCascade, CascadeMinMeanLogprob, CascadeMinTokenLogprob, CascadeSkipPromptTokens, FlagshipUrl, FlagshipModel,
             FlagshipInputPrice, FlagshipOutputPrice, FlagshipTimeout, Output, ImagePrefix, ImageTag,
         ];

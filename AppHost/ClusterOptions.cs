@@ -43,6 +43,12 @@ internal sealed record ClusterOptions
     /// <summary>Where models are looked for and downloaded to: <c>--models-dir</c>, else <c>$SLM_MODELS_DIR</c>, else <c>./models</c>.</summary>
     public required string ModelsDirectory { get; init; }
 
+    /// <summary>The LoRA adapters declared with <c>--adapter</c>, each for one of <see cref="Models"/>.</summary>
+    public IReadOnlyList<AdapterDeclaration> Adapters { get; init; } = [];
+
+    /// <summary>Adapters of the model at <paramref name="index"/> in <see cref="Models"/>.</summary>
+    public IEnumerable<AdapterDeclaration> AdaptersOf(int index) => Adapters.Where(a => a.ModelIndex == index);
+
     /// <summary>Where <c>hf://</c> references are downloaded from (a mirror of the hub's layout).</summary>
     public string? ModelBaseUrl { get; init; }
 
@@ -193,6 +199,12 @@ internal sealed record ClusterOptions
             FlagshipOutputPrice = parsed.GetValue(commandLine.FlagshipOutputPrice),
             FlagshipTimeout = TimeSpan.FromSeconds(parsed.GetValue(commandLine.FlagshipTimeout)),
         };
+        options = options with { Adapters = [.. (parsed.GetValue(commandLine.Adapters) ?? []).Select(a => AdapterDeclaration.Parse(a, options.Models.Count))] };
+        if (options.Adapters.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"--adapter names '{twice.Key}' twice; adapter names are model ids, one each.");
+        }
+
         if (options.Models.Distinct(StringComparer.Ordinal).Count() != options.Models.Count)
         {
             throw new ArgumentException("--model names the same model twice; each model gets one worker group (use --workers for more workers).");

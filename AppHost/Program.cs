@@ -81,11 +81,17 @@ for (var i = 0; i < options.Models.Count; i++)
     var suffix = i == 0 ? "" : $"-{i + 1}";
     var model = builder.AddModel($"model{suffix}", options.Models[i], options.Sha256Of(i), options.ModelsDirectory,
         options.ModelBaseUrl, ClusterOptions.RepoRoot);
+    foreach (var adapter in options.AdaptersOf(i))
+    {
+        builder.AddAdapter(model, adapter.Name, adapter.Source, adapter.Sha256, options.ModelsDirectory, options.ModelBaseUrl, ClusterOptions.RepoRoot);
+    }
+
     var workers = builder.AddProject<Projects.Worker>($"worker{suffix}")
         .WithReplicas(options.Workers)
         .WithHttpEndpoint(name: "http", env: ClusterSettings.Keys.Worker.HttpPort)
         .WithHttpHealthCheck("/health", endpointName: "http")
         .WithModel(model)
+        .WithAdapters(model)
         .WithEngine(options.ThreadsPerWorker, options.Slots, options.Device)
         .WithServes(options.ServesFor(i))
         .AsSiloOf(cluster, publishing)

@@ -10,6 +10,9 @@ internal sealed class ModelResource(string name, ModelReference reference) : Res
 {
     public ModelReference Reference { get; } = reference;
 
+    /// <summary>Its LoRA adapters: the model is running once each of them has resolved or failed.</summary>
+    public List<AdapterResource> Adapters { get; } = [];
+
     /// <summary>The verified file, once the resource is running.</summary>
     public string? Path { get; internal set; }
 }

@@ -37,6 +37,8 @@ internal static class ModelResourceExtensions
                 var path = await supply.ResolveAsync(reference, cancellationToken);
                 resource.Path = path;
                 var size = new FileInfo(path).Length;
+                // The workers start once the model runs: by then each adapter is resolved (and passed) or failed (left out).
+                await Task.WhenAll(resource.Adapters.Select(a => a.Settled.Task)).WaitAsync(cancellationToken);
                 e.Logger.LogInformation("Model {Source} is {Path} ({Size} bytes)", reference.Source, path, size);
                 await notifications.PublishUpdateAsync(resource, s => s with
                 {
@@ -60,6 +62,66 @@ internal static class ModelResourceExtensions
                 State = KnownResourceStates.NotStarted,
                 Properties = [new("model.source", reference.Source), new("model.sha256", reference.Sha256 ?? "(not given)")],
             })
+            .ExcludeFromManifest();
+    }
+
+    /// <summary>
+    /// Adds LoRA adapter <paramref name="adapterName"/> of <paramref name="model"/> from <paramref name="source"/> (as a
+    /// model's: a file, a path, or hf:// with its SHA-256), resolved when the application starts. A missing or corrupt
+    /// file fails this resource with the reason and the model serves without it.
+    /// </summary>
+    public static IResourceBuilder<AdapterResource> AddAdapter(this IDistributedApplicationBuilder builder, IResourceBuilder<ModelResource> model,
+        string adapterName, string source, string? sha256, string modelsDirectory, string? baseUrl, string repoRoot)
+    {
+        var reference = ModelReference.Parse(source, sha256);
+        var resource = new AdapterResource($"adapter-{adapterName}", adapterName, reference, model.Resource);
+        model.Resource.Adapters.Add(resource);
+        builder.Eventing.Subscribe<InitializeResourceEvent>(resource, async (e, cancellationToken) =>
+        {
+            var notifications = e.Notifications;
+            await notifications.PublishUpdateAsync(resource, s => s with
+            {
+                State = new ResourceStateSnapshot("Resolving", KnownResourceStateStyles.Info),
+                StartTimeStamp = DateTime.UtcNow,
+            });
+            try
+            {
+                var progress = new ThrottledProgress(update => _ = notifications.PublishUpdateAsync(resource, s => s with
+                {
+                    State = new ResourceStateSnapshot(Describe(update), KnownResourceStateStyles.Info),
+                }), e.Logger);
+                var http = e.Services.GetRequiredService<IHttpClientFactory>().CreateClient("models");
+                var supply = new ModelSupply(modelsDirectory, repoRoot, baseUrl, new ModelDownloader(http, progress));
+                var path = await supply.ResolveAsync(reference, cancellationToken);
+                resource.Path = path;
+                e.Logger.LogInformation("Adapter {Name} of {Model} is {Path}", adapterName, model.Resource.Reference.Source, path);
+                await notifications.PublishUpdateAsync(resource, s => s with
+                {
+                    State = KnownResourceStates.Running,
+                    Properties = [.. s.Properties, new("adapter.path", path)],
+                });
+            }
+            catch (ModelSupplyException failure)
+            {
+                e.Logger.LogError("{Message}", failure.Message);
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster.Adapter").LogError(
+                    "Adapter {Name} is left out, its model serves without it: {Message}", adapterName, failure.Message);
+                await notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.FailedToStart });
+            }
+            finally
+            {
+                resource.Settled.TrySetResult();
+            }
+        });
+
+        return builder.AddResource(resource)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "Adapter",
+                State = KnownResourceStates.NotStarted,
+                Properties = [new("adapter.name", adapterName), new("adapter.source", reference.Source), new("adapter.sha256", reference.Sha256 ?? "(not given)")],
+            })
+            .WithParentRelationship(model)
             .ExcludeFromManifest();
     }
 

@@ -15,6 +15,22 @@ internal static class WorkerResourceExtensions
             .WithAnnotation(new WorkerModelAnnotation(model.Resource));
 
     /// <summary>
+    /// The workers load <paramref name="model"/>'s LoRA adapters (<c>Worker:Adapters</c>): those that resolved, numbered
+    /// in declaration order; a failed one is left out.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAdapters(this IResourceBuilder<ProjectResource> worker, IResourceBuilder<ModelResource> model) =>
+        worker.WithEnvironment(context =>
+        {
+            var i = 0;
+            foreach (var adapter in model.Resource.Adapters.Where(a => a.Path is not null))
+            {
+                context.EnvironmentVariables[$"Worker__Adapters__{i}__Name"] = adapter.AdapterName;
+                context.EnvironmentVariables[$"Worker__Adapters__{i}__Path"] = adapter.Path!;
+                i++;
+            }
+        });
+
+    /// <summary>
     /// What the workers serve with their model (<c>Worker:Serves</c>): <c>generation</c>, <c>embeddings</c> or
     /// <c>both</c>; a model with embeddings is listed by /v1/models with that capability and answers /v1/embeddings.
     /// </summary>

@@ -43,6 +43,9 @@ public sealed record GenerationCall
     /// <summary>A GBNF grammar (start rule <c>root</c>) the answer must follow; null for free text.</summary>
     [Id(12)] public string? Grammar { get; init; }
 
+    /// <summary>LoRA adapters of the worker's model to run with (name and scale); null or empty runs the base model.</summary>
+    [Id(13)] public IReadOnlyList<AdapterSelection>? Adapters { get; init; }
+
     // Penalties and biases: null (or empty) when the caller did not send them, so a request without them keeps its
     // cache key. Ids from 20, clear of the fields other parts of the contract add.
 

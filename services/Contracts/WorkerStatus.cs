@@ -70,4 +70,9 @@ public sealed record ModelDescription
 
     /// <summary>How its embedding vectors are pooled (<c>mean</c>, <c>cls</c>, <c>last</c>); empty when it serves no embeddings.</summary>
     [Id(13)] public string EmbeddingPooling { get; init; } = "";
+    /// <summary>LoRA adapters loaded with the model, chosen per request by name.</summary>
+    [Id(14)] public IReadOnlyList<AdapterDescription> Adapters { get; init; } = [];
+
+    /// <summary>Declared adapters the worker refused at start, with the reason (the base serves without them).</summary>
+    [Id(15)] public IReadOnlyList<AdapterRefusal> RefusedAdapters { get; init; } = [];
 }

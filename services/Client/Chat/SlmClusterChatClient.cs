@@ -145,6 +145,7 @@ public sealed class SlmClusterChatClient(Inference.InferenceClient inference, Sl
 
         AddFormat(request, options?.ResponseFormat);
         AddTools(request, options);
+        AddAdapters(request, options);
 
         if (request.Messages.Count == 0)
         {
@@ -152,6 +153,25 @@ public sealed class SlmClusterChatClient(Inference.InferenceClient inference, Sl
         }
 
         return request;
+    }
+
+    /// <summary>The adapters <see cref="SlmAdapterChatOptions.WithAdapters"/> chose; anything else under its key is refused, not dropped.</summary>
+    private static void AddAdapters(GenerateRequest request, ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is null || !options.AdditionalProperties.TryGetValue(SlmAdapterChatOptions.PropertyKey, out var value) || value is null)
+        {
+            return;
+        }
+
+        if (value is not IEnumerable<SlmAdapterChoice> adapters)
+        {
+            throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{SlmAdapterChatOptions.PropertyKey}\"] must be set with WithAdapters (SlmAdapterChoice values).", nameof(options));
+        }
+
+        foreach (var adapter in adapters)
+        {
+            request.Adapters.Add(new AdapterChoice { Name = adapter.Name, Scale = adapter.Scale });
+        }
     }
 
     /// <summary>A turn's text, calls and results: each function result is a "tool" turn of its own, as the wire contract has them.</summary>

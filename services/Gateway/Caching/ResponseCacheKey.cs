@@ -9,7 +9,7 @@ namespace SlmCluster.Gateway.Caching;
 /// The cache key of a request: a SHA-256 over everything that determines the answer — the model id
 /// and its file's SHA-256, the prompt or each chat turn (the model's template is fixed by its file),
 /// the sampling parameters, max_tokens, the stop strings and ignore_eos, then logprobs and top_logprobs when logprobs
-/// are asked for, then the grammar, the penalties and the logit biases when there are any, then the tools and the tool choice when there are tools — each length-prefixed, so no two different requests share an encoding.
+/// are asked for, then the grammar, the penalties and the logit biases when there are any, then the tools and the tool choice when there are tools, then the LoRA adapters (name, scale, file) when there are any — each length-prefixed, so no two different requests share an encoding.
 /// </summary>
 public static class ResponseCacheKey
 {
@@ -20,7 +20,8 @@ public static class ResponseCacheKey
         !request.BypassCache && (request.Call.Temperature == 0 || request.Call.Seed is not null);
 
     /// <summary>The key for <paramref name="request"/> (its model already resolved), under <paramref name="prefix"/>.</summary>
-    public static string For(ServingRequest request, string modelSha256, string prefix)
+    /// <param name="adapterSha256">The files of the call's adapters, in the call's order; their names and scales are keyed with them.</param>
+    public static string For(ServingRequest request, string modelSha256, string prefix, IReadOnlyList<string>? adapterSha256 = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Text(string value)
@@ -120,6 +121,19 @@ public static class ResponseCacheKey
             Int((int)tools.Mode);
             Text(tools.Named ?? "");
             Int(tools.Parallel ? 1 : 0);
+        }
+
+        // The adapters and their scales change the answer; appended only when there are any, as the grammar.
+        if (call.Adapters is { Count: > 0 } adapters)
+        {
+            Int(9);
+            Int(adapters.Count);
+            for (var i = 0; i < adapters.Count; i++)
+            {
+                Text(adapters[i].Name);
+                Int(BitConverter.SingleToInt32Bits(adapters[i].Scale));
+                Text(adapterSha256 is not null && i < adapterSha256.Count ? adapterSha256[i] : "");
+            }
         }
 
         return prefix + Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using SlmCluster.Gateway.Costs;
 using SlmCluster.Gateway.Routing;
@@ -153,7 +154,18 @@ public sealed class GatewayMetrics
     {
         var model = new KeyValuePair<string, object?>("model", record.Model);
         var source = new KeyValuePair<string, object?>("source", record.Source);
-        _requests.Add(1, model, new("status", record.Status), source);
+        // Requests under adapters carry an adapter label on the request, token and cost series; the base's keep theirs.
+        var requests = new TagList { model, { "status", record.Status }, source };
+        var tokens = new TagList { model, source };
+        var cost = new TagList { model };
+        if (record.Adapter is { } adapter)
+        {
+            requests.Add("adapter", adapter);
+            tokens.Add("adapter", adapter);
+            cost.Add("adapter", adapter);
+        }
+
+        _requests.Add(1, requests);
         _duration.Record(record.Duration.TotalSeconds, model, source);
         if (record.TimeToFirstToken is { } first)
         {
@@ -167,8 +179,8 @@ public sealed class GatewayMetrics
 
         if (record.PromptTokens > 0 || record.CompletionTokens > 0)
         {
-            _promptTokens.Add(record.PromptTokens, model, source);
-            _completionTokens.Add(record.CompletionTokens, model, source);
+            _promptTokens.Add(record.PromptTokens, tokens);
+            _completionTokens.Add(record.CompletionTokens, tokens);
             foreach (var (api, price) in _pricing.Apis)
             {
                 _referenceCost.Add(price.CostOf(record.PromptTokens, record.CompletionTokens), new("api", api), model);
@@ -177,7 +189,7 @@ public sealed class GatewayMetrics
 
         if (record.CostUsd > 0)
         {
-            _cost.Add(record.CostUsd, model);
+            _cost.Add(record.CostUsd, cost);
         }
 
         _stats.Add(record);

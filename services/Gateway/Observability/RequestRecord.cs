@@ -22,6 +22,12 @@ public readonly record struct RequestRecord(
     int CompletionTokens,
     double CostUsd)
 {
+    /// <summary>
+    /// The LoRA adapters it ran with (names joined by '+'), or null for the base model: only adapters a worker serves
+    /// reach a label, as with models.
+    /// </summary>
+    public string? Adapter { get; init; }
+
     public const string FromCache = "cache";
     public const string FromWorker = "worker";
     public const string FromGateway = "gateway";

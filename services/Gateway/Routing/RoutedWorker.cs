@@ -71,6 +71,36 @@ public sealed class RoutedWorker(string key, IModelWorkerGrain grain)
         }
     }
 
+    /// <summary>
+    /// Whether it serves <paramref name="model"/> with every adapter of <paramref name="adapterKey"/> (names joined by
+    /// '+', <see cref="RouteRequest.AdapterKey"/>; empty for the base alone).
+    /// </summary>
+    public bool Serves(string model, string adapterKey)
+    {
+        if (adapterKey.Length == 0)
+        {
+            return Serves(model);
+        }
+
+        foreach (var served in Models)
+        {
+            if (served.Id == model)
+            {
+                foreach (var name in adapterKey.Split('+'))
+                {
+                    if (!served.Adapters.Any(a => a.Name == name))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public bool Serves(string model)
     {
         foreach (var served in Models)

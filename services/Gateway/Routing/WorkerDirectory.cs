@@ -136,7 +136,8 @@ public sealed partial class WorkerDirectory(
         worker.AnnouncedLoad = status.ActiveSequences + status.QueueDepth;
         worker.IsDraining = status.Draining;
         worker.Activations = status.Activations;
-        if (worker.Models.Count == 0 || worker.Models[0].Id != status.Model.Id || worker.Models[0].FileSha256 != status.Model.FileSha256)
+        if (worker.Models.Count == 0 || worker.Models[0].Id != status.Model.Id || worker.Models[0].FileSha256 != status.Model.FileSha256
+            || !SameAdapters(worker.Models[0], status.Model))
         {
             worker.Models = [ToModelInfo(status.Model)];
         }
@@ -195,8 +196,38 @@ public sealed partial class WorkerDirectory(
         }
     }
 
+    /// <summary>Whether the listed adapters are the ones the status names, with the same files (hashes arrive after start).</summary>
+    private static bool SameAdapters(ModelInfo listed, ModelDescription model)
+    {
+        if (listed.Adapters.Count != model.Adapters.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < model.Adapters.Count; i++)
+        {
+            if (listed.Adapters[i].Name != model.Adapters[i].Name || listed.Adapters[i].FileSha256 != model.Adapters[i].FileSha256)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static ModelInfo ToModelInfo(ModelDescription model) => new()
     {
+        Adapters =
+        {
+            model.Adapters.Select(a => new AdapterInfo
+            {
+                Name = a.Name,
+                FileSha256 = a.FileSha256,
+                Rank = a.Rank,
+                Alpha = a.Alpha,
+                SizeBytes = a.SizeBytes,
+            }),
+        },
         Id = model.Id,
         Name = model.Name,
         Architecture = model.Architecture,

@@ -39,6 +39,31 @@ public sealed class WorkerPool
         return null;
     }
 
+    /// <summary>The base model a routable worker serves <paramref name="adapter"/> with (its first); null when none does.</summary>
+    public ModelInfo? AdapterBase(string adapter)
+    {
+        foreach (var worker in Workers)
+        {
+            if (!worker.IsRoutable)
+            {
+                continue;
+            }
+
+            foreach (var served in worker.Models)
+            {
+                foreach (var candidate in served.Adapters)
+                {
+                    if (candidate.Name == adapter)
+                    {
+                        return served;
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Every model a routable worker serves, with the number of workers serving it.</summary>
     public IReadOnlyList<(ModelInfo Model, int Replicas)> Models() =>
         Workers.Where(w => w.IsRoutable)

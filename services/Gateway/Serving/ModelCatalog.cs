@@ -26,6 +26,12 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
             return new ServingTarget(null, named);
         }
 
+        // An adapter's name is a model id of its own, as vLLM serves them: its base runs it.
+        if (requested.Length > 0 && pool.AdapterBase(requested) is { } parent)
+        {
+            return new ServingTarget(null, parent) { Adapter = requested };
+        }
+
         var served = pool.Models();
         if (requested.Length == 0)
         {
@@ -47,7 +53,8 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
             throw workers.NoWorker($"model '{requested}'");
         }
 
-        var known = pool.Workers.SelectMany(w => w.Models).Select(m => m.Id).Concat(cascades.All.Select(r => r.Name)).Distinct().Order(StringComparer.Ordinal);
+        var known = pool.Workers.SelectMany(w => w.Models).SelectMany(m => m.Adapters.Select(a => a.Name).Prepend(m.Id))
+            .Concat(cascades.All.Select(r => r.Name)).Distinct().Order(StringComparer.Ordinal);
         throw new RpcException(new Status(StatusCode.NotFound, $"Model '{requested}' is not served here. Available models: {string.Join(", ", known)}."));
     }
 
@@ -66,6 +73,23 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
             var info = model.Clone();
             info.Replicas = replicas;
             models.Add(info);
+            foreach (var adapter in model.Adapters)
+            {
+                // Listed as a model of its own whose parent is the base, as vLLM lists its adapters.
+                models.Add(new ModelInfo
+                {
+                    Id = adapter.Name,
+                    Name = adapter.Name,
+                    Parent = model.Id,
+                    Architecture = model.Architecture,
+                    ContextLength = model.ContextLength,
+                    HasChatTemplate = model.HasChatTemplate,
+                    ToolCallFormat = model.ToolCallFormat,
+                    FileSha256 = adapter.FileSha256,
+                    SizeBytes = adapter.SizeBytes,
+                    Replicas = pool.Workers.Count(w => w.IsRoutable && w.Serves(model.Id, adapter.Name)),
+                });
+            }
         }
 
         models.AddRange(cascades.AsModels(served));

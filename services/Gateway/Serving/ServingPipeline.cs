@@ -49,6 +49,7 @@ public sealed class ServingPipeline(
 
             request = rules.Constrain(request);
             var target = catalog.Resolve(request.Model);
+            request = WithAdapters(request, target);
             if (target.Route is { } route && request.Call.Grammar is not null
                 && route.Tiers.FirstOrDefault(t => t.External is not null) is { } external)
             {
@@ -75,7 +76,8 @@ public sealed class ServingPipeline(
             }
 
             (request, var reader) = tools.Apply(request, catalog.ToolCallFormat(target));
-            return new PreparedRequest(request.ForModel(target.Id), target) { ToolCalls = reader };
+            // An adapter's id runs on its base: the worker is asked for the base model with the adapter chosen.
+            return new PreparedRequest(request.ForModel(target.Model?.Id ?? target.Id), target) { ToolCalls = reader };
         }
         catch (RpcException e)
         {
@@ -171,7 +173,10 @@ public sealed class ServingPipeline(
                 (usage?.CompletionTokens ?? 0) > 0 ? firstText : null,
                 usage?.PromptTokens ?? 0,
                 usage?.CompletionTokens ?? 0,
-                served?.CostUsd ?? 0);
+                served?.CostUsd ?? 0)
+            {
+                Adapter = Routing.RouteRequest.AdapterKeyOf(prepared.Request.Call.Adapters) is { Length: > 0 } adapters ? adapters : null,
+            };
             if (afterResponse is null)
             {
                 metrics.RequestEnded(record);
@@ -293,6 +298,86 @@ public sealed class ServingPipeline(
     }
 
     /// <summary>
+    /// The adapters the request runs with: the one its model id names (scale 1), and those its <c>lora</c> or
+    /// <c>adapters</c> field names, by name or position in the base's list (a scale given there wins for the first).
+    /// </summary>
+    /// <exception cref="RpcException">NOT_FOUND for an adapter the model is not served with; INVALID_ARGUMENT for a bad position, scale or repeat.</exception>
+    private static ServingRequest WithAdapters(ServingRequest request, ServingTarget target)
+    {
+        var references = request.Adapters ?? [];
+        if (target.Adapter is null && references.Count == 0)
+        {
+            return request;
+        }
+
+        if (target.Route is not null || target.Model is null)
+        {
+            throw new InvalidRequestException(new RequestProblem(
+                $"'{target.Id}' is a cascade route, which does not run adapters; name a model or an adapter directly.", references[0].Param));
+        }
+
+        var model = target.Model;
+        var chosen = new List<Contracts.AdapterSelection>();
+        if (target.Adapter is { } named)
+        {
+            chosen.Add(new Contracts.AdapterSelection(named, 1f));
+        }
+
+        foreach (var reference in references)
+        {
+            string name;
+            if (reference.Name is { } byName)
+            {
+                if (!model.Adapters.Any(a => a.Name == byName))
+                {
+                    throw new RpcException(new Status(StatusCode.NotFound,
+                        $"Adapter '{byName}' is not served for model '{model.Id}'. " +
+                        (model.Adapters.Count == 0 ? "It has no adapters." : $"Its adapters: {string.Join(", ", model.Adapters.Select(a => a.Name))}.")));
+                }
+
+                name = byName;
+            }
+            else if (reference.Id is { } id && id >= 0 && id < model.Adapters.Count)
+            {
+                name = model.Adapters[id].Name;
+            }
+            else
+            {
+                throw new InvalidRequestException(new RequestProblem(
+                    $"{reference.Param} is adapter {reference.Id}; model '{model.Id}' has {model.Adapters.Count} adapters" +
+                    (model.Adapters.Count == 0 ? "." : $" (0 to {model.Adapters.Count - 1}: {string.Join(", ", model.Adapters.Select(a => a.Name))})."),
+                    reference.Param));
+            }
+
+            if (!float.IsFinite(reference.Scale) || Math.Abs(reference.Scale) > MaxAdapterScale)
+            {
+                throw new InvalidRequestException(new RequestProblem(
+                    $"{reference.Param} has scale {reference.Scale}; an adapter's scale is from -{MaxAdapterScale} to {MaxAdapterScale} (1 is the adapter as trained).",
+                    reference.Param));
+            }
+
+            var at = chosen.FindIndex(c => c.Name == name);
+            if (at == 0 && target.Adapter == name)
+            {
+                chosen[0] = new Contracts.AdapterSelection(name, reference.Scale);
+            }
+            else if (at >= 0)
+            {
+                throw new InvalidRequestException(new RequestProblem($"{reference.Param} names adapter '{name}' again; name each adapter once.", reference.Param));
+            }
+            else
+            {
+                chosen.Add(new Contracts.AdapterSelection(name, reference.Scale));
+            }
+        }
+
+        return request with { Call = request.Call with { Adapters = chosen } };
+    }
+
+    /// <summary>Largest |scale| of an adapter: the engine's limit.</summary>
+    public const float MaxAdapterScale = 8f;
+
+    /// <summary>
     /// The cache key of a reproducible request, else null. A model is keyed with its file; a cascade route as the
     /// route (its name, its configuration's fingerprint and its cluster tiers' model files), so it never shares an
     /// entry with a request for one of its tiers' models, and a reconfigured route does not answer from its old
@@ -310,9 +395,24 @@ public sealed class ServingPipeline(
             return catalog.RouteIdentity(route) is { } identity ? ResponseCacheKey.For(prepared.Request, identity, cache.KeyPrefix) : null;
         }
 
-        return prepared.Target.Model is { FileSha256.Length: > 0 } model
-            ? ResponseCacheKey.For(prepared.Request, model.FileSha256, cache.KeyPrefix)
-            : null;
+        if (prepared.Target.Model is not { FileSha256.Length: > 0 } model)
+        {
+            return null;
+        }
+
+        // An adapter's answer depends on its file as the model's on its own: keyed only once every file is hashed.
+        var adapterFiles = new List<string>();
+        foreach (var adapter in prepared.Request.Call.Adapters ?? [])
+        {
+            if (model.Adapters.FirstOrDefault(a => a.Name == adapter.Name) is not { FileSha256.Length: > 0 } served)
+            {
+                return null;
+            }
+
+            adapterFiles.Add(served.FileSha256);
+        }
+
+        return ResponseCacheKey.For(prepared.Request, model.FileSha256, cache.KeyPrefix, adapterFiles);
     }
 
     /// <summary>A cascade route's answer given by a lower tier because its last tier failed (the last attempt is that failure).</summary>

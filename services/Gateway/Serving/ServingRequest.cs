@@ -32,6 +32,12 @@ public sealed record ServingRequest
     /// <summary>How long a kept answer lives; 0 takes the cache's default.</summary>
     public int CacheTtlSeconds { get; init; }
 
+    /// <summary>
+    /// LoRA adapters the request names besides its model id (llama-server's <c>lora</c>, gRPC <c>adapters</c>), by name
+    /// or by position in the model's list; resolved into <see cref="GenerationCall.Adapters"/> with the model.
+    /// </summary>
+    public IReadOnlyList<AdapterReference>? Adapters { get; init; }
+
     public string Model => Call.Model;
 
     /// <summary>The same request for another model (a resolved id, or a cascade tier's model).</summary>

@@ -49,6 +49,10 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
     private long _admissions;
     private long _averageServiceTicks;
     private CancellationToken _stopping;
+    private AdapterSet _contextSet = AdapterSet.None;
+    private AdapterSet _turn = AdapterSet.None;
+    private int _turnSteps;
+    private long _adapterSwitches;
 
     public ContinuousBatchScheduler(
         LlamaModel model,
@@ -88,6 +92,12 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         _batch = LlamaApi.llama_batch_init(_batchCapacity, 0, 1);
         _self = GCHandle.Alloc(this, GCHandleType.Normal);
     }
+
+    /// <summary>Most decodes one adapter set runs while another set's requests wait (<see cref="EngineOptions.AdapterTurnSteps"/>).</summary>
+    public int AdapterTurnSteps { get; init; } = 16;
+
+    /// <summary>Times the context's adapter set changed; read from any thread.</summary>
+    public long AdapterSwitches => Interlocked.Read(ref _adapterSwitches);
 
     /// <summary>Slots running a request now.</summary>
     public int ActiveSequences => Volatile.Read(ref _busySlots);
@@ -161,6 +171,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         {
             return false;
         }
+        ChooseTurn();
         if (!BuildBatch())
         {
             return true;
@@ -280,7 +291,9 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         for (int i = 0; i < _slots.Length; i++)
         {
             SequenceSlot slot = _slots[i];
-            _candidates[i] = new SlotPlacement.Candidate(slot.IsBusy, slot.IsBusy ? 0 : slot.CommonPrefixLength(prompt), slot.LastUsedStep);
+            // KV entries computed under another adapter set are not this request's prefix, whatever their tokens.
+            int cached = slot.IsBusy || !SameSet(slot.CachedUnder, job.Adapters) ? 0 : slot.CommonPrefixLength(prompt);
+            _candidates[i] = new SlotPlacement.Candidate(slot.IsBusy, cached, slot.LastUsedStep);
         }
         SequenceSlot target = _slots[SlotPlacement.Choose(_candidates, _perSlotStreams)];
         // The last prompt token is always decoded again: its logits pick the first generated token.
@@ -298,12 +311,69 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
 
         SafeLlamaSamplerHandle sampler = SamplerChainFactory.Create(job.Request.Sampling, _model.Metadata.VocabSize);
         target.Begin(job, sampler, reused, ++_admissions);
+        target.LastBatchStep = _step;
         Volatile.Write(ref _busySlots, _busySlots + 1);
         EngineLog.GenerationStarted(_logger, target.Id, prompt.Length, reused, job.Request.MaxTokens, job.Elapsed.TotalMilliseconds);
         if (reused > 0)
         {
             EngineLog.PrefixReused(_logger, reused, prompt.Length, target.Id);
         }
+    }
+
+    private static bool SameSet(AdapterSet a, AdapterSet b) => ReferenceEquals(a, b) || string.Equals(a.Key, b.Key, StringComparison.Ordinal);
+
+    private bool InTurn(SequenceSlot slot) => SameSet(slot.Job!.Adapters, _turn);
+
+    /// <summary>
+    /// Picks the adapter set this step decodes (llama.cpp runs one set per decode): the current one keeps its turn for
+    /// up to <see cref="AdapterTurnSteps"/> decodes while other sets have requests, then the set of the request that has
+    /// waited longest since its last decode goes next, so every set's wait is bounded by the others' turns and a
+    /// steady mix changes the set once per turn, not per token. Sets the context when the set changes.
+    /// </summary>
+    private void ChooseTurn()
+    {
+        bool turnHasWork = false;
+        SequenceSlot? longestWaiting = null;
+        foreach (SequenceSlot slot in _slots)
+        {
+            if (!slot.IsBusy)
+            {
+                continue;
+            }
+            if (InTurn(slot))
+            {
+                turnHasWork = true;
+            }
+            else if (longestWaiting is null || slot.LastBatchStep < longestWaiting.LastBatchStep)
+            {
+                longestWaiting = slot;
+            }
+        }
+        if (turnHasWork && (longestWaiting is null || _turnSteps < AdapterTurnSteps))
+        {
+            _turnSteps = Math.Min(_turnSteps + 1, AdapterTurnSteps);
+        }
+        else if (longestWaiting is not null)
+        {
+            _turn = longestWaiting.Job!.Adapters;
+            _turnSteps = 1;
+        }
+        if (!SameSet(_turn, _contextSet))
+        {
+            SetContextAdapters(_turn);
+        }
+    }
+
+    private void SetContextAdapters(AdapterSet set)
+    {
+        fixed (IntPtr* handles = set.Handles)
+        fixed (float* scales = set.Scales)
+        {
+            LlamaApi.llama_set_adapters_lora(_context, set.IsBase ? null : handles, (nuint)set.Handles.Length, set.IsBase ? null : scales);
+        }
+        _contextSet = set;
+        Interlocked.Increment(ref _adapterSwitches);
+        EngineLog.AdapterSetChanged(_logger, set.ToString(), _step);
     }
 
     /// <summary>
@@ -324,7 +394,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         int prefillWanted = 0;
         foreach (SequenceSlot slot in _slots)
         {
-            if (!slot.IsBusy)
+            if (!slot.IsBusy || !InTurn(slot))
             {
                 continue;
             }
@@ -362,7 +432,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         }
         foreach (SequenceSlot slot in _slots)
         {
-            if (!slot.IsBusy)
+            if (!slot.IsBusy || !InTurn(slot))
             {
                 continue;
             }
@@ -412,6 +482,7 @@ internal sealed unsafe class ContinuousBatchScheduler : IDisposable
         }
         slot.OutputIndex = complete ? index - 1 : -1;
         slot.TokensInBatch = count;
+        slot.LastBatchStep = _step;
         _batch.NTokens = index;
         _inBatch[_inBatchCount++] = slot;
     }

@@ -43,4 +43,10 @@ internal static partial class EngineLog
 
     [LoggerMessage(13, LogLevel.Warning, "The grammar in slot {Slot} allows no token after {CompletionTokens} generated tokens; the request fails")]
     public static partial void GrammarDeadEnd(ILogger logger, int slot, int completionTokens);
+
+    [LoggerMessage(14, LogLevel.Error, "Adapter {AdapterName} refused; the base model serves without it: {Reason}")]
+    public static partial void AdapterRefused(ILogger logger, string adapterName, string reason);
+
+    [LoggerMessage(15, LogLevel.Trace, "Adapter set {AdapterSet} from step {Step}")]
+    public static partial void AdapterSetChanged(ILogger logger, string adapterSet, long step);
 }

@@ -39,6 +39,20 @@ public sealed class EngineOptions
     public EmbeddingOptions Embedding { get; set; } = new();
 
     /// <summary>
+    /// LoRA adapters loaded with the model, chosen per request by name (<see cref="GenerationRequest.Adapters"/>). One
+    /// that does not fit the model is refused at start with a reason (<see cref="LlamaEngine.AdapterFailures"/>); the
+    /// base serves on.
+    /// </summary>
+    public IReadOnlyList<AdapterFile> Adapters { get; set; } = [];
+
+    /// <summary>
+    /// llama.cpp decodes one adapter set per call, so requests with different sets take turns: a set keeps the engine
+    /// for up to this many decodes while another set's requests wait, then the set that has waited longest goes next.
+    /// Higher pays the set change (a compute graph re-reserve) less often; lower bounds a set's wait tighter.
+    /// </summary>
+    public int AdapterTurnSteps { get; set; } = 16;
+
+    /// <summary>
     /// One KV pool shared by all slots (llama.cpp's <c>kv_unified</c>): a single request may use the whole
     /// <see cref="ContextSize"/>, and a full cache evicts idle prefixes or refuses the newest request. Off by default:
     /// then each slot has its own stream of ContextSize / Slots tokens, and attention only scans that stream, which is

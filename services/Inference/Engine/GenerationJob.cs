@@ -27,6 +27,9 @@ internal sealed class GenerationJob
 
     public int[] PromptTokens { get; }
 
+    /// <summary>The adapters the request runs with: its decodes run under them, its KV entries are keyed by them.</summary>
+    public AdapterSet Adapters { get; init; } = AdapterSet.None;
+
     /// <summary>
     /// The request's grammar state, made (and checked) on the caller's thread so a long grammar never holds up the
     /// engine thread; used by the engine thread only, and freed when the request ends.

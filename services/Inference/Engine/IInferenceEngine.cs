@@ -14,6 +14,12 @@ public interface IInferenceEngine : IAsyncDisposable
     /// <summary>Share of the KV cache's cells that hold tokens (0 to 1): used cells / context size.</summary>
     double KvCacheUsage { get; }
 
+    /// <summary>The LoRA adapters requests may choose by name (<see cref="GenerationRequest.Adapters"/>).</summary>
+    IReadOnlyList<LoraAdapter> Adapters => [];
+
+    /// <summary>Declared adapters refused at start, with the reason.</summary>
+    IReadOnlyList<AdapterLoadFailure> AdapterFailures => [];
+
     /// <summary>What grammars (structured output) have done in this engine so far.</summary>
     GrammarStatistics GrammarStatistics => default;
 

@@ -35,6 +35,8 @@ public sealed class LlamaEngine : IInferenceEngine
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
     private readonly int _sequenceLimit;
+    private readonly Dictionary<string, LoraAdapter> _adapters = new(StringComparer.Ordinal);
+    private readonly List<AdapterLoadFailure> _adapterFailures = [];
     private int _disposed;
 
     private LlamaEngine(LlamaModel model, bool ownsModel, SafeLlamaContextHandle context, GgmlThreadpool? threadpool, EngineOptions options, ILogger logger)
@@ -49,14 +51,27 @@ public sealed class LlamaEngine : IInferenceEngine
         // With a unified KV cache one sequence may use every cell, but not more positions than the model was trained on.
         _sequenceLimit = Math.Min((int)LlamaApi.llama_n_ctx_seq(context), trainedContext);
         _queue = new AdmissionQueue(options.MaxQueue);
+        LoadAdapters(options.Adapters);
         _embeddings = options.Serves.HasFlag(ServedTasks.Embeddings)
             ? EmbeddingScheduler.Create(model, options, threadpool?.Handle ?? IntPtr.Zero, _queue.Wake, logger)
             : null;
-        _scheduler = new ContinuousBatchScheduler(model, context, _queue, options.Slots, _sequenceLimit, UsesUnifiedKvCache(options), options.BatchInvariant, logger, _embeddings);
+        _scheduler = new ContinuousBatchScheduler(model, context, _queue, options.Slots, _sequenceLimit, UsesUnifiedKvCache(options), options.BatchInvariant, logger, _embeddings)
+        {
+            AdapterTurnSteps = options.AdapterTurnSteps,
+        };
         _thread = new Thread(RunLoop) { IsBackground = true, Name = "llama-engine" };
     }
 
     public ModelMetadata Model => _model.Metadata;
+
+    /// <summary>The adapters requests may choose (<see cref="GenerationRequest.Adapters"/>), in declaration order.</summary>
+    public IReadOnlyList<LoraAdapter> Adapters => [.. _adapters.Values];
+
+    /// <summary>Declared adapters refused at start, with the reason; the base serves without them.</summary>
+    public IReadOnlyList<AdapterLoadFailure> AdapterFailures => _adapterFailures;
+
+    /// <summary>Times the context's adapter set changed between decodes (each re-reserves llama.cpp's compute graph).</summary>
+    public long AdapterSwitches => _scheduler.AdapterSwitches;
 
     /// <summary>The loaded model (shared, thread-safe for tokenizing and rendering).</summary>
     public LlamaModel LoadedModel => _model;
@@ -193,6 +208,26 @@ public sealed class LlamaEngine : IInferenceEngine
         return engine;
     }
 
+    /// <summary>
+    /// Loads each declared adapter; one that does not fit the model is logged and listed in <see cref="AdapterFailures"/>
+    /// and the engine serves on without it.
+    /// </summary>
+    private void LoadAdapters(IReadOnlyList<AdapterFile> files)
+    {
+        foreach (AdapterFile file in files)
+        {
+            try
+            {
+                _adapters.Add(file.Name, _model.LoadAdapter(file.Name, file.Path));
+            }
+            catch (AdapterLoadException ex)
+            {
+                EngineLog.AdapterRefused(_logger, file.Name, ex.Message);
+                _adapterFailures.Add(new AdapterLoadFailure(file.Name, file.Path, ex.Message));
+            }
+        }
+    }
+
     private static bool UsesUnifiedKvCache(EngineOptions options) => options.UnifiedKvCache && !options.BatchInvariant;
 
     private static void ValidateOptions(EngineOptions options)
@@ -218,6 +253,22 @@ public sealed class LlamaEngine : IInferenceEngine
                 $"{EmbeddingOptions.MaxSequencesPerDecode}), TokensPerGenerationToken={embedding.TokensPerGenerationToken} (above 0, at most " +
                 $"{EmbeddingOptions.MaxTokensPerGenerationToken}), " +
                 $"MaxQueue={embedding.MaxQueue}, MaxInputs={embedding.MaxInputs}, Pooling={embedding.Pooling} (the others at least 1).", nameof(options));
+        }
+        if (options.AdapterTurnSteps < 1)
+        {
+            throw new ArgumentException($"EngineOptions.AdapterTurnSteps is {options.AdapterTurnSteps}; it must be at least 1.", nameof(options));
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (AdapterFile adapter in options.Adapters ?? throw new ArgumentException("EngineOptions.Adapters is null.", nameof(options)))
+        {
+            if (adapter is null || string.IsNullOrWhiteSpace(adapter.Name) || adapter.Name.Any(char.IsWhiteSpace) || string.IsNullOrWhiteSpace(adapter.Path))
+            {
+                throw new ArgumentException($"EngineOptions.Adapters has an entry without a name (no spaces) or a path: {adapter}.", nameof(options));
+            }
+            if (!names.Add(adapter.Name))
+            {
+                throw new ArgumentException($"EngineOptions.Adapters names '{adapter.Name}' twice.", nameof(options));
+            }
         }
         if (options.Slots > 256)
         {
@@ -294,6 +345,7 @@ public sealed class LlamaEngine : IInferenceEngine
         }
 
         GenerationRequestValidator.Validate(request, _options.MaxTokensLimit, _model.Metadata.VocabSize);
+        AdapterSet adapters = AdapterSet.Resolve(request.Adapters, _adapters, _model.Metadata.Name);
 
         int[] tokens = TokenizePrompt(request);
         if (tokens.Length == 0)
@@ -307,7 +359,7 @@ public sealed class LlamaEngine : IInferenceEngine
                 $"so shorten the prompt to fewer than {_sequenceLimit} tokens");
         }
 
-        var job = new GenerationJob(request, tokens, started, cancellationToken, CreateGrammar(request));
+        var job = new GenerationJob(request, tokens, started, cancellationToken, CreateGrammar(request)) { Adapters = adapters };
         if (!_queue.TryEnqueue(job))
         {
             job.Grammar?.Dispose();
@@ -391,6 +443,10 @@ public sealed class LlamaEngine : IInferenceEngine
             _threadpool.Dispose();
         }
         _context.Dispose();
+        foreach (LoraAdapter adapter in _adapters.Values)
+        {
+            LlamaModel.FreeAdapter(adapter);
+        }
         if (_ownsModel)
         {
             _model.Dispose();

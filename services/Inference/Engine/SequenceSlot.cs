@@ -29,6 +29,12 @@ internal sealed class SequenceSlot
 
     public int Length { get; private set; }
 
+    /// <summary>The adapter set its cached KV entries were computed under: only a request with the same set reuses them.</summary>
+    public AdapterSet CachedUnder { get; private set; } = AdapterSet.None;
+
+    /// <summary>Engine step of the request's last decode (or its admission): the longest waiting adapter set goes next.</summary>
+    public long LastBatchStep { get; set; }
+
     /// <summary>Engine step at which the slot was last used (least recently used caches are evicted first).</summary>
     public long LastUsedStep { get; set; }
 
@@ -97,6 +103,7 @@ internal sealed class SequenceSlot
         PromptLength = prompt.Length;
         ReusedTokens = reused;
         Job = job;
+        CachedUnder = job.Adapters;
         Sampler = sampler;
         AdmissionOrder = admissionOrder;
         CompletionTokens = 0;

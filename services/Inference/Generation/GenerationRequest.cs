@@ -40,6 +40,12 @@ public sealed record GenerationRequest
     /// </summary>
     public string? Grammar { get; init; }
 
+    /// <summary>
+    /// LoRA adapters of the engine (<see cref="LlamaEngine.Adapters"/>) to run with, by name, each with its scale; empty
+    /// runs the base model. An unknown name, a name twice or a scale past <see cref="AdapterChoice.MaxScale"/> is refused.
+    /// </summary>
+    public IReadOnlyList<AdapterChoice> Adapters { get; init; } = [];
+
     /// <summary>Whether updates carry logprobs (<see cref="Logprobs"/>, or alternatives asked for).</summary>
     public bool WantsLogprobs => Logprobs || TopLogprobs > 0;
 }

@@ -17,13 +17,20 @@ internal static class GgufFileValidator
     private const uint DefaultAlignment = 32;
     private const int MaxDimensions = 4;
     private const string AlignmentKey = "general.alignment";
+    private const int MaxKeptString = 1 << 16;
 
     // gguf_type
     private const uint TypeUInt8 = 0, TypeInt8 = 1, TypeUInt16 = 2, TypeInt16 = 3, TypeUInt32 = 4, TypeInt32 = 5,
         TypeFloat32 = 6, TypeBool = 7, TypeString = 8, TypeArray = 9, TypeUInt64 = 10, TypeInt64 = 11, TypeFloat64 = 12;
 
     /// <summary>Throws <see cref="ModelLoadException"/> naming <paramref name="path"/> unless it is a complete GGUF file.</summary>
-    public static void Validate(string path)
+    public static void Validate(string path) => Read(path);
+
+    /// <summary>
+    /// Like <see cref="Validate"/>, and returns the string and f32 metadata and the tensor table read on the way
+    /// (what adapter checks compare against their base).
+    /// </summary>
+    public static GgufContents Read(string path)
     {
         FileInfo file = new(path);
         if (!file.Exists)
@@ -35,7 +42,9 @@ internal static class GgufFileValidator
         {
             using FileStream stream = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
             var reader = new Reader(stream, path);
-            ValidateContent(reader, path, file.Length);
+            var contents = new GgufContents();
+            ValidateContent(reader, path, file.Length, contents);
+            return contents;
         }
         catch (EndOfStreamException)
         {
@@ -47,7 +56,7 @@ internal static class GgufFileValidator
         }
     }
 
-    private static void ValidateContent(Reader reader, string path, long fileLength)
+    private static void ValidateContent(Reader reader, string path, long fileLength, GgufContents contents)
     {
         if (fileLength < 4)
         {
@@ -87,6 +96,20 @@ internal static class GgufFileValidator
                 }
                 continue;
             }
+            if (type == TypeString)
+            {
+                // Long strings (embedded tokenizer files) are skipped: the checks only look at short names.
+                if (reader.ShortStringOrSkip(MaxKeptString) is { } value)
+                {
+                    contents.Strings[key] = value;
+                }
+                continue;
+            }
+            if (type == TypeFloat32)
+            {
+                contents.Floats[key] = BitConverter.UInt32BitsToSingle(reader.UInt32());
+                continue;
+            }
             SkipValue(reader, type, path, fileLength, key);
         }
 
@@ -101,6 +124,7 @@ internal static class GgufFileValidator
             }
             ulong elements = 1;
             long firstDimension = 0;
+            long[] shape = new long[dimensions];
             for (uint d = 0; d < dimensions; d++)
             {
                 ulong size = reader.UInt64();
@@ -108,6 +132,7 @@ internal static class GgufFileValidator
                 {
                     throw Corrupt(path, fileLength, $"tensor '{name}' has a dimension of {size}");
                 }
+                shape[d] = (long)size;
                 if (d == 0)
                 {
                     firstDimension = (long)size;
@@ -122,6 +147,7 @@ internal static class GgufFileValidator
                 throw Corrupt(path, fileLength, $"tensor '{name}' starts at offset {offset}, not aligned to {alignment}");
             }
             dataSize = Math.Max(dataSize, checked(offset + bytes));
+            contents.Tensors[name] = shape;
         }
 
         ulong dataStart = AlignUp((ulong)reader.Position, alignment);
@@ -220,6 +246,21 @@ internal static class GgufFileValidator
             if (length > 1 << 20)
             {
                 throw new ModelLoadException(path, $"Model file {path} is truncated or corrupt: a metadata string of {length:N0} bytes");
+            }
+            byte[] bytes = new byte[(int)length];
+            stream.ReadExactly(bytes);
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        /// <summary>A string of at most <paramref name="max"/> bytes; longer ones are skipped (null).</summary>
+        public string? ShortStringOrSkip(int max)
+        {
+            ulong length = UInt64();
+            EnsureAvailable(length);
+            if (length > (ulong)max)
+            {
+                stream.Seek((long)length, SeekOrigin.Current);
+                return null;
             }
             byte[] bytes = new byte[(int)length];
             stream.ReadExactly(bytes);

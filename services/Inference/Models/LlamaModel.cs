@@ -102,6 +102,45 @@ public sealed unsafe class LlamaModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Loads the LoRA adapter at <paramref name="path"/> for this model: checked in managed code against the model's own
+    /// file first (<see cref="LoraAdapterValidator"/>), so a wrong, corrupt or non-adapter file is refused with a reason
+    /// before llama.cpp reads it. The caller frees it (<see cref="FreeAdapter"/>) before the model.
+    /// </summary>
+    /// <exception cref="AdapterLoadException">The file cannot serve with this model.</exception>
+    internal LoraAdapter LoadAdapter(string name, string path)
+    {
+        string fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new AdapterLoadException($"adapter file not found: {fullPath}");
+        }
+        GgufContents own = _ownFile ??= GgufFileValidator.Read(Metadata.FilePath);
+        (int rank, float alpha, int pairs) = LoraAdapterValidator.Validate(fullPath, own, Metadata.Architecture);
+        LlamaNativeLog.TakeLastError();
+        IntPtr handle = LlamaApi.llama_adapter_lora_init(Handle, fullPath);
+        if (handle == IntPtr.Zero)
+        {
+            string? nativeError = LlamaNativeLog.TakeLastError();
+            throw new AdapterLoadException($"llama.cpp could not load {fullPath}" + (nativeError is null ? "" : $": {nativeError}"));
+        }
+        _logger.LogInformation("Loaded adapter {AdapterName} (rank {Rank}, alpha {Alpha}, {Pairs} weights) from {AdapterPath}", name, rank, alpha, pairs, fullPath);
+        return new LoraAdapter(name, fullPath, new FileInfo(fullPath).Length, rank, alpha, pairs, handle);
+    }
+
+    /// <summary>Frees an adapter of this model (no context may still use it).</summary>
+    internal static void FreeAdapter(LoraAdapter adapter)
+    {
+        if (adapter.Handle != IntPtr.Zero)
+        {
+            LlamaApi.llama_adapter_lora_free(adapter.Handle);
+            adapter.Handle = IntPtr.Zero;
+        }
+    }
+
+    /// <summary>The model file's tensor table, read the first time an adapter is checked against it.</summary>
+    private GgufContents? _ownFile;
+
     /// <summary>Splits <paramref name="text"/> into token ids.</summary>
     /// <param name="text">The text.</param>
     /// <param name="addSpecial">Add BOS (and EOS) where the vocabulary asks for them.</param>

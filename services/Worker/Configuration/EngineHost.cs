@@ -24,6 +24,9 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
     /// <summary>The model file's SHA-256 (hex), hashed in the background: cache keys and the registry carry it.</summary>
     public Task<string> ModelSha256 { get; private set; } = Task.FromResult("");
 
+    /// <summary>Each served adapter's file SHA-256 (hex), hashed in the background as the model's.</summary>
+    public IReadOnlyDictionary<string, Task<string>> AdapterSha256 { get; private set; } = new Dictionary<string, Task<string>>();
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -40,6 +43,8 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
             MaxQueue = o.MaxQueue,
             MaxTokensLimit = o.MaxTokensLimit,
             Serves = o.ServedTasks,
+            Adapters = o.Adapters.Select(a => new AdapterFile(a.Name, ModelPathResolver.Resolve(a.Path))).ToArray(),
+            AdapterTurnSteps = o.AdapterTurnSteps,
             Embedding = new EmbeddingOptions
             {
                 Pooling = Enum.Parse<EmbeddingPooling>(o.EmbeddingPooling, ignoreCase: true),
@@ -51,9 +56,18 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
         }, loggerFactory);
         ModelId = o.ModelId is { Length: > 0 } modelId ? modelId : Path.GetFileNameWithoutExtension(path);
         ModelSha256 = Task.Run(() => HashFileAsync(path));
+        AdapterSha256 = _engine.Adapters.ToDictionary(a => a.Name, a => Task.Run(() => HashFileAsync(a.Path)), StringComparer.Ordinal);
         var model = _engine.Model;
         LogLoaded(logger, WorkerId, ModelId, model.Architecture, model.ParameterCount, path, o.Threads, o.Slots,
             TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+        foreach (var adapter in _engine.Adapters)
+        {
+            LogAdapterLoaded(logger, ModelId, adapter.Name, adapter.Rank, adapter.Path);
+        }
+        foreach (var failure in _engine.AdapterFailures)
+        {
+            LogAdapterRefused(logger, ModelId, failure.Name, failure.Reason);
+        }
         return Task.CompletedTask;
     }
 
@@ -73,6 +87,12 @@ public sealed partial class EngineHost(IOptions<WorkerOptions> options, ILoggerF
             await engine.DisposeAsync();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelId} serves adapter {AdapterName} (rank {Rank}) from {Path}")]
+    private static partial void LogAdapterLoaded(ILogger logger, string modelId, string adapterName, int rank, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelId} serves without adapter {AdapterName}: {Reason}")]
+    private static partial void LogAdapterRefused(ILogger logger, string modelId, string adapterName, string reason);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Worker {WorkerId} loaded model {ModelId} ({Architecture}, {Parameters} parameters) from {Path} with {Threads} threads, {Slots} slots in {ElapsedMs:F0} ms")]

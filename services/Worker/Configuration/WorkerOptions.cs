@@ -4,7 +4,7 @@ using SlmCluster.Settings;
 namespace SlmCluster.Worker.Configuration;
 
 /// <summary>The "Worker" configuration section: one model instance on one device.</summary>
-public sealed class WorkerOptions
+public sealed class WorkerOptions : IValidatableObject
 {
     public const string SectionName = "Worker";
 
@@ -17,6 +17,17 @@ public sealed class WorkerOptions
 
     /// <summary>The id clients put in <c>GenerateRequest.model</c>; defaults to the file name without extension.</summary>
     public string? ModelId { get; set; }
+
+    /// <summary>
+    /// LoRA adapters of the model (<c>Worker:Adapters:N:Name</c> and <c>:Path</c>), loaded with it and chosen per request
+    /// by name; relative paths are looked up in the models folder. One that does not fit the model is refused with a
+    /// reason (log, status) and the worker serves the base without it.
+    /// </summary>
+    public List<WorkerAdapterOptions> Adapters { get; set; } = [];
+
+    /// <summary>Decodes one adapter set runs while requests under other sets wait (the engine's fairness bound).</summary>
+    [Range(1, 10_000)]
+    public int AdapterTurnSteps { get; set; } = 16;
 
     [Range(1, 256)]
     public int Threads { get; set; } = Math.Max(1, Environment.ProcessorCount);
@@ -93,4 +104,25 @@ public sealed class WorkerOptions
     /// <summary>How long a stopping worker waits for its running requests before it exits anyway.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Each adapter entry's own rules (data annotations do not look into lists), and no name twice.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Adapters.Count; i++)
+        {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(Adapters[i], new ValidationContext(Adapters[i]), results, validateAllProperties: true))
+            {
+                foreach (var result in results)
+                {
+                    yield return new ValidationResult($"Worker:Adapters:{i}: {result.ErrorMessage}", [nameof(Adapters)]);
+                }
+            }
+            else if (!names.Add(Adapters[i].Name))
+            {
+                yield return new ValidationResult($"Worker:Adapters names '{Adapters[i].Name}' twice.", [nameof(Adapters)]);
+            }
+        }
+    }
 }

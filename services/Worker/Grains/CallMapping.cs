@@ -19,6 +19,7 @@ internal static class CallMapping
             Logprobs = call.Logprobs,
             TopLogprobs = call.TopLogprobs,
             Grammar = string.IsNullOrEmpty(call.Grammar) ? null : call.Grammar,
+            Adapters = call.Adapters is { Count: > 0 } adapters ? adapters.Select(a => new AdapterChoice(a.Name, a.Scale)).ToArray() : [],
             Sampling = new SamplingOptions
             {
                 Temperature = call.Temperature,

@@ -39,6 +39,10 @@ public sealed class WorkerGeneration(
             throw new ModelWorkerException(WorkerErrorKind.NotFound, $"Model '{call.Model}' is not served by worker {host.WorkerId}; it serves '{host.ModelId}'.");
         }
 
+        ThrowIfUnknownAdapter(call);
+        var adapterLabel = WorkerMetrics.AdapterLabel(call.Adapters);
+        activity?.SetTag("slm.adapter", adapterLabel);
+
         if (call.MaxTokens > options.Value.MaxTokensLimit)
         {
             throw new ModelWorkerException(WorkerErrorKind.InvalidArgument, $"max_tokens is {call.MaxTokens}; this worker allows at most {options.Value.MaxTokensLimit}.");
@@ -112,7 +116,7 @@ public sealed class WorkerGeneration(
                 account.Complete();
             }
 
-            metrics.RequestEnded(status, result?.PromptTokens ?? 0, result?.CompletionTokens ?? 0, costUsd, Stopwatch.GetElapsedTime(started));
+            metrics.RequestEnded(status, result?.PromptTokens ?? 0, result?.CompletionTokens ?? 0, costUsd, Stopwatch.GetElapsedTime(started), adapterLabel);
             activity?.SetTag("slm.status", status);
             activity?.SetTag("slm.completion_tokens", result?.CompletionTokens ?? 0);
         }
@@ -134,6 +138,26 @@ public sealed class WorkerGeneration(
         catch (InferenceException e)
         {
             throw CallMapping.ToWorkerException(e);
+        }
+    }
+
+    /// <summary>An adapter this worker does not serve is not found, as a model it does not serve is.</summary>
+    private void ThrowIfUnknownAdapter(GenerationCall call)
+    {
+        if (call.Adapters is not { Count: > 0 } adapters)
+        {
+            return;
+        }
+
+        var loaded = host.Engine.Adapters;
+        foreach (var adapter in adapters)
+        {
+            if (!loaded.Any(a => a.Name == adapter.Name))
+            {
+                throw new ModelWorkerException(WorkerErrorKind.NotFound,
+                    $"Adapter '{adapter.Name}' of model '{host.ModelId}' is not served by worker {host.WorkerId}" +
+                    (loaded.Count == 0 ? "; it serves no adapters." : $"; it serves {string.Join(", ", loaded.Select(a => a.Name))}."));
+            }
         }
     }
 
@@ -161,6 +185,15 @@ public sealed class WorkerGeneration(
                 EmbeddingDimensions = engine.Serves.HasFlag(ServedTasks.Embeddings) ? engine.EmbeddingDimensions : 0,
                 MaxEmbeddingInputTokens = engine.MaxEmbeddingInputTokens,
                 EmbeddingPooling = engine.EmbeddingPooling?.ToString().ToLowerInvariant() ?? "",
+                Adapters = engine.Adapters.Select(a => new AdapterDescription
+                {
+                    Name = a.Name,
+                    Rank = a.Rank,
+                    Alpha = a.Alpha,
+                    SizeBytes = (ulong)a.FileSizeBytes,
+                    FileSha256 = host.AdapterSha256.TryGetValue(a.Name, out var sha) && sha.IsCompletedSuccessfully ? sha.Result : "",
+                }).ToArray(),
+                RefusedAdapters = engine.AdapterFailures.Select(f => new AdapterRefusal(f.Name, f.Reason)).ToArray(),
             },
             Device = options.Value.Device,
             Slots = options.Value.Slots,

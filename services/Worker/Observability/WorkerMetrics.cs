@@ -63,6 +63,8 @@ public sealed class WorkerMetrics : IHostedService
             "Requests a grammar failed, by reason: no_token (the grammar allowed no token) or refused (llama.cpp could not parse it)");
         meter.CreateObservableCounter("slm.worker.grammar.time", () => Observe(e => e.GrammarStatistics.Seconds), "s",
             "Seconds the engine spent in grammars (tests, masks, advances)");
+        meter.CreateObservableCounter("slm.worker.adapter_switches", () => Observe(e => e is LlamaEngine llama ? llama.AdapterSwitches : 0L), "{switch}",
+            "Times the engine changed its LoRA adapter set between decodes (each re-reserves llama.cpp's compute graph)");
         _requests = meter.CreateCounter<long>("slm.worker.requests", "{request}", "Requests this worker ended, by status");
         _promptTokens = meter.CreateCounter<long>("slm.worker.prompt_tokens", "{token}", "Prompt tokens this worker processed");
         _completionTokens = meter.CreateCounter<long>("slm.worker.completion_tokens", "{token}", "Tokens this worker generated");
@@ -96,29 +98,57 @@ public sealed class WorkerMetrics : IHostedService
         _completionTokens.Add(0, model);
         _cost.Add(0, model);
         _bridge?.Declare(_duration, model);
+        if (_host.IsLoaded)
+        {
+            foreach (var adapter in _host.Engine.Adapters)
+            {
+                var tag = new KeyValuePair<string, object?>("adapter", adapter.Name);
+                foreach (var status in Statuses)
+                {
+                    _requests.Add(0, model, new("status", status), tag);
+                }
+
+                _promptTokens.Add(0, model, tag);
+                _completionTokens.Add(0, model, tag);
+                _cost.Add(0, model, tag);
+            }
+        }
+
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>A request ended with <paramref name="status"/> (<see cref="Statuses"/>).</summary>
-    public void RequestEnded(string status, int promptTokens, int completionTokens, double costUsd, TimeSpan duration)
+    /// <summary>
+    /// The <c>adapter</c> label of a request's series: its adapters' names joined with '+', or null for the base model
+    /// (whose series carry no adapter label, as before adapters existed).
+    /// </summary>
+    public static string? AdapterLabel(IReadOnlyList<Contracts.AdapterSelection>? adapters) =>
+        adapters?.Where(a => a.Scale != 0f).Select(a => a.Name).Order(StringComparer.Ordinal).ToArray() is { Length: > 0 } names
+            ? string.Join('+', names)
+            : null;
+
+    /// <summary>A request ended with <paramref name="status"/> (<see cref="Statuses"/>), run with <paramref name="adapter"/> (<see cref="AdapterLabel"/>).</summary>
+    public void RequestEnded(string status, int promptTokens, int completionTokens, double costUsd, TimeSpan duration, string? adapter = null)
     {
         var model = new KeyValuePair<string, object?>("model", _host.ModelId);
-        _requests.Add(1, model, new("status", status));
+        var tags = adapter is null ? new TagList { model } : new TagList { model, { "adapter", adapter } };
+        var withStatus = tags;
+        withStatus.Add("status", status);
+        _requests.Add(1, withStatus);
         if (promptTokens > 0)
         {
-            _promptTokens.Add(promptTokens, model);
+            _promptTokens.Add(promptTokens, tags);
         }
 
         if (completionTokens > 0)
         {
-            _completionTokens.Add(completionTokens, model);
+            _completionTokens.Add(completionTokens, tags);
         }
 
         if (costUsd > 0)
         {
-            _cost.Add(costUsd, model);
+            _cost.Add(costUsd, tags);
         }
 
         _duration.Record(duration.TotalSeconds, model);

@@ -41,6 +41,11 @@ internal static class GrpcRequestMapper
             ResponseFormat = Format(request.ResponseFormat),
             Tools = Tools(request),
             ToolTurns = Turns(request),
+            Adapters = request.Adapters.Count == 0
+                ? null
+                : request.Adapters.Select((a, i) => a.Name.Length > 0
+                    ? new AdapterReference(a.Name, null, a.HasScale ? a.Scale : 1f, $"adapters[{i}]")
+                    : throw new InvalidRequestException(new RequestProblem($"adapters[{i}].name is empty; name an adapter as ListModels lists it.", $"adapters[{i}].name"))).ToArray(),
         };
     }
 

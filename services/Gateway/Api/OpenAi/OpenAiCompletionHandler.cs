@@ -37,17 +37,17 @@ public sealed partial class OpenAiCompletionHandler(
 
     public Task HandleChatAsync(HttpContext context) =>
         HandleAsync(context, OpenAiJsonContext.Api.ChatCompletionRequest, OpenAiRequestMapper.ToServingRequest,
-            static (created, request) => new ChatCompletionFormatter(ChatCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Call.Logprobs));
+            static (created, prepared) => new ChatCompletionFormatter(ChatCompletionFormatter.IdPrefix + NewId(), created, prepared.Target.Id, prepared.Request.Call.Logprobs));
 
     public Task HandleCompletionAsync(HttpContext context) =>
         HandleAsync(context, OpenAiJsonContext.Api.CompletionRequest, OpenAiRequestMapper.ToServingRequest,
-            static (created, request) => new TextCompletionFormatter(TextCompletionFormatter.IdPrefix + NewId(), created, request.Model, request.Call.Logprobs));
+            static (created, prepared) => new TextCompletionFormatter(TextCompletionFormatter.IdPrefix + NewId(), created, prepared.Target.Id, prepared.Request.Call.Logprobs));
 
     private async Task HandleAsync<TBody>(
         HttpContext context,
         JsonTypeInfo<TBody> bodyType,
         Func<TBody, ServingRequest> map,
-        Func<long, ServingRequest, ICompletionFormatter> createFormatter)
+        Func<long, PreparedRequest, ICompletionFormatter> createFormatter)
         where TBody : OpenAiGenerationRequest
     {
         var aborted = context.RequestAborted;
@@ -68,7 +68,8 @@ public sealed partial class OpenAiCompletionHandler(
             return;
         }
 
-        var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), prepared.Request);
+        // Named by the id asked for: an adapter's answer says the adapter, though its base ran it.
+        var formatter = createFormatter(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), prepared);
         // The token ends the request wherever it is: a queue, a coalesced request, or the worker's generation.
         using var timedOut = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timedOut.CancelAfter(HttpRequestTimeout);

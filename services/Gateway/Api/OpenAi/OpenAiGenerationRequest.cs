@@ -70,6 +70,9 @@ public abstract class OpenAiGenerationRequest
     /// <summary>Whether one answer may hold several calls (default true); without tools it changes nothing.</summary>
     public bool? ParallelToolCalls { get; set; }
 
+    /// <summary>llama-server's LoRA choice: <c>[{"id": 0 | "name": "...", "scale": 1.0}]</c>, besides an adapter named as the model.</summary>
+    public JsonElement? Lora { get; set; }
+
     // Read to be refused unless their value changes nothing.
 
     /// <summary>The deprecated form of <see cref="Tools"/>.</summary>

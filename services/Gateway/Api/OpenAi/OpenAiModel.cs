@@ -11,6 +11,9 @@ public sealed class OpenAiModel
 
     public string OwnedBy => "slmcluster";
 
+    /// <summary>For a LoRA adapter (chosen by its id, as vLLM lists them): the base model it runs on; left out for a model.</summary>
+    public string? Parent { get; init; }
+
     /// <summary>Extension: the model's context window in tokens.</summary>
     public int ContextLength { get; init; }
 

@@ -31,6 +31,7 @@ public sealed class OpenAiModelsHandler(ModelCatalog catalog, TimeProvider time)
         {
             Id = m.Id,
             Created = _created,
+            Parent = m.Parent.Length > 0 ? m.Parent : null,
             ContextLength = m.ContextLength,
             Replicas = m.Replicas,
             Capabilities = m.Embeddings ? m.EmbeddingsOnly ? ["embeddings"] : ["generation", "embeddings"] : ["generation"],

@@ -85,7 +85,64 @@ internal static class OpenAiRequestMapper
         Call = ServingRequestRules.Normalize(call),
         SessionId = body.User ?? "",
         ResponseFormat = OpenAiResponseFormat.Read(body),
+        Adapters = Lora(body.Lora),
     };
+
+    /// <summary>llama-server's <c>lora</c>: an array of <c>{"id"}</c> or <c>{"name"}</c> objects with an optional <c>"scale"</c> (1).</summary>
+    private static AdapterReference[]? Lora(JsonElement? lora)
+    {
+        if (lora is not { ValueKind: not JsonValueKind.Null } value)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidOpenAiRequestException("'lora' is an array of {\"id\": <position>} or {\"name\": \"adapter\"} objects, each with an optional \"scale\".", "lora");
+        }
+
+        var references = new List<AdapterReference>();
+        var i = 0;
+        foreach (var entry in value.EnumerateArray())
+        {
+            var param = $"lora[{i++}]";
+            if (entry.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidOpenAiRequestException($"{param} is not an object; send {{\"id\": 0}} or {{\"name\": \"adapter\"}} with an optional \"scale\".", param);
+            }
+
+            string? name = null;
+            int? id = null;
+            var scale = 1f;
+            foreach (var property in entry.EnumerateObject())
+            {
+                switch (property.Name)
+                {
+                    case "name" when property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 } text:
+                        name = text;
+                        break;
+                    case "id" when property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var position):
+                        id = position;
+                        break;
+                    case "scale" when property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetDouble(out var number):
+                        scale = (float)number;
+                        break;
+                    default:
+                        throw new InvalidOpenAiRequestException(
+                            $"{param}.{property.Name} is not understood; an entry has \"id\" (an integer) or \"name\" (a string), and \"scale\" (a number).", $"{param}.{property.Name}");
+                }
+            }
+
+            if ((name is null) == (id is null))
+            {
+                throw new InvalidOpenAiRequestException($"{param} needs exactly one of \"id\" or \"name\".", param);
+            }
+
+            references.Add(new AdapterReference(name, id, scale, param));
+        }
+
+        return references.Count == 0 ? null : [.. references];
+    }
 
     private static GenerationCall Call(OpenAiGenerationRequest body, int? maxTokens, string maxTokensParam)
     {
