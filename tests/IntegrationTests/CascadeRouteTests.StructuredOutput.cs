@@ -11,7 +11,8 @@ namespace SlmCluster.IntegrationTests;
 /// <summary>
 /// The correctness target through the API: every schema of the corpus, on both test models, at temperatures 0
 /// and 1: every answer that ends with <c>stop</c> validates (JsonSchema.Net). The 90 % ending with <c>stop</c>
-/// within 256 tokens is printed; the assertion holds the level measured (85 %) so that a regression fails. Part of the cascade tests, to share their cluster, which serves both models.
+/// within 256 tokens is asserted for stories260K (92.1 % measured: 70 of 76; the cut ones hold additional properties,
+/// unbounded arrays, or a pattern of up to 256 letters). Part of the cascade tests, to share their cluster, which serves both models.
 /// </summary>
 public sealed partial class CascadeRouteTests
 {
@@ -68,6 +69,6 @@ public sealed partial class CascadeRouteTests
         var small = results.Where(r => r.Model == CascadeClusterFixture.SmallModel).ToArray();
         double stopped = small.Count(r => r.Finish == "stop") / (double)small.Length;
         _output.WriteLine($"stories260K: {stopped:P1} ended with stop within {CorpusMaxTokens} tokens (the issue's target is 90 %)");
-        Assert.True(stopped >= 0.85, $"{stopped:P1} of stories260K's answers ended with stop within {CorpusMaxTokens} tokens");
+        Assert.True(stopped >= 0.90, $"{stopped:P1} of stories260K's answers ended with stop within {CorpusMaxTokens} tokens");
     }
 }

@@ -12,8 +12,11 @@ namespace SlmCluster.StructuredOutput.Patterns;
 /// named), alternation and the quantifiers <c>? * + {m} {m,} {m,n}</c> (a lazy <c>?</c> after them changes nothing
 /// here). Characters a JSON string must escape are written as their escapes, so the string's value is what the regex
 /// matched. <c>\d</c> and <c>\w</c> mean ASCII digits and word characters (a subset of .NET's Unicode classes).
-/// Unbounded quantifiers stop at the unbounded-string cap. Lookarounds, backreferences, word boundaries, inline
-/// flags, Unicode property classes and anchors other than the outer ones are refused.
+/// A pattern's unbounded quantifiers (<c>* + {m,}</c>) share the unbounded-string cap: they stop at the largest count
+/// that keeps the longest string the pattern can write within the cap, as a string with no <c>maxLength</c> is kept,
+/// so that <c>\w+(\s\w+)*</c> ends within the cap instead of at cap x cap characters; only the pattern's own bounded
+/// counts can take it further. Lookarounds, backreferences, word boundaries, inline flags, Unicode property classes
+/// and anchors other than the outer ones are refused.
 /// </summary>
 internal sealed class PatternConverter
 {
@@ -30,20 +33,60 @@ internal sealed class PatternConverter
     }
 
     /// <summary>The JSON string (with its quotes) whose value matches <paramref name="pattern"/>.</summary>
+    /// <param name="unboundedCap">The most characters the pattern's unbounded quantifiers may bring the string to.</param>
     public static GbnfNode Convert(string pattern, string path, int unboundedCap)
     {
         if (!pattern.StartsWith('^') || !pattern.EndsWith('$') || pattern.Length < 2 || IsEscaped(pattern, pattern.Length - 1))
         {
             throw Refuse(path, "only anchored patterns are supported: start it with ^ and end it with $");
         }
-        var converter = new PatternConverter(pattern[1..^1], path, unboundedCap);
+        GbnfNode body = Body(pattern, path, unboundedCap);
+        if (MaxLength(body) > unboundedCap)
+        {
+            // The largest count per unbounded quantifier that keeps the longest string within the cap (the length
+            // grows with the count, so a binary search finds it); at least one, the pattern's minimum.
+            int low = 1, high = unboundedCap;
+            while (low < high)
+            {
+                int count = low + ((high - low + 1) / 2);
+                if (MaxLength(Body(pattern, path, count)) <= unboundedCap)
+                {
+                    low = count;
+                }
+                else
+                {
+                    high = count - 1;
+                }
+            }
+            body = Body(pattern, path, low);
+        }
+        return Seq(Lit("\""), body, Lit("\""));
+    }
+
+    private static GbnfNode Body(string pattern, string path, int cap)
+    {
+        var converter = new PatternConverter(pattern[1..^1], path, cap);
         GbnfNode body = converter.ParseAlternation();
         if (converter._pos < converter._pattern.Length)
         {
             throw converter.Fail($"unexpected '{converter._pattern[converter._pos]}'");
         }
-        return Seq(Lit("\""), body, Lit("\""));
+        return body;
     }
+
+    /// <summary>The most characters of JSON text <paramref name="node"/> can write (a class writes one; an escape counts as one).</summary>
+    private static long MaxLength(GbnfNode node) => node switch
+    {
+        GbnfLiteral literal => literal.Value.Length,
+        GbnfCharClass => 1,
+        GbnfSequence sequence => Math.Min(Huge, sequence.Items.Sum(item => MaxLength(item))),
+        GbnfAlternatives alternatives => alternatives.Options.Max(MaxLength),
+        GbnfRepetition repetition => Math.Min(Huge, repetition.Max * MaxLength(repetition.Item)),
+        _ => 1,
+    };
+
+    /// <summary>Where <see cref="MaxLength"/> stops counting: far beyond any cap, and safe to multiply by a repetition count.</summary>
+    private const long Huge = 1L << 40;
 
     private static bool IsEscaped(string text, int index)
     {
