@@ -16,7 +16,7 @@ internal sealed class PublishedWorkloads
     private static readonly string[] PublishArguments = ["--device", ClusterSettings.Devices.Cpu, "--threads", "1", "--slots", "4"];
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static PublishedWorkloads? _published;
+    private static PublishedWorkloads? s_published;
 
     private readonly ManifestSet _manifests;
 
@@ -28,13 +28,13 @@ internal sealed class PublishedWorkloads
         await Gate.WaitAsync();
         try
         {
-            if (_published is null)
+            if (s_published is null)
             {
                 var output = Directory.CreateTempSubdirectory("slm-k8s-containers-");
                 try
                 {
                     await KubernetesManifestTests.PublishAsync(output.FullName, PublishArguments);
-                    _published = new PublishedWorkloads(ManifestSet.Load(output.FullName));
+                    s_published = new PublishedWorkloads(ManifestSet.Load(output.FullName));
                 }
                 finally
                 {
@@ -42,7 +42,7 @@ internal sealed class PublishedWorkloads
                 }
             }
 
-            return _published;
+            return s_published;
         }
         finally
         {

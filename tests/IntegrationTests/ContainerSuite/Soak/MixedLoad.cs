@@ -92,37 +92,37 @@ internal sealed partial class MixedLoad
             switch (kind)
             {
                 case "grpc-stream":
-                {
-                    using var call = grpc.GenerateStream(new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true }, new CallOptions(deadline: deadline));
-                    string? worker = null;
-                    var tokens = 0;
-                    await foreach (var chunk in call.ResponseStream.ReadAllAsync())
                     {
-                        worker = chunk.Served?.WorkerId is { Length: > 0 } id ? id : worker;
-                        tokens = chunk.Usage?.CompletionTokens ?? tokens;
-                    }
+                        using var call = grpc.GenerateStream(new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true }, new CallOptions(deadline: deadline));
+                        string? worker = null;
+                        var tokens = 0;
+                        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+                        {
+                            worker = chunk.Served?.WorkerId is { Length: > 0 } id ? id : worker;
+                            tokens = chunk.Usage?.CompletionTokens ?? tokens;
+                        }
 
-                    return (worker, tokens, null);
-                }
+                        return (worker, tokens, null);
+                    }
 
                 case "grpc-unary":
-                {
-                    var response = await grpc.GenerateAsync(new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true }, new CallOptions(deadline: deadline));
-                    return (response.Served.WorkerId, response.Usage.CompletionTokens, null);
-                }
-
-                default:
-                {
-                    using var response = await http.PostAsJsonAsync("v1/completions", new { prompt, max_tokens = maxTokens });
-                    var body = await response.Content.ReadAsStringAsync();
-                    if (!response.IsSuccessStatusCode)
                     {
-                        return (NamedWorker(body), 0, $"HTTP {(int)response.StatusCode}: {body}");
+                        var response = await grpc.GenerateAsync(new GenerateRequest { Prompt = prompt, MaxTokens = maxTokens, IgnoreEos = true }, new CallOptions(deadline: deadline));
+                        return (response.Served.WorkerId, response.Usage.CompletionTokens, null);
                     }
 
-                    using var json = JsonDocument.Parse(body);
-                    return (null, json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), null);
-                }
+                default:
+                    {
+                        using var response = await http.PostAsJsonAsync("v1/completions", new { prompt, max_tokens = maxTokens });
+                        var body = await response.Content.ReadAsStringAsync();
+                        if (!response.IsSuccessStatusCode)
+                        {
+                            return (NamedWorker(body), 0, $"HTTP {(int)response.StatusCode}: {body}");
+                        }
+
+                        using var json = JsonDocument.Parse(body);
+                        return (null, json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), null);
+                    }
             }
         }
         catch (RpcException e)

@@ -81,8 +81,12 @@ internal sealed class SoakReport(IReadOnlyList<SoakRequest> requests, IReadOnlyL
         svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns='http://www.w3.org/2000/svg' width='{Width}' height='{Height}' font-family='sans-serif' font-size='11'>");
         var colors = new Dictionary<string, string>
         {
-            ["worker-cut"] = "#f4a261", ["worker-pause"] = "#e9c46a", ["worker-kill"] = "#e76f51",
-            ["gateway-kill"] = "#9b5de5", ["gateway-cut"] = "#c77dff", ["redis-kill"] = "#2a9d8f",
+            ["worker-cut"] = "#f4a261",
+            ["worker-pause"] = "#e9c46a",
+            ["worker-kill"] = "#e76f51",
+            ["gateway-kill"] = "#9b5de5",
+            ["gateway-cut"] = "#c77dff",
+            ["redis-kill"] = "#2a9d8f",
         };
         foreach (var fault in faults)
         {
