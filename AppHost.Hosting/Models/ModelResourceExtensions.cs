@@ -21,20 +21,9 @@ internal static class ModelResourceExtensions
         {
             var notifications = e.Notifications;
             await e.Eventing.PublishAsync(new BeforeResourceStartedEvent(resource, e.Services), cancellationToken);
-            await notifications.PublishUpdateAsync(resource, s => s with
-            {
-                State = new ResourceStateSnapshot("Resolving", KnownResourceStateStyles.Info),
-                StartTimeStamp = DateTime.UtcNow,
-            });
             try
             {
-                var progress = new ThrottledProgress(update => _ = notifications.PublishUpdateAsync(resource, s => s with
-                {
-                    State = new ResourceStateSnapshot(Describe(update), KnownResourceStateStyles.Info),
-                }), e.Logger);
-                var http = e.Services.GetRequiredService<IHttpClientFactory>().CreateClient("models");
-                var supply = new ModelSupply(modelsDirectory, repoRoot, baseUrl, new ModelDownloader(http, progress));
-                var path = await supply.ResolveAsync(reference, cancellationToken);
+                var path = await ResolveAsync(resource, reference, e, modelsDirectory, baseUrl, repoRoot, cancellationToken);
                 resource.Path = path;
                 var size = new FileInfo(path).Length;
                 // The workers start once the model runs: by then each adapter is resolved (and passed) or failed (left out).
@@ -79,20 +68,9 @@ internal static class ModelResourceExtensions
         builder.Eventing.Subscribe<InitializeResourceEvent>(resource, async (e, cancellationToken) =>
         {
             var notifications = e.Notifications;
-            await notifications.PublishUpdateAsync(resource, s => s with
-            {
-                State = new ResourceStateSnapshot("Resolving", KnownResourceStateStyles.Info),
-                StartTimeStamp = DateTime.UtcNow,
-            });
             try
             {
-                var progress = new ThrottledProgress(update => _ = notifications.PublishUpdateAsync(resource, s => s with
-                {
-                    State = new ResourceStateSnapshot(Describe(update), KnownResourceStateStyles.Info),
-                }), e.Logger);
-                var http = e.Services.GetRequiredService<IHttpClientFactory>().CreateClient("models");
-                var supply = new ModelSupply(modelsDirectory, repoRoot, baseUrl, new ModelDownloader(http, progress));
-                var path = await supply.ResolveAsync(reference, cancellationToken);
+                var path = await ResolveAsync(resource, reference, e, modelsDirectory, baseUrl, repoRoot, cancellationToken);
                 resource.Path = path;
                 e.Logger.LogInformation("Adapter {Name} of {Model} is {Path}", adapterName, model.Resource.Reference.Source, path);
                 await notifications.PublishUpdateAsync(resource, s => s with
@@ -123,6 +101,28 @@ internal static class ModelResourceExtensions
             })
             .WithParentRelationship(model)
             .ExcludeFromManifest();
+    }
+
+    /// <summary>
+    /// Finds or downloads <paramref name="reference"/> into the models folder, with the download's progress as
+    /// <paramref name="resource"/>'s state; the one way a model and an adapter file are supplied.
+    /// </summary>
+    private static async Task<string> ResolveAsync(IResource resource, ModelReference reference, InitializeResourceEvent e,
+        string modelsDirectory, string? baseUrl, string repoRoot, CancellationToken cancellationToken)
+    {
+        var notifications = e.Notifications;
+        await notifications.PublishUpdateAsync(resource, s => s with
+        {
+            State = new ResourceStateSnapshot("Resolving", KnownResourceStateStyles.Info),
+            StartTimeStamp = DateTime.UtcNow,
+        });
+        var progress = new ThrottledProgress(update => _ = notifications.PublishUpdateAsync(resource, s => s with
+        {
+            State = new ResourceStateSnapshot(Describe(update), KnownResourceStateStyles.Info),
+        }), e.Logger);
+        var http = e.Services.GetRequiredService<IHttpClientFactory>().CreateClient("models");
+        var supply = new ModelSupply(modelsDirectory, repoRoot, baseUrl, new ModelDownloader(http, progress));
+        return await supply.ResolveAsync(reference, cancellationToken);
     }
 
     private static string Describe(DownloadProgress update) => update.Total is { } total and > 0
