@@ -164,6 +164,7 @@ app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SlmCluster").Log
     "SlmCluster: {Cluster}. Try it: curl -s http://127.0.0.1:{HttpPort}/v1/completions -H 'content-type: application/json' -d '{{\"prompt\":\"Once upon a time\",\"max_tokens\":32}}'",
     options.Describe(), options.HttpPort);
 await app.RunAsync();
-return 0;
+// A failed publish step sets it (KubernetesPublishStep): the host itself stops cleanly either way.
+return Environment.ExitCode;
 
 static string OrleansDashboardUrl(int httpPort) => $"http://127.0.0.1:{httpPort}/orleans/";

@@ -55,6 +55,22 @@ internal static class ModelResourceExtensions
     }
 
     /// <summary>
+    /// A resource name for the adapter: Aspire takes only letters, digits and single hyphens, where adapter names may
+    /// also hold '.' and '_'; a name taken already (sql_v2 beside sql.v2) gets a number.
+    /// </summary>
+    private static string AdapterResourceName(IDistributedApplicationBuilder builder, string adapterName)
+    {
+        var part = string.Join('-', adapterName.Split(['.', '_', '-'], StringSplitOptions.RemoveEmptyEntries));
+        var name = $"adapter-{part}";
+        for (var n = 2; builder.Resources.Any(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)); n++)
+        {
+            name = $"adapter-{part}-{n}";
+        }
+
+        return name;
+    }
+
+    /// <summary>
     /// Adds LoRA adapter <paramref name="adapterName"/> of <paramref name="model"/> from <paramref name="source"/> (as a
     /// model's: a file, a path, or hf:// with its SHA-256), resolved when the application starts. A missing or corrupt
     /// file fails this resource with the reason and the model serves without it.
@@ -63,7 +79,7 @@ internal static class ModelResourceExtensions
         string adapterName, string source, string? sha256, string modelsDirectory, string? baseUrl, string repoRoot)
     {
         var reference = ModelReference.Parse(source, sha256);
-        var resource = new AdapterResource($"adapter-{adapterName}", adapterName, reference, model.Resource);
+        var resource = new AdapterResource(AdapterResourceName(builder, adapterName), adapterName, reference, model.Resource);
         model.Resource.Adapters.Add(resource);
         builder.Eventing.Subscribe<InitializeResourceEvent>(resource, async (e, cancellationToken) =>
         {

@@ -242,21 +242,36 @@ internal static class KubernetesManifestWriter
 
             // Downloads the model once into the pod's volume and verifies it.
             var fetchScript = ManifestScript.Render("fetch-model.sh", new Dictionary<string, string>());
-            var fetch = new V1Container
+            V1Container Fetch(string containerName, ModelSpec file, string path) => new()
             {
-                Name = $"fetch-{group.Model.Name}",
+                Name = containerName,
                 Image = FetchImage,
                 Command = ["sh", "-c", fetchScript],
                 Env =
                 [
-                    Env("MODEL_URL", group.Model.DownloadUrl.ToString()),
-                    Env("MODEL_SHA256", group.Model.Sha256),
-                    Env("MODEL_FILE", modelFile),
+                    Env("MODEL_URL", file.DownloadUrl.ToString()),
+                    Env("MODEL_SHA256", file.Sha256),
+                    Env("MODEL_FILE", path),
                 ],
                 VolumeMounts = [new V1VolumeMount { Name = "models", MountPath = ModelsMount }],
                 Resources = Resources([("cpu", "100m"), ("memory", "64Mi")], [("cpu", "1"), ("memory", "256Mi")]),
                 SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false },
             };
+            List<V1Container> fetches = [Fetch($"fetch-{group.Model.Name}", group.Model, modelFile)];
+
+            // Each adapter is fetched beside its base the same way; its file name carries the adapter's name, since
+            // adapters from different repositories often share one file name.
+            List<V1EnvVar> adapterEnv = [];
+            var adapters = group.Adapters ?? [];
+            for (var i = 0; i < adapters.Count; i++)
+            {
+                var adapter = adapters[i];
+                var path = $"{ModelsMount}/adapter-{adapter.Name}-{adapter.FileName}";
+                var containerName = $"fetch-adapter-{i}-{ContainerNamePart(adapter.Name)}";
+                fetches.Add(Fetch(containerName[..Math.Min(containerName.Length, 63)].TrimEnd('-'), adapter, path));
+                adapterEnv.Add(Env(ClusterSettings.Keys.Worker.AdapterName(i), adapter.Name));
+                adapterEnv.Add(Env(ClusterSettings.Keys.Worker.AdapterPath(i), path));
+            }
 
             List<V1EnvVar> env =
             [
@@ -270,6 +285,7 @@ internal static class KubernetesManifestWriter
                 Env(ClusterSettings.Keys.Worker.Threads, threads),
                 Env(ClusterSettings.Keys.Worker.Slots, group.Slots),
                 Env(ClusterSettings.Keys.Worker.Serves, group.Serves),
+                .. adapterEnv,
                 .. RedisEnvironment(),
             ];
 
@@ -310,7 +326,7 @@ internal static class KubernetesManifestWriter
                         // the pod is killed.
                         TerminationGracePeriodSeconds = 45,
                         SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true, RunAsUser = 1654, FsGroup = 1654 },
-                        InitContainers = [fetch],
+                        InitContainers = fetches,
                         Containers = [container],
                         Tolerations = gpu ? [new V1Toleration { Key = "nvidia.com/gpu", OperatorProperty = "Exists", Effect = "NoSchedule" }] : null,
                     },
@@ -322,6 +338,10 @@ internal static class KubernetesManifestWriter
             disruption.Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = Selector(name) };
             return [service, statefulSet, disruption];
         }
+
+        /// <summary>An adapter's name as part of a container name, which Kubernetes limits to lower-case letters, digits and '-'.</summary>
+        private static string ContainerNamePart(string name) =>
+            new string([.. name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
 
         public IKubernetesObject[] Gateway(GatewaySpec gateway)
         {

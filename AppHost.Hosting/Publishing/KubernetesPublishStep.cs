@@ -35,6 +35,9 @@ internal static class KubernetesPublishStep
         var logger = context.Logger;
         if (!TryCreateSpec(context.Model, options, out var spec, out var error))
         {
+            // Aspire logs a failed step and stops the host, but the process would still exit 0: a script or CI job
+            // publishing manifests must see the failure.
+            Environment.ExitCode = 1;
             throw new InvalidOperationException(error);
         }
 
@@ -65,6 +68,15 @@ internal static class KubernetesPublishStep
             return false;
         }
 
+        if (modelServers.SelectMany(p => p.Annotations.OfType<WorkerModelAnnotation>().Last().Model.Adapters)
+                .FirstOrDefault(a => !a.Reference.IsDownloadable || a.Reference.Sha256 is null) is { } localAdapter)
+        {
+            error =
+                $"an init container downloads each adapter beside its model, so publishing needs adapters it can download and verify: " +
+                $"'{localAdapter.AdapterName}={localAdapter.Reference.Source}' is not. Pass --adapter {localAdapter.AdapterName}=hf://owner/repo/file.gguf@<64 hex digits>.";
+            return false;
+        }
+
         if (model.Resources.OfType<RedisServerResource>().FirstOrDefault() is not { } cache)
         {
             error = "the published cluster needs a Redis resource: it holds Orleans' membership table, the worker grain directory and the cache.";
@@ -88,7 +100,8 @@ internal static class KubernetesPublishStep
                 new ModelSpec(reference.Name, reference.Reference.FileName, reference.Reference.DownloadUri(options.ModelBaseUrl), reference.Reference.Sha256!),
                 // Every pod's HTTP port is the gateway's public one.
                 ClusterSettings.Ports.GatewayHttp,
-                p.Annotations.OfType<WorkerServesAnnotation>().LastOrDefault()?.Serves ?? "generation");
+                p.Annotations.OfType<WorkerServesAnnotation>().LastOrDefault()?.Serves ?? "generation",
+                [.. reference.Adapters.Select(a => new ModelSpec(a.AdapterName, a.Reference.FileName, a.Reference.DownloadUri(options.ModelBaseUrl), a.Reference.Sha256!))]);
         }).ToArray();
 
         var front = projects.Single(p => !p.TryGetLastAnnotation<WorkerModelAnnotation>(out _));

@@ -13,6 +13,7 @@ namespace SlmCluster.AppHost.Hosting.Publishing;
 /// <param name="Model">The model every pod loads.</param>
 /// <param name="HttpPort">The port of <c>/health</c> (readiness), <c>/alive</c> (liveness) and <c>/metrics</c>.</param>
 /// <param name="Serves">What the pods serve with the model: generation, embeddings or both (<c>Worker:Serves</c>).</param>
+/// <param name="Adapters">LoRA adapters of the model, each fetched and verified beside it; <see cref="ModelSpec.Name"/> is the name requests choose it by.</param>
 internal sealed record WorkerGroupSpec(
     string Name,
     string Image,
@@ -22,4 +23,5 @@ internal sealed record WorkerGroupSpec(
     int Slots,
     ModelSpec Model,
     int HttpPort,
-    string Serves = "generation");
+    string Serves = "generation",
+    IReadOnlyList<ModelSpec>? Adapters = null);

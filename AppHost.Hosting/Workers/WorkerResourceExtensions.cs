@@ -24,8 +24,8 @@ internal static class WorkerResourceExtensions
             var i = 0;
             foreach (var adapter in model.Resource.Adapters.Where(a => a.Path is not null))
             {
-                context.EnvironmentVariables[$"Worker__Adapters__{i}__Name"] = adapter.AdapterName;
-                context.EnvironmentVariables[$"Worker__Adapters__{i}__Path"] = adapter.Path!;
+                context.EnvironmentVariables[ClusterSettings.Keys.Worker.AdapterName(i)] = adapter.AdapterName;
+                context.EnvironmentVariables[ClusterSettings.Keys.Worker.AdapterPath(i)] = adapter.Path!;
                 i++;
             }
         });

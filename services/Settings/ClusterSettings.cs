@@ -97,6 +97,12 @@ public static class ClusterSettings
             public const string HttpPort = "Worker__HttpPort";
             public const string BindAddress = "Worker__BindAddress";
             public const string Serves = "Worker__Serves";
+
+            /// <summary>The name requests choose the <paramref name="index"/>-th LoRA adapter by.</summary>
+            public static string AdapterName(int index) => $"Worker__Adapters__{index}__Name";
+
+            /// <summary>The verified GGUF file of the <paramref name="index"/>-th LoRA adapter.</summary>
+            public static string AdapterPath(int index) => $"Worker__Adapters__{index}__Path";
         }
 
         /// <summary>The gateway's <c>Gateway</c> section.</summary>

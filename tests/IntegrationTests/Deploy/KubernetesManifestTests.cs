@@ -39,6 +39,13 @@ public sealed class KubernetesManifestTests
     /// <summary>Runs the built AppHost's publish step, as <c>dotnet run --project AppHost -- publish</c> does.</summary>
     internal static async Task PublishAsync(string output, params string[] extra)
     {
+        var (exitCode, text) = await TryPublishAsync(output, extra);
+        Assert.True(exitCode == 0, text);
+    }
+
+    /// <summary>Runs the publish step; its exit code and everything it printed.</summary>
+    private static async Task<(int ExitCode, string Output)> TryPublishAsync(string output, params string[] extra)
+    {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { TestPaths.AppHostAssembly, "publish", "--output", output }.Concat(extra))
         {
@@ -50,7 +57,7 @@ public sealed class KubernetesManifestTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-        Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     [Fact]
@@ -359,6 +366,58 @@ public sealed class KubernetesManifestTests
             Assert.False(MapAt(worker, "resources.limits").ContainsKey("nvidia.com/gpu"));
             Assert.Equal(ClusterSettings.Devices.Cpu, Env(worker, ClusterSettings.Keys.Worker.Device));
             Assert.Equal(Str(worker, "resources.requests.cpu"), Env(worker, ClusterSettings.Keys.Worker.Threads));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Adapters_are_fetched_and_verified_beside_their_model_and_named_to_the_workers()
+    {
+        string sqlSha = new('b', 64), chatSha = new('c', 64);
+        var directory = Directory.CreateTempSubdirectory("slm-k8s-lora-");
+        try
+        {
+            await PublishAsync(directory.FullName,
+                "--adapter", $"SQL_v2=hf://acme/sql-lora/adapter.gguf@{sqlSha}", "--adapter", $"chat=hf://acme/chat-lora/adapter.gguf@{chatSha}");
+
+            var workers = Load(directory.FullName).Single("StatefulSet", "worker");
+            var worker = Assert.Single(Containers(workers));
+            var fetches = Containers(workers, "initContainers").ToArray();
+            Assert.Equal(3, fetches.Length);
+            Assert.Equal(Env(worker, ClusterSettings.Keys.Worker.ModelPath), Env(fetches[0], "MODEL_FILE"));
+            foreach (var (i, name, sha, container) in new[] { (0, "SQL_v2", sqlSha, "fetch-adapter-0-sql-v2"), (1, "chat", chatSha, "fetch-adapter-1-chat") })
+            {
+                var fetch = fetches[i + 1];
+                Assert.Equal(container, Str(fetch, "name"));
+                Assert.Equal(sha, Env(fetch, "MODEL_SHA256"));
+                Assert.StartsWith("https://", Env(fetch, "MODEL_URL"));
+                Assert.Contains("sha256sum -c", string.Join(' ', ListAt(fetch, "command")));
+                Assert.Equal(name, Env(worker, ClusterSettings.Keys.Worker.AdapterName(i)));
+                // Both files are called adapter.gguf upstream: the adapter's name keeps them apart in the volume.
+                Assert.Equal($"/models/adapter-{name}-adapter.gguf", Env(fetch, "MODEL_FILE"));
+                Assert.Equal(Env(fetch, "MODEL_FILE"), Env(worker, ClusterSettings.Keys.Worker.AdapterPath(i)));
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_adapter_the_init_container_cannot_download_and_verify_is_refused_at_publish()
+    {
+        var directory = Directory.CreateTempSubdirectory("slm-k8s-lora-local-");
+        try
+        {
+            var (exitCode, output) = await TryPublishAsync(directory.FullName, "--adapter", "sql=/srv/adapters/sql.gguf");
+
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("'sql=/srv/adapters/sql.gguf' is not", output);
+            Assert.Empty(directory.GetFiles());
         }
         finally
         {
