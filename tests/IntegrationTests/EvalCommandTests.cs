@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SlmCluster.Eval;
 using SlmCluster.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace SlmCluster.IntegrationTests;
 
