@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# ./build.sh [test|test-containers|soak [minutes]|run|bench] [args...]
+# ./build.sh [test|test-containers|soak [minutes]|run|bench|eval] [args...]
 #   test  (default) install what is missing, build, run every test in the solution but the container suite
 #   test-containers  build the production images (deploy/docker/build-images.sh) and run the container suite:
 #         the cluster in containers on a private network, and its faults (docs/deploy.md)
 #   soak [minutes]  the soak with faults on the container cluster (default 10 minutes); report in bench/results
 #   run   build and start the local cluster (same as `dotnet run --project AppHost`)
 #   bench build and run the benchmark program (bench/)
+#   eval  build and run the evaluation tool (tools/Eval) against a running gateway, e.g.
+#         ./build.sh eval --set eval/examples/stories.jsonl --candidate stories260K --reference tinystories-656k-q8_0
 set -euo pipefail
 cd "$(dirname "$0")"
 verb=${1:-test}
@@ -236,8 +238,14 @@ case "$verb" in
     # core in the scaling scenario, CPU the measured processes need.
     exec dotnet "bench/bin/$config/net10.0/SlmCluster.Bench.dll" "$@"
     ;;
+  eval)
+    install_prerequisites
+    build
+    # The built program, as for bench: latencies it measures are not shared with a `dotnet run` host.
+    exec dotnet "tools/Eval/bin/$config/net10.0/SlmCluster.Eval.dll" "$@"
+    ;;
   *)
-    echo "usage: ./build.sh [test|test-containers|soak [minutes]|run|bench] [args...]" >&2
+    echo "usage: ./build.sh [test|test-containers|soak [minutes]|run|bench|eval] [args...]" >&2
     exit 2
     ;;
 esac

@@ -27,10 +27,11 @@ public static class EvalCommand
         var target = new Option<double>("--target") { Description = "The agreement the suggested threshold must meet", DefaultValueFactory = _ => 0.8 };
         var metric = new Option<string>("--metric") { Description = "The agreement metric the sweep and chart use (f1, rouge_l, exact_match)", DefaultValueFactory = _ => "f1" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "max_tokens of items that give none", DefaultValueFactory = _ => 32 };
+        var maxItems = new Option<int?>("--max-items") { Description = "Evaluate only the set's first N items (a quick run)" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Where the report goes", DefaultValueFactory = _ => new DirectoryInfo("eval-results") };
         var root = new RootCommand("Evaluate candidate models and routes against a reference before switching")
         {
-            set, gateway, candidates, reference, referenceUrl, referenceKeyEnv, referencePrice, apiKeyEnv, cascade, target, metric, maxTokens, outDir,
+            set, gateway, candidates, reference, referenceUrl, referenceKeyEnv, referencePrice, apiKeyEnv, cascade, target, metric, maxTokens, maxItems, outDir,
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -72,6 +73,16 @@ public static class EvalCommand
         try
         {
             items = EvalItem.ReadSet(parsed.GetValue(set)!.FullName);
+            if (parsed.GetValue(maxItems) is { } max)
+            {
+                if (max < 1)
+                {
+                    await errors.WriteLineAsync("error: --max-items must be at least 1");
+                    return 2;
+                }
+
+                items = [.. items.Take(max)];
+            }
         }
         catch (Exception e) when (e is FormatException or IOException)
         {

@@ -34,12 +34,18 @@ public sealed class EvalRun(IReadOnlyList<EvalItem> items, int maxTokens, string
             var rows = new List<ThresholdSweep.Row>();
             for (var i = 0; i < items.Count; i++)
             {
+                if (references[i].Error is not null)
+                {
+                    continue;
+                }
+
                 var small = await gateway.AskAsync(first, items[i], maxTokens, logprobs: true, cancellationToken);
                 var large = await gateway.AskAsync(last, items[i], maxTokens, logprobs: false, cancellationToken);
                 rows.Add(new ThresholdSweep.Row(small.MeanLogprob ?? double.NegativeInfinity, small.CostUsd, large.CostUsd,
                     Score(items[i], small, references[i]), Score(items[i], large, references[i])));
             }
 
+            // Fit on one half, check on the other: the threshold chosen on the even rows is applied to the odd ones.
             var points = ThresholdSweep.Sweep(rows);
             var even = rows.Where((_, i) => i % 2 == 0).ToArray();
             var odd = rows.Where((_, i) => i % 2 == 1).ToArray();
@@ -48,7 +54,8 @@ public sealed class EvalRun(IReadOnlyList<EvalItem> items, int maxTokens, string
                 calibrated, calibrated is { } chosen ? ThresholdSweep.At(odd, chosen.Threshold) : null);
         }
 
-        return new EvalReport(setName, items.Count, reference, DateTimeOffset.UtcNow, reports, sweep);
+        return new EvalReport(setName, items.Count, reference, DateTimeOffset.UtcNow, references.Count(r => r.Error is not null),
+            references.FirstOrDefault(r => r.Error is not null)?.Error, reports, sweep);
     }
 
     private CandidateReport Report(string candidate, IReadOnlyList<EvalAnswer> answers, IReadOnlyList<EvalAnswer> references)
@@ -80,6 +87,7 @@ public sealed class EvalRun(IReadOnlyList<EvalItem> items, int maxTokens, string
             candidate,
             answers.Count,
             answers.Count(a => a.Error is not null),
+            answers.FirstOrDefault(a => a.Error is not null)?.Error,
             accuracy.Count > 0 ? accuracy.Average() : null,
             exact.Count > 0 ? exact.Average() : null,
             agreement.ToDictionary(a => a.Key, a => a.Value.Average()),

@@ -2,13 +2,20 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace SlmCluster.Eval;
 
 /// <summary>Writes an <see cref="EvalReport"/> as <c>eval-{time}.md</c>, <c>.json</c> and <c>.html</c> (an SVG chart of cost against agreement per candidate, and the sweep's curve).</summary>
 public static class ReportWriter
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // The sweep's ends are thresholds of -Infinity (accept all) and Infinity (escalate all), written as those strings.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <returns>The path of the files, without extension.</returns>
     public static string Write(EvalReport report, string directory, string metric)
@@ -31,12 +38,23 @@ public static class ReportWriter
     {
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"# Evaluation of {report.Set} ({report.Items} items) against {report.Reference}\n\n");
+        if (report.ReferenceErrors > 0)
+        {
+            md.Append(CultureInfo.InvariantCulture,
+                $"The reference failed {report.ReferenceErrors} item(s), left out of agreement and the sweep; the first: {report.ReferenceFirstError}\n\n");
+        }
+
         md.Append("| candidate | accuracy (F1 vs expected) | exact match vs expected | agreement F1 | agreement ROUGE-L | agreement exact match | cost | latency p50 | latency p99 | escalated | errors |\n");
         md.Append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var c in report.Candidates)
         {
             md.Append(CultureInfo.InvariantCulture,
                 $"| {c.Candidate} | {F(c.Accuracy)} | {F(c.ExactMatch)} | {F(c.Agreement.GetValueOrDefault("f1"))} | {F(c.Agreement.GetValueOrDefault("rouge_l"))} | {F(c.Agreement.GetValueOrDefault("exact_match"))} | {Usd(c.CostUsd)} | {F(c.LatencyP50Ms, "0.0")} ms | {F(c.LatencyP99Ms, "0.0")} ms | {F(100 * c.EscalatedShare, "0.0")} % | {c.Errors} |\n");
+        }
+
+        foreach (var c in report.Candidates.Where(c => c.FirstError is not null))
+        {
+            md.Append(CultureInfo.InvariantCulture, $"\n{c.Candidate}: {c.Errors} error(s), the first: {c.FirstError}\n");
         }
 
         if (report.Sweep is { } sweep)
@@ -53,10 +71,15 @@ public static class ReportWriter
             md.Append(sweep.Suggested is { } s
                 ? string.Create(CultureInfo.InvariantCulture, $"Suggested: `Accept:MinMeanLogprob` = {Threshold(s.Threshold)}: agreement {F(s.Agreement)} at {Usd(s.CostUsd)}, {F(100 * s.EscalatedShare, "0.0")} % escalated.\n")
                 : "No threshold meets the target on this set: the first tier cannot carry it; escalate everything or lower the target.\n");
+            if (sweep.Suggested is not null && sweep.CalibrationHalf is null)
+            {
+                md.Append("Held-out check: no threshold meets the target on the even items alone, so none could be checked on the odd ones.\n");
+            }
+
             if (sweep.CalibrationHalf is { } calibration && sweep.HeldOutHalf is { } heldOut)
             {
                 md.Append(CultureInfo.InvariantCulture,
-                    $"Held-out check: chosen on the even items ({Threshold(calibration.Threshold)}, promising {F(calibration.Agreement)}), it gives {F(heldOut.Agreement)} on the odd items ({F(100 * (heldOut.Agreement - calibration.Agreement), "+0.0;-0.0")} points).\n");
+                    $"Held-out check: chosen on the even items ({Threshold(calibration.Threshold)}, promising {F(calibration.Agreement)}), it gives {F(heldOut.Agreement)} on the odd items ({F(100 * (heldOut.Agreement - calibration.Agreement), "+0.0;-0.0")} points): {(sweep.HeldOutWithinTolerance == true ? "within" : "outside")} ±{F(100 * SweepReport.HeldOutTolerance, "0")} points.\n");
             }
         }
 
