@@ -219,12 +219,28 @@ internal sealed class ServiceProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>
+    /// A loopback port nothing listens on, never one this test process handed out before: the port is free again once
+    /// the probe closes, and the kernel gave one process's HTTP and silo ports the same number (CI: "address already in use").
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (IssuedPorts)
+            {
+                if (IssuedPorts.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
+
+    private static readonly HashSet<int> IssuedPorts = [];
 
     private InvalidOperationException NoGrpc() =>
         new($"{Name} is a worker: it has no gRPC port; it serves through the gateway.");
