@@ -55,12 +55,12 @@ internal static class ModelResourceExtensions
     }
 
     /// <summary>
-    /// A resource name for the adapter: Aspire takes only letters, digits and single hyphens, where adapter names may
-    /// also hold '.' and '_'; a name taken already (sql_v2 beside sql.v2) gets a number.
+    /// A resource name for the adapter (<see cref="ResourceNames.Part"/>); a name taken already (sql_v2 beside sql.v2)
+    /// gets a number.
     /// </summary>
     private static string AdapterResourceName(IDistributedApplicationBuilder builder, string adapterName)
     {
-        var part = string.Join('-', adapterName.Split(['.', '_', '-'], StringSplitOptions.RemoveEmptyEntries));
+        var part = ResourceNames.Part(adapterName);
         var name = $"adapter-{part}";
         for (var n = 2; builder.Resources.Any(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)); n++)
         {

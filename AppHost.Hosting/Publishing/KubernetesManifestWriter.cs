@@ -267,7 +267,7 @@ internal static class KubernetesManifestWriter
             {
                 var adapter = adapters[i];
                 var path = $"{ModelsMount}/adapter-{adapter.Name}-{adapter.FileName}";
-                var containerName = $"fetch-adapter-{i}-{ContainerNamePart(adapter.Name)}";
+                var containerName = $"fetch-adapter-{i}-{ResourceNames.Part(adapter.Name).ToLowerInvariant()}"; // Kubernetes: lower case only
                 fetches.Add(Fetch(containerName[..Math.Min(containerName.Length, 63)].TrimEnd('-'), adapter, path));
                 adapterEnv.Add(Env(ClusterSettings.Keys.Worker.AdapterName(i), adapter.Name));
                 adapterEnv.Add(Env(ClusterSettings.Keys.Worker.AdapterPath(i), path));
@@ -338,10 +338,6 @@ internal static class KubernetesManifestWriter
             disruption.Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = Selector(name) };
             return [service, statefulSet, disruption];
         }
-
-        /// <summary>An adapter's name as part of a container name, which Kubernetes limits to lower-case letters, digits and '-'.</summary>
-        private static string ContainerNamePart(string name) =>
-            new string([.. name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
 
         public IKubernetesObject[] Gateway(GatewaySpec gateway)
         {

@@ -24,8 +24,25 @@ internal static class KubernetesPublishStep
     /// <summary>Adds the step to the application's publish pipeline.</summary>
     public static IDistributedApplicationBuilder AddKubernetesPublishing(this IDistributedApplicationBuilder builder, KubernetesPublishOptions options)
     {
-        builder.Pipeline.AddStep(Name, context => RunAsync(context, options), requiredBy: WellKnownPipelineSteps.Publish);
+        builder.Pipeline.AddStep(Name, context => RunOrFailAsync(context, options), requiredBy: WellKnownPipelineSteps.Publish);
         return builder;
+    }
+
+    /// <summary>
+    /// Aspire logs a failed step and stops the host, but the process would still exit 0: a script or CI job publishing
+    /// manifests must see the failure, whatever it was (a refused spec, a folder it cannot write).
+    /// </summary>
+    private static async Task RunOrFailAsync(PipelineStepContext context, KubernetesPublishOptions options)
+    {
+        try
+        {
+            await RunAsync(context, options);
+        }
+        catch
+        {
+            Environment.ExitCode = 1;
+            throw;
+        }
     }
 
     public static async Task RunAsync(PipelineStepContext context, KubernetesPublishOptions options)
@@ -35,9 +52,6 @@ internal static class KubernetesPublishStep
         var logger = context.Logger;
         if (!TryCreateSpec(context.Model, options, out var spec, out var error))
         {
-            // Aspire logs a failed step and stops the host, but the process would still exit 0: a script or CI job
-            // publishing manifests must see the failure.
-            Environment.ExitCode = 1;
             throw new InvalidOperationException(error);
         }
 
@@ -59,7 +73,8 @@ internal static class KubernetesPublishStep
         spec = null;
         var projects = model.Resources.OfType<ProjectResource>().ToArray();
         var modelServers = projects.Where(p => p.TryGetLastAnnotation<WorkerModelAnnotation>(out _)).ToArray();
-        if (modelServers.Select(p => p.Annotations.OfType<WorkerModelAnnotation>().Last().Model.Reference)
+        static ModelResource ModelOf(ProjectResource server) => server.Annotations.OfType<WorkerModelAnnotation>().Last().Model;
+        if (modelServers.Select(p => ModelOf(p).Reference)
                 .FirstOrDefault(r => !r.IsDownloadable || r.Sha256 is null) is { } local)
         {
             error =
@@ -68,7 +83,7 @@ internal static class KubernetesPublishStep
             return false;
         }
 
-        if (modelServers.SelectMany(p => p.Annotations.OfType<WorkerModelAnnotation>().Last().Model.Adapters)
+        if (modelServers.SelectMany(p => ModelOf(p).Adapters)
                 .FirstOrDefault(a => !a.Reference.IsDownloadable || a.Reference.Sha256 is null) is { } localAdapter)
         {
             error =
@@ -87,7 +102,7 @@ internal static class KubernetesPublishStep
         string Image(string repository) => $"{options.ImagePrefix}/{repository}:{options.ImageTag}";
         var workers = modelServers.Select(p =>
         {
-            var reference = p.Annotations.OfType<WorkerModelAnnotation>().Last().Model;
+            var reference = ModelOf(p);
             var engine = p.Annotations.OfType<WorkerEngineAnnotation>().LastOrDefault() ?? new WorkerEngineAnnotation(0, 1, ClusterSettings.Devices.Cuda);
             var gpu = ClusterSettings.Devices.IsGpu(engine.Device);
             return new WorkerGroupSpec(

@@ -15,8 +15,7 @@ public sealed class KubernetesManifestTests
     [Fact]
     public async Task Publishing_again_gives_exactly_the_committed_manifests()
     {
-        var output = Directory.CreateTempSubdirectory("slm-k8s-");
-        try
+        await InTemporaryDirectoryAsync("slm-k8s-", async output =>
         {
             await PublishAsync(output.FullName);
 
@@ -29,10 +28,20 @@ public sealed class KubernetesManifestTests
                     await File.ReadAllTextAsync(Path.Combine(Committed, file)) == await File.ReadAllTextAsync(Path.Combine(output.FullName, file)),
                     $"deploy/k8s/{file} differs from a fresh publish: run `dotnet run --project AppHost -- publish --output \"$PWD/deploy/k8s\"` from the repository root and commit the result.");
             }
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a new temporary directory, removed afterwards whatever happens.</summary>
+    private static async Task InTemporaryDirectoryAsync(string prefix, Func<DirectoryInfo, Task> body)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix);
+        try
+        {
+            await body(directory);
         }
         finally
         {
-            output.Delete(recursive: true);
+            directory.Delete(recursive: true);
         }
     }
 
@@ -234,8 +243,7 @@ public sealed class KubernetesManifestTests
         var spec = new KubernetesClusterSpec(KubernetesClusterSpec.DefaultNamespace, redis, silo,
             [Group("worker-stories", "stories260K.gguf"), Group("worker-smol", "smol.gguf")],
             new GatewaySpec("gateway", "slmcluster/gateway:0.1.0", ClusterSettings.Ports.GatewayGrpc, ClusterSettings.Ports.GatewayHttp));
-        var directory = Directory.CreateTempSubdirectory("slm-k8s-groups-");
-        try
+        await InTemporaryDirectoryAsync("slm-k8s-groups-", async directory =>
         {
             await KubernetesManifestWriter.WriteAsync(spec, directory.FullName, CancellationToken.None);
             var manifests = Load(directory.FullName);
@@ -253,18 +261,13 @@ public sealed class KubernetesManifestTests
 
             AssertIsSilo(manifests, manifests.Single("Deployment", "gateway"));
             AssertSiloAccess(manifests, "orleans-silo");
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        });
     }
 
     [Fact]
     public async Task A_cascade_with_a_flagship_API_is_published_with_its_key_from_a_Secret()
     {
-        var output = Directory.CreateTempSubdirectory("slm-k8s-cascade-");
-        try
+        await InTemporaryDirectoryAsync("slm-k8s-cascade-", async output =>
         {
             await PublishAsync(output.FullName, "--flagship-url", "https://provider.example/v1", "--flagship-model", "big-model",
                 "--flagship-input-price", "2.5", "--flagship-output-price", "10", "--cascade-min-mean-logprob", "-0.8");
@@ -286,11 +289,7 @@ public sealed class KubernetesManifestTests
             Assert.False(key!.ContainsKey("value"));
             Assert.Equal(GatewaySpec.FlagshipSecret, Str(key, "valueFrom.secretKeyRef.name"));
             Assert.Equal(GatewaySpec.FlagshipSecretKey, Str(key, "valueFrom.secretKeyRef.key"));
-        }
-        finally
-        {
-            output.Delete(recursive: true);
-        }
+        });
     }
 
     [Fact]
@@ -354,8 +353,7 @@ public sealed class KubernetesManifestTests
     [Fact]
     public async Task Publishing_for_CPUs_asks_for_no_GPU()
     {
-        var directory = Directory.CreateTempSubdirectory("slm-k8s-cpu-");
-        try
+        await InTemporaryDirectoryAsync("slm-k8s-cpu-", async directory =>
         {
             await PublishAsync(directory.FullName, "--device", ClusterSettings.Devices.Cpu);
 
@@ -366,19 +364,14 @@ public sealed class KubernetesManifestTests
             Assert.False(MapAt(worker, "resources.limits").ContainsKey("nvidia.com/gpu"));
             Assert.Equal(ClusterSettings.Devices.Cpu, Env(worker, ClusterSettings.Keys.Worker.Device));
             Assert.Equal(Str(worker, "resources.requests.cpu"), Env(worker, ClusterSettings.Keys.Worker.Threads));
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        });
     }
 
     [Fact]
     public async Task Adapters_are_fetched_and_verified_beside_their_model_and_named_to_the_workers()
     {
         string sqlSha = new('b', 64), chatSha = new('c', 64);
-        var directory = Directory.CreateTempSubdirectory("slm-k8s-lora-");
-        try
+        await InTemporaryDirectoryAsync("slm-k8s-lora-", async directory =>
         {
             await PublishAsync(directory.FullName,
                 "--adapter", $"SQL_v2=hf://acme/sql-lora/adapter.gguf@{sqlSha}", "--adapter", $"chat=hf://acme/chat-lora/adapter.gguf@{chatSha}");
@@ -400,29 +393,20 @@ public sealed class KubernetesManifestTests
                 Assert.Equal($"/models/adapter-{name}-adapter.gguf", Env(fetch, "MODEL_FILE"));
                 Assert.Equal(Env(fetch, "MODEL_FILE"), Env(worker, ClusterSettings.Keys.Worker.AdapterPath(i)));
             }
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        });
     }
 
     [Fact]
     public async Task An_adapter_the_init_container_cannot_download_and_verify_is_refused_at_publish()
     {
-        var directory = Directory.CreateTempSubdirectory("slm-k8s-lora-local-");
-        try
+        await InTemporaryDirectoryAsync("slm-k8s-lora-local-", async directory =>
         {
             var (exitCode, output) = await TryPublishAsync(directory.FullName, "--adapter", "sql=/srv/adapters/sql.gguf");
 
             Assert.NotEqual(0, exitCode);
             Assert.Contains("'sql=/srv/adapters/sql.gguf' is not", output);
             Assert.Empty(directory.GetFiles());
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        });
     }
 
     /// <summary>Every workload but Redis's runs an Orleans silo: the gateway and each worker group.</summary>
