@@ -24,11 +24,13 @@ public sealed class DashboardTests(ObservedClusterFixture cluster)
         var cells = await worker.First.Locator("td").AllInnerTextsAsync();
         Assert.Equal(ObservedClusterFixture.WorkerName, cells[0]);
         Assert.Equal(ObservedClusterFixture.ModelId, cells[1]);
-        Assert.Equal(ClusterSettings.Devices.Cpu, cells[2]);
-        Assert.Equal("serving", cells[3]);
-        Assert.Equal("2", cells[5]);
+        Assert.Equal("–", cells[2]); // no adapters loaded
+        Assert.Equal(ClusterSettings.Devices.Cpu, cells[3]);
+        Assert.Equal("serving", cells[4]);
+        Assert.Equal("2", cells[6]);
         // A serving worker has answered a status call: the silo round trip it took is shown.
-        Assert.Matches(@"^\d+\.\d\d ms$", cells[7]);
+        Assert.Matches(@"^\d+\.\d\d ms$", cells[8]);
+        Assert.True(await page.Locator("#adapters").IsHiddenAsync(), "no request ran under an adapter");
         Assert.Equal("live", await page.Locator("#connection").InnerTextAsync());
 
         await page.WaitForFunctionAsync("document.querySelectorAll('#model option').length > 0");

@@ -120,6 +120,14 @@ public sealed class LoraAdapterApiTests(LoraClusterFixture cluster) : IDisposabl
         Assert.True(await cluster.Gateway.MetricAsync("slm_completion_tokens_total", $"adapter=\"{LoraClusterFixture.Legal}\"") >= 48);
         // Two answers generated under the adapter (the repeat came from the cache), 24 tokens each.
         Assert.Equal(48, await WorkerTokensAsync(LoraClusterFixture.Legal) - workersBefore);
+
+        // The web dashboard counts the same, and lists what each worker loaded (not the adapter that failed).
+        var stats = await DashboardStats.ReadAsync(cluster.Gateway.HttpAddress.Port);
+        var legal = Assert.Single(stats.Adapters ?? [], a => a.Adapter == LoraClusterFixture.Legal);
+        Assert.Equal(LoraClusterFixture.ModelId, legal.Model);
+        Assert.True(legal.Requests >= 3, $"{legal.Requests} requests");
+        Assert.True(legal.CompletionTokens >= 48, $"{legal.CompletionTokens} tokens");
+        Assert.All(stats.Workers, w => Assert.Equal([LoraClusterFixture.Legal, LoraClusterFixture.Support], (w.Adapters ?? []).Order()));
     }
 
     private async Task<double> WorkerTokensAsync(string adapter) =>

@@ -53,7 +53,8 @@ public sealed partial class PrometheusDeployConfigTests
 
         foreach (var title in new[] { "Requests/s", "Tokens/s", "Latency percentiles", "Cache hit ratio", "Cost so far (self-hosted)", "Money saved vs $api", "Workers",
                      "Cascade: share answered by each tier", "Cascade: money saved vs last tier only",
-                     "Shadow: agreement with the reference by route and metric", "Shadow: agreement beside money saved" })
+                     "Shadow: agreement with the reference by route and metric", "Shadow: agreement beside money saved",
+                     "Adapters: requests/s by adapter", "Adapters: tokens/s by adapter", "Adapters: cost so far by adapter" })
         {
             Assert.Contains(title, titles);
         }

@@ -56,6 +56,7 @@ public static class DashboardEndpoints
                 Id: w.WorkerId,
                 Address: w.Key,
                 Model: w.Models.Count > 0 ? string.Join(", ", w.Models.Select(m => m.Id)) : null,
+                Adapters: [.. w.Models.SelectMany(m => m.Adapters).Select(a => a.Name)],
                 Device: w.Device,
                 State: w.IsDraining ? "draining" : w.IsHealthy ? "serving" : "unhealthy",
                 Load: w.AnnouncedLoad ?? w.Outstanding,
@@ -75,7 +76,8 @@ public static class DashboardEndpoints
                 OutputPerMillion: a.Value.OutputPerMillion,
                 CostUsd: totals.ReferenceCostUsd.GetValueOrDefault(a.Key))).ToArray(),
             Cascade: cascade.Snapshot(),
-            Shadow: shadow.Snapshot());
+            Shadow: shadow.Snapshot(),
+            Adapters: stats.Adapters());
     }
 
     private static byte[] Read(string resource)

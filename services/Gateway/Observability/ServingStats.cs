@@ -15,6 +15,7 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
     private readonly double[] _durations = new double[LatencyWindow];
     private readonly double[] _firstTokens = new double[LatencyWindow];
     private readonly Dictionary<string, double> _referenceCost = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<(string Model, string Adapter), AdapterTotals> _adapters = [];
     private readonly long _started = time.GetTimestamp();
     private int _durationCount;
     private int _firstTokenCount;
@@ -36,9 +37,23 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
         lock (_lock)
         {
             _requests++;
-            if (record.Status is not ("ok" or "cancelled"))
+            var failed = record.Status is not ("ok" or "cancelled");
+            if (failed)
             {
                 _errors++;
+            }
+
+            if (record.Adapter is { } adapter)
+            {
+                var totals = _adapters.GetValueOrDefault((record.Model, adapter)) ?? new AdapterTotals(adapter, record.Model, 0, 0, 0, 0, 0);
+                _adapters[(record.Model, adapter)] = totals with
+                {
+                    Requests = totals.Requests + 1,
+                    Errors = totals.Errors + (failed ? 1 : 0),
+                    PromptTokens = totals.PromptTokens + record.PromptTokens,
+                    CompletionTokens = totals.CompletionTokens + record.CompletionTokens,
+                    CostUsd = totals.CostUsd + record.CostUsd,
+                };
             }
 
             _promptTokens += record.PromptTokens;
@@ -76,6 +91,15 @@ public sealed class ServingStats(ReferencePricing pricing, TimeProvider time)
                 ReferenceCostUsd: new Dictionary<string, double>(_referenceCost, StringComparer.OrdinalIgnoreCase),
                 LatencyMs: Percentiles(_durations, _durationCount),
                 TimeToFirstTokenMs: Percentiles(_firstTokens, _firstTokenCount));
+        }
+    }
+
+    /// <summary>Each adapter (or set) requests ran under, by base model and name.</summary>
+    public IReadOnlyList<AdapterTotals> Adapters()
+    {
+        lock (_lock)
+        {
+            return [.. _adapters.Values.OrderBy(a => a.Model, StringComparer.Ordinal).ThenBy(a => a.Adapter, StringComparer.Ordinal)];
         }
     }
 

@@ -6,7 +6,8 @@ namespace SlmCluster.IntegrationTests.Infrastructure;
 /// <summary>The gateway's <c>/api/stats</c> as the dashboard reads it: the workers it routes to, by state.</summary>
 internal sealed record DashboardStats(
     [property: JsonPropertyName("workers")] IReadOnlyList<DashboardStats.Worker> Workers,
-    [property: JsonPropertyName("cascade")] IReadOnlyList<DashboardStats.Route>? Routes = null)
+    [property: JsonPropertyName("cascade")] IReadOnlyList<DashboardStats.Route>? Routes = null,
+    [property: JsonPropertyName("adapters")] IReadOnlyList<DashboardStats.AdapterTotals>? Adapters = null)
 {
     /// <summary>The cascade routes' summaries (none when the gateway has no route).</summary>
     [JsonIgnore]
@@ -43,7 +44,15 @@ internal sealed record DashboardStats(
         [property: JsonPropertyName("id")] string Id,
         [property: JsonPropertyName("model")] string? Model,
         [property: JsonPropertyName("state")] string State,
-        [property: JsonPropertyName("activations")] int Activations);
+        [property: JsonPropertyName("activations")] int Activations,
+        [property: JsonPropertyName("adapters")] IReadOnlyList<string>? Adapters = null);
+
+    internal sealed record AdapterTotals(
+        [property: JsonPropertyName("adapter")] string Adapter,
+        [property: JsonPropertyName("model")] string Model,
+        [property: JsonPropertyName("requests")] long Requests,
+        [property: JsonPropertyName("completion_tokens")] long CompletionTokens,
+        [property: JsonPropertyName("cost_usd")] double CostUsd);
 
     internal sealed record Route(
         [property: JsonPropertyName("route")] string Name,

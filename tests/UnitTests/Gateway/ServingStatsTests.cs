@@ -33,6 +33,22 @@ public sealed class ServingStatsTests
     }
 
     [Fact]
+    public void Requests_under_an_adapter_are_totalled_by_base_and_adapter_and_the_base_alone_is_not()
+    {
+        var stats = new ServingStats(new ReferencePricing(Options.Create(new CostOptions())), new ManualTimeProvider());
+
+        stats.Add(new RequestRecord("m", "ok", RequestRecord.FromWorker, TimeSpan.FromMilliseconds(10), null, 10, 20, 0.5) { Adapter = "sql" });
+        stats.Add(new RequestRecord("m", "internal", RequestRecord.FromWorker, TimeSpan.FromMilliseconds(10), null, 5, 1, 0.25) { Adapter = "sql" });
+        stats.Add(new RequestRecord("n", "ok", RequestRecord.FromWorker, TimeSpan.FromMilliseconds(10), null, 1, 2, 0.125) { Adapter = "sql" });
+        stats.Add(new RequestRecord("m", "ok", RequestRecord.FromWorker, TimeSpan.FromMilliseconds(10), null, 100, 100, 1));
+
+        Assert.Equal(
+            [new AdapterTotals("sql", "m", 2, 1, 15, 21, 0.75), new AdapterTotals("sql", "n", 1, 0, 1, 2, 0.125)],
+            stats.Adapters());
+        Assert.Equal(4, stats.Snapshot().Requests);
+    }
+
+    [Fact]
     public void Percentiles_take_the_nearest_rank()
     {
         var values = Enumerable.Range(1, 100).Select(i => (double)i).Reverse().ToArray();

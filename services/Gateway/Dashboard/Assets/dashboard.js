@@ -68,7 +68,7 @@ function renderWorkers(workers) {
   if (workers.length === 0) {
     const row = body.insertRow();
     cell(row, 'no workers known', 'muted');
-    row.cells[0].colSpan = 9;
+    row.cells[0].colSpan = 10;
     return;
   }
   for (const w of workers) {
@@ -76,6 +76,7 @@ function renderWorkers(workers) {
     row.className = 'worker';
     cell(row, w.id);
     cell(row, w.model || '–');
+    cell(row, w.adapters && w.adapters.length > 0 ? w.adapters.join(', ') : '–');
     cell(row, w.device || '–');
     cell(row, w.state, 'state-' + w.state);
     cell(row, String(w.load));
@@ -83,6 +84,25 @@ function renderWorkers(workers) {
     cell(row, w.activations > 0 ? String(w.activations) : '–');
     cell(row, w.status_round_trip_ms ? w.status_round_trip_ms.p50.toFixed(2) + ' ms' : '–');
     cell(row, w.address, 'muted');
+  }
+}
+
+// Requests, tokens and cost under each LoRA adapter; the section shows only once a request ran under one.
+function renderAdapters(adapters) {
+  $('adapters').hidden = !adapters || adapters.length === 0;
+  if (!adapters) return;
+  const body = $('adapter-totals').tBodies[0];
+  body.replaceChildren();
+  for (const a of adapters) {
+    const row = body.insertRow();
+    row.className = 'adapter';
+    cell(row, a.adapter);
+    cell(row, a.model);
+    cell(row, String(a.requests));
+    cell(row, String(a.errors));
+    cell(row, String(a.prompt_tokens));
+    cell(row, String(a.completion_tokens));
+    cell(row, usd(a.cost_usd));
   }
 }
 
@@ -224,6 +244,7 @@ function render(stats) {
   text('reference-cost', usd(stats.reference_cost_usd));
   text('saved', usd(stats.saved_usd));
   renderWorkers(stats.workers);
+  renderAdapters(stats.adapters);
   renderApis(stats);
   renderCascade(stats.cascade);
   renderShadows(stats);
