@@ -130,6 +130,30 @@ public sealed class LoraAdapterApiTests(LoraClusterFixture cluster) : IDisposabl
         Assert.All(stats.Workers, w => Assert.Equal([LoraClusterFixture.Legal, LoraClusterFixture.Support], (w.Adapters ?? []).Order()));
     }
 
+    [Fact]
+    public async Task A_cascade_tier_may_name_an_adapter_and_answers_as_the_adapter_asked_directly()
+    {
+        var legal = await ShortAsync(LoraClusterFixture.Legal);
+        var support = await ShortAsync(LoraClusterFixture.Support);
+
+        var accepted = await ShortAsync(LoraClusterFixture.AdapterFirst);
+        var escalated = await ShortAsync(LoraClusterFixture.AdapterLast);
+        var again = await ShortAsync(LoraClusterFixture.AdapterFirst);
+
+        Assert.Equal(legal.Text, accepted.Text);
+        Assert.Equal((1, LoraClusterFixture.Legal, false), (accepted.Served.Cascade.Tier, accepted.Served.Cascade.TierName, accepted.Served.Cascade.Escalated));
+        Assert.Equal(support.Text, escalated.Text);
+        Assert.Equal((2, LoraClusterFixture.Support, true), (escalated.Served.Cascade.Tier, escalated.Served.Cascade.TierName, escalated.Served.Cascade.Escalated));
+        // The route's cache key holds the adapter's file: a repeat is answered from the cache.
+        Assert.True(again.Served.CacheHit);
+        Assert.Equal(accepted.Text, again.Text);
+    }
+
+    // Shorter than the other tests' requests, so that none of theirs is answered from this test's cache entries.
+    private async Task<GenerateResponse> ShortAsync(string model) => await cluster.GatewayClient.GenerateAsync(
+        new GenerateRequest { Model = model, Prompt = Prompt, MaxTokens = 16, IgnoreEos = true, Sampling = new SamplingParams { Temperature = 0 } },
+        new CallOptions(deadline: DateTime.UtcNow.AddSeconds(60)));
+
     private async Task<double> WorkerTokensAsync(string adapter) =>
         await cluster.Worker0.MetricAsync("slm_worker_completion_tokens_total", $"adapter=\"{adapter}\"")
         + await cluster.Worker1.MetricAsync("slm_worker_completion_tokens_total", $"adapter=\"{adapter}\"");

@@ -6,7 +6,7 @@ public sealed class CascadeTierOptions
     /// <summary>How responses, metrics and the dashboard name the tier; defaults to its model.</summary>
     public string? Name { get; set; }
 
-    /// <summary>A model id the cluster's workers serve.</summary>
+    /// <summary>A model id the cluster's workers serve, or a LoRA adapter's name (run on its base at scale 1).</summary>
     public string? Model { get; set; }
 
     /// <summary>

@@ -108,10 +108,19 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
             return target.Model?.ToolCallFormat is { Length: > 0 } own ? own : Contracts.ToolCallFormats.Json;
         }
 
-        var formats = route.Tiers.Where(t => t.Model is not null).Select(t => pool.ServedModel(t.Model!)?.ToolCallFormat)
+        var formats = route.Tiers.Where(t => t.Model is not null).Select(t => (pool.ServedModel(t.Model!) ?? pool.AdapterBase(t.Model!))?.ToolCallFormat)
             .Where(f => f is { Length: > 0 }).Distinct().ToList();
         return formats is [{ } shared] ? shared : Contracts.ToolCallFormats.Json;
     }
+
+    /// <summary>
+    /// A cascade tier's request as its worker is asked it: a tier whose model is an adapter's name runs on that
+    /// adapter's base with the adapter chosen at scale 1, as a request naming the adapter directly does.
+    /// </summary>
+    public ServingRequest OnBase(ServingRequest tierRequest) =>
+        pool.ServedModel(tierRequest.Model) is null && pool.AdapterBase(tierRequest.Model) is { } parent
+            ? tierRequest with { Call = tierRequest.Call with { Model = parent.Id, Adapters = [new Contracts.AdapterSelection(tierRequest.Model, 1f)] } }
+            : tierRequest;
 
     /// <summary>
     /// What a route's answers depend on besides the request, for its cache key: the route's configuration fingerprint
@@ -122,14 +131,24 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
         var identity = new StringBuilder("cascade:").Append(route.Fingerprint);
         foreach (var tier in route.Tiers)
         {
-            if (tier.Model is not null)
+            if (tier.Model is null)
             {
-                if (pool.ServedModel(tier.Model) is not { FileSha256.Length: > 0 } model)
-                {
-                    return null;
-                }
+                continue;
+            }
 
+            if (pool.ServedModel(tier.Model) is { FileSha256.Length: > 0 } model)
+            {
                 identity.Append(':').Append(model.FileSha256);
+            }
+            else if (pool.AdapterBase(tier.Model) is { FileSha256.Length: > 0 } parent
+                     && parent.Adapters.FirstOrDefault(a => a.Name == tier.Model) is { FileSha256.Length: > 0 } adapter)
+            {
+                // A tier under an adapter answers by the base's file and the adapter's.
+                identity.Append(':').Append(parent.FileSha256).Append('+').Append(adapter.FileSha256);
+            }
+            else
+            {
+                return null;
             }
         }
 

@@ -218,8 +218,9 @@ public sealed class ServingPipeline(
         var request = prepared.Request;
         var generated = prepared.Target.Route is { } route
             ? cascade.RunAsync(route, request, new CascadeRunner.TierWorkers(
-                (tierRequest, token) => workers.StreamAsync(tierRequest, trace, reachedWorker, token),
-                (tierRequest, token) => workers.CallAsync(tierRequest, static (grain, call) => grain.CountPromptTokens(call), token)), prepared.ToolCalls, cancellationToken)
+                (tierRequest, token) => workers.StreamAsync(catalog.OnBase(tierRequest), trace, reachedWorker, token),
+                (tierRequest, token) => workers.CallAsync(catalog.OnBase(tierRequest), static (grain, call) => grain.CountPromptTokens(call), token)),
+                prepared.ToolCalls, cancellationToken)
             : workers.StreamAsync(request, trace, reachedWorker, cancellationToken);
         if (CacheKeyOf(prepared) is not { } key)
         {

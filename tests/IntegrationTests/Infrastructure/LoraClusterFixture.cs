@@ -14,6 +14,8 @@ public sealed class LoraClusterFixture : IAsyncLifetime
     public const string Support = "support";
     public const string Legal = "legal";
     public const string Broken = "broken";
+    public const string AdapterFirst = "legal-first";
+    public const string AdapterLast = "support-last";
 
     private string _directory = "";
 
@@ -48,7 +50,16 @@ public sealed class LoraClusterFixture : IAsyncLifetime
         Worker0 = ServiceProcess.StartWorker("lora-worker-0", Redis, model, adapters);
         Worker1 = ServiceProcess.StartWorker("lora-worker-1", Redis, model, adapters);
         await Task.WhenAll(Worker0.WaitHealthyAsync(), Worker1.WaitHealthyAsync());
-        Gateway = ServiceProcess.StartGateway(Redis);
+        // Cascade routes with an adapter as a tier: one that accepts the adapter's answer, one that escalates from the
+        // base to the adapter (a mean log probability of 0 is never reached).
+        string[] routes =
+        [
+            $"--Gateway:Cascade:Routes:{AdapterFirst}:Tiers:0:Model={Legal}", $"--Gateway:Cascade:Routes:{AdapterFirst}:Tiers:0:Accept:MinMeanLogprob=-1000",
+            $"--Gateway:Cascade:Routes:{AdapterFirst}:Tiers:1:Model={ModelId}",
+            $"--Gateway:Cascade:Routes:{AdapterLast}:Tiers:0:Model={ModelId}", $"--Gateway:Cascade:Routes:{AdapterLast}:Tiers:0:Accept:MinMeanLogprob=0",
+            $"--Gateway:Cascade:Routes:{AdapterLast}:Tiers:1:Model={Support}",
+        ];
+        Gateway = ServiceProcess.StartGateway(Redis, routes);
         await Gateway.WaitHealthyAsync();
         // Both workers in routing, and their adapter files hashed (the cache keys them).
         await Eventually.HoldsAsync(async () => (await GatewayClient.ListModelsAsync(new ListModelsRequest())).Models
