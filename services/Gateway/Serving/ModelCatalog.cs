@@ -108,7 +108,7 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
             return target.Model?.ToolCallFormat is { Length: > 0 } own ? own : Contracts.ToolCallFormats.Json;
         }
 
-        var formats = route.Tiers.Where(t => t.Model is not null).Select(t => (pool.ServedModel(t.Model!) ?? pool.AdapterBase(t.Model!))?.ToolCallFormat)
+        var formats = route.Tiers.Where(t => t.Model is not null).Select(t => TierModel(t.Model!)?.Base.ToolCallFormat)
             .Where(f => f is { Length: > 0 }).Distinct().ToList();
         return formats is [{ } shared] ? shared : Contracts.ToolCallFormats.Json;
     }
@@ -118,9 +118,23 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
     /// adapter's base with the adapter chosen at scale 1, as a request naming the adapter directly does.
     /// </summary>
     public ServingRequest OnBase(ServingRequest tierRequest) =>
-        pool.ServedModel(tierRequest.Model) is null && pool.AdapterBase(tierRequest.Model) is { } parent
-            ? tierRequest with { Call = tierRequest.Call with { Model = parent.Id, Adapters = [new Contracts.AdapterSelection(tierRequest.Model, 1f)] } }
+        TierModel(tierRequest.Model) is ({ } parent, { } adapter)
+            ? tierRequest with { Call = tierRequest.Call with { Model = parent.Id, Adapters = [new Contracts.AdapterSelection(adapter.Name, 1f)] } }
             : tierRequest;
+
+    /// <summary>
+    /// What a tier's model id names: a model served now (no adapter), else an adapter with the base serving it; null
+    /// when neither is served. The one rule for a tier's requests, cache identity and tool-call format.
+    /// </summary>
+    private (ModelInfo Base, AdapterInfo? Adapter)? TierModel(string id)
+    {
+        if (pool.ServedModel(id) is { } model)
+        {
+            return (model, null);
+        }
+
+        return pool.AdapterBase(id) is { } parent ? (parent, parent.Adapters.First(a => a.Name == id)) : null;
+    }
 
     /// <summary>
     /// What a route's answers depend on besides the request, for its cache key: the route's configuration fingerprint
@@ -136,19 +150,17 @@ public sealed class ModelCatalog(WorkerPool pool, CascadeRoutes cascades, Worker
                 continue;
             }
 
-            if (pool.ServedModel(tier.Model) is { FileSha256.Length: > 0 } model)
+            switch (TierModel(tier.Model))
             {
-                identity.Append(':').Append(model.FileSha256);
-            }
-            else if (pool.AdapterBase(tier.Model) is { FileSha256.Length: > 0 } parent
-                     && parent.Adapters.FirstOrDefault(a => a.Name == tier.Model) is { FileSha256.Length: > 0 } adapter)
-            {
-                // A tier under an adapter answers by the base's file and the adapter's.
-                identity.Append(':').Append(parent.FileSha256).Append('+').Append(adapter.FileSha256);
-            }
-            else
-            {
-                return null;
+                case ({ FileSha256.Length: > 0 } model, null):
+                    identity.Append(':').Append(model.FileSha256);
+                    break;
+                case ({ FileSha256.Length: > 0 } parent, { FileSha256.Length: > 0 } adapter):
+                    // A tier under an adapter answers by the base's file and the adapter's.
+                    identity.Append(':').Append(parent.FileSha256).Append('+').Append(adapter.FileSha256);
+                    break;
+                default:
+                    return null;
             }
         }
 

@@ -87,15 +87,22 @@ function renderWorkers(workers) {
   }
 }
 
+// A table's body made again from items: one row each, of the class given, its cells filled by fill(row, item).
+function fillTable(tableId, items, className, fill) {
+  const body = $(tableId).tBodies[0];
+  body.replaceChildren();
+  for (const item of items) {
+    const row = body.insertRow();
+    if (className) row.className = className;
+    fill(row, item);
+  }
+}
+
 // Requests, tokens and cost under each LoRA adapter; the section shows only once a request ran under one.
 function renderAdapters(adapters) {
   $('adapters').hidden = !adapters || adapters.length === 0;
   if (!adapters) return;
-  const body = $('adapter-totals').tBodies[0];
-  body.replaceChildren();
-  for (const a of adapters) {
-    const row = body.insertRow();
-    row.className = 'adapter';
+  fillTable('adapter-totals', adapters, 'adapter', (row, a) => {
     cell(row, a.adapter);
     cell(row, a.model);
     cell(row, String(a.requests));
@@ -103,31 +110,24 @@ function renderAdapters(adapters) {
     cell(row, String(a.prompt_tokens));
     cell(row, String(a.completion_tokens));
     cell(row, usd(a.cost_usd));
-  }
+  });
 }
 
 function renderApis(stats) {
-  const body = $('apis').tBodies[0];
-  body.replaceChildren();
-  for (const api of stats.reference_apis) {
-    const row = body.insertRow();
+  fillTable('apis', stats.reference_apis, null, (row, api) => {
     cell(row, api.name + (api.id === stats.default_api ? ' (default)' : ''));
     cell(row, '$' + api.input_per_million.toFixed(2));
     cell(row, '$' + api.output_per_million.toFixed(2));
     cell(row, usd(api.cost_usd));
     cell(row, usd(api.cost_usd - stats.totals.cost_usd));
-  }
+  });
 }
 
 // Each cascade route: how often it escalated, which tier answered, and its cost against sending everything to its last tier.
 function renderCascade(routes) {
   $('cascade').hidden = !routes || routes.length === 0;
   if (!routes) return;
-  const body = $('routes').tBodies[0];
-  body.replaceChildren();
-  for (const r of routes) {
-    const row = body.insertRow();
-    row.className = 'route';
+  fillTable('routes', routes, 'route', (row, r) => {
     cell(row, r.route);
     cell(row, String(r.requests));
     cell(row, r.requests > 0 ? (100 * r.escalation_rate).toFixed(1) + ' %' : '–');
@@ -135,7 +135,7 @@ function renderCascade(routes) {
     cell(row, usd(r.cost_usd));
     cell(row, usd(r.last_tier_cost_usd));
     cell(row, usd(r.saved_usd), 'saved');
-  }
+  });
 }
 
 // Agreement with the reference (shadow comparison) and money saved, one point per poll: both lines scaled to the
@@ -178,11 +178,7 @@ function renderShadows(stats) {
   push(history.agreement, f1 ?? 0);
   push(history.saved, stats.saved_usd);
   qualityChart();
-  const body = $('shadows').tBodies[0];
-  body.replaceChildren();
-  for (const t of targets) {
-    const row = body.insertRow();
-    row.className = 'shadow';
+  fillTable('shadows', targets, 'shadow', (row, t) => {
     cell(row, t.route);
     cell(row, t.reference);
     cell(row, (100 * t.rate).toFixed(1) + ' %');
@@ -194,7 +190,7 @@ function renderShadows(stats) {
     cell(row, mean(t.agreement, 'rouge_l'));
     cell(row, t.tiers.map(x => `${x.tier} (${x.model}): ${mean(x.agreement, 'f1')}`).join(' · ') || '–');
     cell(row, usd(t.reference_cost_usd));
-  }
+  });
 }
 
 function renderModels(models) {
